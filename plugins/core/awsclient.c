@@ -1,0 +1,2 @@
+/* awsclient: being written; see awsclient.h. */
+#include "awsclient.h"

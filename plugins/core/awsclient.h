@@ -1,0 +1,79 @@
+/* A client for one AWS service: resolves region, endpoint and credentials
+ * from an element's settings, signs with SigV4, retries as the SDKs'
+ * standard mode does (throttling, 5xx and network errors, exponential
+ * backoff with full jitter, Retry-After honoured, bounded attempts;
+ * permanent errors returned at once), and decodes errors (awserror.h).
+ *
+ * One client per element and service; thread-safe, so an element's worker
+ * threads share it and its connections. */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+#include "awssettings.h"
+#include "credentials.h"
+#include "http.h"
+#include "sigv4.h"
+
+G_BEGIN_DECLS
+
+typedef struct _MtAwsClient MtAwsClient;
+
+typedef struct {
+  const gchar *service_id;      /* SDK service id, for AWS_ENDPOINT_URL_<ID> */
+  const gchar *endpoint_prefix; /* public endpoint host prefix */
+  const gchar *signing_name;    /* SigV4 service name */
+} MtAwsService;
+
+/* Well-known services. */
+extern const MtAwsService mt_aws_service_s3;
+extern const MtAwsService mt_aws_service_rekognition;
+extern const MtAwsService mt_aws_service_textract;
+extern const MtAwsService mt_aws_service_transcribe;
+extern const MtAwsService mt_aws_service_comprehend;
+extern const MtAwsService mt_aws_service_sts;
+
+/* Resolves region and endpoint now (a clear error if there is no region);
+ * credentials are fetched lazily at the first request. With anonymous,
+ * requests go unsigned (public S3 buckets). */
+MtAwsClient *mt_aws_client_new (const MtAwsSettings * settings,
+    const MtAwsService * service, gboolean anonymous, GError ** error);
+void mt_aws_client_free (MtAwsClient * client);
+
+const gchar *mt_aws_client_get_region (MtAwsClient * client);
+/* Base URL, no trailing slash: "https://rekognition.us-east-1.amazonaws.com"
+ * or the configured endpoint. */
+const gchar *mt_aws_client_get_endpoint (MtAwsClient * client);
+/* Checks that credentials can be had now (for a clear error at start). */
+gboolean mt_aws_client_check_credentials (MtAwsClient * client,
+    GCancellable * cancellable, GError ** error);
+
+typedef struct {
+  MtSigV4Payload payload;       /* default SIGNED */
+  gboolean s3;                  /* S3 signing rules: no path normalisation, x-amz-content-sha256 */
+  MtHttpDataFunc on_data;       /* stream the body instead of collecting it */
+  gpointer user_data;
+  /* Called before each retry so a streaming caller can reset what it
+   * received (e.g. s3src resuming). May be NULL. */
+  void (*on_retry) (guint attempt, const GError * error, gpointer user_data);
+} MtAwsSendOptions;
+
+/* Signs and sends `req` (its url absolute, or a path+query beginning with
+ * '/' that is joined to the endpoint), retrying as above. Returns TRUE for
+ * a 2xx (and 3xx when the caller asked for one) response; a non-2xx final
+ * response is an MT_AWS_ERROR from awserror.h, and *response is still set
+ * when response != NULL so the caller can read headers. */
+gboolean mt_aws_client_send (MtAwsClient * client, MtHttpRequest * req,
+    const MtAwsSendOptions * options, MtHttpResponse ** response,
+    GCancellable * cancellable, GError ** error);
+
+/* An AWS JSON 1.1 call: POST / with X-Amz-Target "<target>", content type
+ * application/x-amz-json-1.1. `target` is e.g.
+ * "RekognitionService.DetectLabels". Returns the decoded response object. */
+JsonObject *mt_aws_client_json_call (MtAwsClient * client,
+    const gchar * target, JsonObject * request,
+    GCancellable * cancellable, GError ** error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtAwsClient, mt_aws_client_free)
+
+G_END_DECLS

@@ -1,0 +1,2 @@
+/* awsconfig: being written; see awsconfig.h. */
+#include "awsconfig.h"

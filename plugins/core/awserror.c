@@ -1,0 +1,2 @@
+/* awserror: being written; see awserror.h. */
+#include "awserror.h"

@@ -1,0 +1,2 @@
+/* awssettings: being written; see awssettings.h. */
+#include "awssettings.h"

@@ -1,0 +1,2 @@
+/* credentials: being written; see credentials.h. */
+#include "credentials.h"

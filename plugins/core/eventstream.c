@@ -1,0 +1,2 @@
+/* eventstream: being written; see eventstream.h. */
+#include "eventstream.h"

@@ -1,0 +1,2 @@
+/* framecapture: being written; see framecapture.h. */
+#include "framecapture.h"

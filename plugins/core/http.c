@@ -1,0 +1,2 @@
+/* http: being written; see http.h. */
+#include "http.h"

@@ -1,0 +1,2 @@
+/* result: being written; see result.h. */
+#include "result.h"
