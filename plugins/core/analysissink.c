@@ -1,0 +1,2 @@
+/* analysissink: being written; see analysissink.h. */
+#include "analysissink.h"

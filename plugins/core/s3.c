@@ -1,0 +1,2 @@
+/* s3: being written; see s3.h. */
+#include "s3.h"
