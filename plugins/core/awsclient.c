@@ -1,2 +1,597 @@
-/* awsclient: being written; see awsclient.h. */
+/* The AWS client of awsclient.h: one service, its region and endpoint,
+ * lazily fetched credentials, SigV4 on every attempt, and the AWS SDKs'
+ * standard retry mode (botocore retries/standard.py): retryable errors are
+ * throttling, transient and connection errors; backoff is exponential with
+ * full jitter, capped at 20 s; x-amz-retry-after / Retry-After stretch it
+ * (bounded); a per-client retry quota (token bucket) stops retry storms
+ * when a service is down. */
 #include "awsclient.h"
+#include "awsconfig.h"
+#include "awserror.h"
+#include "core.h"
+
+#include <curl/curl.h>
+#include <string.h>
+
+#define GST_CAT_DEFAULT mt_core_debug
+
+/* botocore ExponentialBackoff and RetryQuota constants. */
+#define BACKOFF_BASE_MS 1000
+#define BACKOFF_MAX_MS 20000
+#define RETRY_AFTER_MAX_EXTRA_MS 5000
+#define QUOTA_INITIAL 500
+#define QUOTA_RETRY_COST 5
+#define QUOTA_TIMEOUT_COST 10
+#define QUOTA_SUCCESS_REFUND 1
+
+/* curl's connect timeout default is 300 s: a dead endpoint should be
+ * noticed (and retried) long before that. */
+#define CONNECT_TIMEOUT_MS 10000
+
+const MtAwsService mt_aws_service_s3 = { "S3", "s3", "s3" };
+const MtAwsService mt_aws_service_rekognition =
+    { "Rekognition", "rekognition", "rekognition" };
+const MtAwsService mt_aws_service_textract =
+    { "Textract", "textract", "textract" };
+const MtAwsService mt_aws_service_transcribe =
+    { "Transcribe", "transcribe", "transcribe" };
+const MtAwsService mt_aws_service_comprehend =
+    { "Comprehend", "comprehend", "comprehend" };
+const MtAwsService mt_aws_service_sts = { "STS", "sts", "sts" };
+
+struct _MtAwsClient
+{
+  MtAwsSettings settings;
+  const MtAwsService *service;
+  gboolean anonymous;
+  gchar *region;
+  gchar *endpoint;
+  MtHttpClient *http;
+
+  GMutex lock;                  /* guards what follows */
+  MtCredentialsProvider *provider;      /* created at the first request */
+  GPtrArray *retired;           /* providers replaced after an expired token */
+  gint quota;
+  guint backoff_base_ms;
+  guint backoff_max_ms;
+};
+
+static gboolean
+endpoint_is_valid (const gchar * endpoint)
+{
+  g_autoptr (GUri) uri = g_uri_parse (endpoint, G_URI_FLAGS_NONE, NULL);
+  const gchar *scheme = uri ? g_uri_get_scheme (uri) : NULL;
+
+  return uri && g_uri_get_host (uri) && *g_uri_get_host (uri)
+      && (g_ascii_strcasecmp (scheme, "https") == 0
+      || g_ascii_strcasecmp (scheme, "http") == 0);
+}
+
+MtAwsClient *
+mt_aws_client_new (const MtAwsSettings * settings,
+    const MtAwsService * service, gboolean anonymous, GError ** error)
+{
+  g_autofree gchar *region = NULL;
+  g_autofree gchar *endpoint = NULL;
+  MtHttpOptions http_opts = { 0, };
+  MtAwsClient *client;
+
+  g_return_val_if_fail (settings != NULL && service != NULL, NULL);
+
+  mt_core_init ();
+  region = mt_aws_resolve_region (settings, error);
+  if (region == NULL)
+    return NULL;
+  endpoint = mt_aws_resolve_endpoint (settings, service->service_id,
+      service->endpoint_prefix, region);
+  if (endpoint == NULL || !endpoint_is_valid (endpoint)) {
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG,
+        "The %s endpoint '%s' is not a URL: write it as https://host[:port]",
+        service->service_id, endpoint ? endpoint : "");
+    return NULL;
+  }
+
+  client = g_new0 (MtAwsClient, 1);
+  mt_aws_settings_init (&client->settings);
+  mt_aws_settings_copy (&client->settings, settings);
+  client->service = service;
+  client->anonymous = anonymous;
+  client->region = g_steal_pointer (&region);
+  client->endpoint = g_steal_pointer (&endpoint);
+  g_mutex_init (&client->lock);
+  client->retired = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      mt_credentials_provider_free);
+  client->quota = QUOTA_INITIAL;
+  client->backoff_base_ms = BACKOFF_BASE_MS;
+  client->backoff_max_ms = BACKOFF_MAX_MS;
+
+  http_opts.request_timeout_ms = settings->request_timeout_ms;
+  http_opts.connect_timeout_ms = CONNECT_TIMEOUT_MS;
+  if (settings->request_timeout_ms)
+    http_opts.connect_timeout_ms = MIN (CONNECT_TIMEOUT_MS,
+        settings->request_timeout_ms);
+  http_opts.tls_verify = settings->tls_verify;
+  http_opts.ca_file = settings->ca_file;
+  client->http = mt_http_client_new (&http_opts);
+
+  GST_DEBUG ("%s client: region %s, endpoint %s%s", service->service_id,
+      client->region, client->endpoint, anonymous ? ", unsigned" : "");
+  return client;
+}
+
+void
+mt_aws_client_free (MtAwsClient * client)
+{
+  if (client == NULL)
+    return;
+  mt_http_client_free (client->http);
+  g_clear_pointer (&client->provider, mt_credentials_provider_free);
+  g_ptr_array_unref (client->retired);
+  mt_aws_settings_clear (&client->settings);
+  g_free (client->region);
+  g_free (client->endpoint);
+  g_mutex_clear (&client->lock);
+  g_free (client);
+}
+
+const gchar *
+mt_aws_client_get_region (MtAwsClient * client)
+{
+  return client->region;
+}
+
+const gchar *
+mt_aws_client_get_endpoint (MtAwsClient * client)
+{
+  return client->endpoint;
+}
+
+void
+mt_aws_client_set_retry_backoff (MtAwsClient * client, guint base_ms,
+    guint max_ms)
+{
+  g_mutex_lock (&client->lock);
+  client->backoff_base_ms = base_ms;
+  client->backoff_max_ms = max_ms;
+  g_mutex_unlock (&client->lock);
+}
+
+/* --- credentials --- */
+
+static MtCredentials *
+client_get_credentials (MtAwsClient * client, gboolean renew,
+    GCancellable * cancellable, GError ** error)
+{
+  MtCredentialsProvider *provider;
+
+  g_mutex_lock (&client->lock);
+  /* The provider caches until near expiry; after a service said the token
+   * expired, a fresh chain makes sure nothing cached is reused. Another
+   * thread may still be inside the old provider: it is kept until the
+   * client goes. */
+  if (renew && client->provider)
+    g_ptr_array_add (client->retired, g_steal_pointer (&client->provider));
+  if (client->provider == NULL)
+    client->provider = mt_credentials_provider_new (&client->settings);
+  provider = client->provider;
+  g_mutex_unlock (&client->lock);
+
+  return mt_credentials_provider_get (provider, cancellable, error);
+}
+
+gboolean
+mt_aws_client_check_credentials (MtAwsClient * client,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (MtCredentials) creds = NULL;
+
+  if (client->anonymous)
+    return TRUE;
+  creds = client_get_credentials (client, FALSE, cancellable, error);
+  return creds != NULL;
+}
+
+/* --- retry quota and backoff --- */
+
+static gboolean
+quota_acquire (MtAwsClient * client, guint cost)
+{
+  gboolean ok;
+
+  g_mutex_lock (&client->lock);
+  ok = client->quota >= (gint) cost;
+  if (ok)
+    client->quota -= cost;
+  g_mutex_unlock (&client->lock);
+  return ok;
+}
+
+static void
+quota_release (MtAwsClient * client, guint amount)
+{
+  g_mutex_lock (&client->lock);
+  client->quota = MIN (QUOTA_INITIAL, client->quota + (gint) amount);
+  g_mutex_unlock (&client->lock);
+}
+
+/* The server's wish, in ms, or -1: x-amz-retry-after (ms, botocore) or
+ * HTTP Retry-After (seconds or an HTTP date). */
+static gint64
+retry_after_ms (const MtHttpResponse * resp)
+{
+  const gchar *v;
+  gchar *end = NULL;
+  guint64 n;
+  time_t when;
+
+  if (resp == NULL)
+    return -1;
+  v = mt_http_response_get_header (resp, "x-amz-retry-after");
+  if (v) {
+    n = g_ascii_strtoull (v, &end, 10);
+    if (end != v && *end == '\0')
+      return (gint64) MIN (n, G_MAXINT32);
+  }
+  v = mt_http_response_get_header (resp, "Retry-After");
+  if (v == NULL)
+    return -1;
+  n = g_ascii_strtoull (v, &end, 10);
+  if (end != v && *end == '\0')
+    return (gint64) MIN (n, 3600) * 1000;
+  when = curl_getdate (v, NULL);
+  if (when == -1)
+    return -1;
+  return MAX (0, ((gint64) when - g_get_real_time () / G_USEC_PER_SEC) * 1000);
+}
+
+static guint
+backoff_ms (MtAwsClient * client, guint retry, const MtHttpResponse * resp)
+{
+  guint base, max;
+  gdouble cap;
+  guint delay;
+  gint64 wish;
+
+  g_mutex_lock (&client->lock);
+  base = client->backoff_base_ms;
+  max = client->backoff_max_ms;
+  g_mutex_unlock (&client->lock);
+
+  cap = MIN ((gdouble) base * (1u << MIN (retry - 1, 20u)), (gdouble) max);
+  delay = (guint) (g_random_double () * cap);
+  wish = retry_after_ms (resp);
+  /* Honour the server, but never beyond a few seconds more than our own
+   * backoff: a bad header must not stall a pipeline (botocore's bound). */
+  if (wish >= 0)
+    delay = MAX (delay, (guint) MIN (wish,
+            (gint64) delay + RETRY_AFTER_MAX_EXTRA_MS));
+  return delay;
+}
+
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gboolean cancelled;
+} SleepState;
+
+static void
+sleep_cancelled_cb (GCancellable * cancellable, SleepState * st)
+{
+  g_mutex_lock (&st->lock);
+  st->cancelled = TRUE;
+  g_cond_signal (&st->cond);
+  g_mutex_unlock (&st->lock);
+}
+
+/* Sleeps ms, or less when cancelled; FALSE when cancelled. */
+static gboolean
+cancellable_sleep (guint ms, GCancellable * cancellable)
+{
+  SleepState st = { 0, };
+  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
+  gulong id = 0;
+  gboolean cancelled;
+
+  g_mutex_init (&st.lock);
+  g_cond_init (&st.cond);
+  if (cancellable)
+    id = g_cancellable_connect (cancellable, G_CALLBACK (sleep_cancelled_cb),
+        &st, NULL);
+  g_mutex_lock (&st.lock);
+  while (!st.cancelled && g_cond_wait_until (&st.cond, &st.lock, deadline));
+  cancelled = st.cancelled;
+  g_mutex_unlock (&st.lock);
+  if (id)
+    g_cancellable_disconnect (cancellable, id);
+  g_cond_clear (&st.cond);
+  g_mutex_clear (&st.lock);
+  return !cancelled;
+}
+
+/* --- one attempt --- */
+
+/* Streams a success's body to the caller; keeps an error's body to decode. */
+typedef struct
+{
+  const MtAwsSendOptions *options;
+  GByteArray *error_body;
+} StreamFilter;
+
+static gboolean
+is_success (guint status, const MtAwsSendOptions * options)
+{
+  return (status >= 200 && status < 300)
+      || (options && options->accept_3xx && status >= 300 && status < 400);
+}
+
+static gboolean
+stream_filter_cb (const MtHttpResponse * resp, const guint8 * data, gsize len,
+    gpointer user_data)
+{
+  StreamFilter *f = user_data;
+
+  if (is_success (resp->status, f->options))
+    return f->options->on_data (resp, data, len, f->options->user_data);
+  if (f->error_body->len < 1024 * 1024)
+    g_byte_array_append (f->error_body, data, len);
+  return TRUE;
+}
+
+static MtHttpRequest *
+prepare_request (MtAwsClient * client, const MtHttpRequest * req)
+{
+  MtHttpRequest *copy = mt_http_request_copy (req);
+
+  if (copy->url[0] == '/') {
+    gchar *url = g_strconcat (client->endpoint, copy->url, NULL);
+    g_free (copy->url);
+    copy->url = url;
+  }
+  return copy;
+}
+
+static gboolean
+sign_request (MtAwsClient * client, MtHttpRequest * req,
+    const MtAwsSendOptions * options, gboolean renew,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (MtCredentials) creds = NULL;
+  MtSigV4Params params = { 0, };
+
+  if (client->anonymous)
+    return TRUE;
+  creds = client_get_credentials (client, renew, cancellable, error);
+  if (creds == NULL)
+    return FALSE;
+
+  params.region = client->region;
+  params.service = client->service->signing_name;
+  params.normalize_path = !(options && options->s3);
+  params.payload = options ? options->payload : MT_SIGV4_PAYLOAD_SIGNED;
+  params.add_content_sha256 = options && options->s3;
+  return mt_sigv4_sign (req, creds, &params, NULL, error);
+}
+
+static gchar *
+url_path (const gchar * url)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
+
+  return g_strdup_printf ("%s%s", uri ? g_uri_get_host (uri) : "?",
+      uri ? g_uri_get_path (uri) : "");
+}
+
+/* Sends one attempt. TRUE: a success, *resp set. FALSE: *error set, and
+ * *resp set when the service answered. */
+static gboolean
+send_attempt (MtAwsClient * client, MtHttpRequest * req,
+    const MtAwsSendOptions * options, guint attempt, guint max_attempts,
+    MtHttpResponse ** resp, gboolean * timed_out, GCancellable * cancellable,
+    GError ** error)
+{
+  StreamFilter filter = { options, NULL };
+  g_autoptr (GError) io_error = NULL;
+  g_autofree gchar *where = url_path (req->url);
+  gint64 start = g_get_monotonic_time ();
+  gboolean sent;
+
+  if (options && options->on_data)
+    filter.error_body = g_byte_array_new ();
+  sent = mt_http_client_send (client->http, req,
+      filter.error_body ? stream_filter_cb : NULL, &filter, resp,
+      cancellable, &io_error);
+
+  GST_DEBUG ("%s %s %s: %s%u, attempt %u/%u, %" G_GINT64_FORMAT " ms",
+      client->service->service_id, req->method, where,
+      sent ? "HTTP " : "failed, ", sent ? (*resp)->status : 0, attempt,
+      max_attempts, (g_get_monotonic_time () - start) / 1000);
+
+  if (!sent) {
+    if (filter.error_body)
+      g_byte_array_unref (filter.error_body);
+    *timed_out = g_error_matches (io_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+    *error = mt_aws_error_from_transport (io_error);
+    return FALSE;
+  }
+  if (filter.error_body) {
+    if (!is_success ((*resp)->status, options))
+      (*resp)->body = g_byte_array_free_to_bytes (filter.error_body);
+    else
+      g_byte_array_unref (filter.error_body);
+  }
+  if (is_success ((*resp)->status, options))
+    return TRUE;
+  *error = mt_aws_error_from_response (*resp, NULL);
+  return FALSE;
+}
+
+static void
+note_attempts (GError * error, guint attempts)
+{
+  gchar *msg;
+
+  if (attempts < 2)
+    return;
+  msg = g_strdup_printf ("%s (gave up after %u attempts)", error->message,
+      attempts);
+  g_free (error->message);
+  error->message = msg;
+}
+
+/* Decides whether to retry `error`; returns the quota cost, 0 for no. */
+static guint
+retry_cost (MtAwsClient * client, const GError * error, gboolean timed_out,
+    guint attempt, guint max_attempts)
+{
+  guint cost = timed_out ? QUOTA_TIMEOUT_COST : QUOTA_RETRY_COST;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return 0;
+  if (attempt >= max_attempts || !mt_aws_error_is_retryable (error))
+    return 0;
+  if (!quota_acquire (client, cost)) {
+    GST_DEBUG ("%s: retry quota exhausted, not retrying",
+        client->service->service_id);
+    return 0;
+  }
+  return cost;
+}
+
+gboolean
+mt_aws_client_send (MtAwsClient * client, MtHttpRequest * req,
+    const MtAwsSendOptions * options, MtHttpResponse ** response,
+    GCancellable * cancellable, GError ** error)
+{
+  guint max_attempts = client->settings.retries + 1;
+  gboolean renewed = FALSE, renew = FALSE;
+  guint held = 0;               /* quota taken by the last retry */
+  GError *last = NULL;
+
+  g_return_val_if_fail (client != NULL && req != NULL, FALSE);
+
+  for (guint attempt = 1;; attempt++) {
+    g_autoptr (MtHttpRequest) signed_req = prepare_request (client, req);
+    g_autoptr (MtHttpResponse) resp = NULL;
+    gboolean timed_out = FALSE;
+    guint cost;
+
+    g_clear_error (&last);
+    if (g_cancellable_set_error_if_cancelled (cancellable, error))
+      return FALSE;
+    if (!sign_request (client, signed_req, options, renew, cancellable,
+            error))
+      return FALSE;
+    renew = FALSE;
+
+    if (send_attempt (client, signed_req, options, attempt, max_attempts,
+            &resp, &timed_out, cancellable, &last)) {
+      quota_release (client, held ? held : QUOTA_SUCCESS_REFUND);
+      if (response)
+        *response = g_steal_pointer (&resp);
+      return TRUE;
+    }
+
+    /* Fresh credentials may pass where an expired session token did not;
+     * this one extra attempt does not count against `retries`. */
+    if (!renewed && !client->anonymous && mt_aws_error_is_expired_token (last)) {
+      GST_INFO ("%s: the session token expired, fetching new credentials",
+          client->service->service_id);
+      renewed = renew = TRUE;
+      attempt--;
+      continue;
+    }
+
+    cost = retry_cost (client, last, timed_out, attempt, max_attempts);
+    if (cost == 0) {
+      note_attempts (last, attempt);
+      if (response)
+        *response = g_steal_pointer (&resp);
+      g_propagate_error (error, last);
+      return FALSE;
+    }
+    held = cost;
+
+    if (options && options->on_retry)
+      options->on_retry (attempt, last, options->user_data);
+    {
+      guint delay = backoff_ms (client, attempt, resp);
+
+      GST_DEBUG ("%s: retrying in %u ms after: %s",
+          client->service->service_id, delay, last->message);
+      if (!cancellable_sleep (delay, cancellable)) {
+        g_clear_error (&last);
+        g_cancellable_set_error_if_cancelled (cancellable, error);
+        return FALSE;
+      }
+    }
+  }
+}
+
+/* --- JSON 1.1 --- */
+
+static JsonObject *
+parse_json_object (GBytes * body, const gchar * target, GError ** error)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (GError) parse_error = NULL;
+  gsize len = 0;
+  const gchar *data = body ? g_bytes_get_data (body, &len) : NULL;
+  JsonNode *root;
+
+  if (len == 0)
+    return json_object_new ();
+  if (!json_parser_load_from_data (parser, data, len, &parse_error)) {
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_FAILED,
+        "%s answered with a body that is not JSON: %s", target,
+        parse_error->message);
+    return NULL;
+  }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_FAILED,
+        "%s answered with JSON that is not an object", target);
+    return NULL;
+  }
+  return json_object_ref (json_node_get_object (root));
+}
+
+static GBytes *
+serialize_json_object (JsonObject * obj)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  gsize len = 0;
+  gchar *text;
+
+  json_node_set_object (root, obj);
+  json_generator_set_root (gen, root);
+  text = json_generator_to_data (gen, &len);
+  return g_bytes_new_take (text, len);
+}
+
+JsonObject *
+mt_aws_client_json_call (MtAwsClient * client, const gchar * target,
+    JsonObject * request, GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (MtHttpRequest) req = mt_http_request_new ("POST", "/");
+  g_autoptr (MtHttpResponse) resp = NULL;
+  g_autoptr (JsonObject) empty = NULL;
+  g_autoptr (GBytes) body = NULL;
+  MtAwsSendOptions opts = { 0, };
+
+  g_return_val_if_fail (client != NULL && target != NULL, NULL);
+
+  if (request == NULL)
+    request = empty = json_object_new ();
+  body = serialize_json_object (request);
+  mt_http_request_set_header (req, "Content-Type",
+      "application/x-amz-json-1.1");
+  mt_http_request_set_header (req, "X-Amz-Target", target);
+  mt_http_request_set_body (req, body);
+
+  opts.payload = MT_SIGV4_PAYLOAD_SIGNED;
+  if (!mt_aws_client_send (client, req, &opts, &resp, cancellable, error))
+    return NULL;
+  return parse_json_object (resp->body, target, error);
+}

@@ -56,13 +56,27 @@ typedef struct {
   /* Called before each retry so a streaming caller can reset what it
    * received (e.g. s3src resuming). May be NULL. */
   void (*on_retry) (guint attempt, const GError * error, gpointer user_data);
+  /* A 3xx answer is a success (the caller reads Location or 304 itself)
+   * instead of an error. */
+  gboolean accept_3xx;
 } MtAwsSendOptions;
+
+/* The backoff of standard-mode retries: before retry n (1-based) the
+ * client sleeps a random time in [0, min(base_ms * 2^(n-1), max_ms)], as
+ * botocore's ExponentialBackoff does with base 1 s and max 20 s (the
+ * defaults). Tests and latency-bound callers may shorten it. */
+void mt_aws_client_set_retry_backoff (MtAwsClient * client, guint base_ms,
+    guint max_ms);
 
 /* Signs and sends `req` (its url absolute, or a path+query beginning with
  * '/' that is joined to the endpoint), retrying as above. Returns TRUE for
  * a 2xx (and 3xx when the caller asked for one) response; a non-2xx final
  * response is an MT_AWS_ERROR from awserror.h, and *response is still set
- * when response != NULL so the caller can read headers. */
+ * when response != NULL so the caller can read headers. Transport errors
+ * are MT_AWS_ERROR_NETWORK; cancellation is G_IO_ERROR_CANCELLED, also
+ * during a backoff sleep. `req` itself is not modified: each attempt signs
+ * a copy (a new date each time). With options->on_data, only a success's
+ * body is streamed; an error body is kept for decoding. */
 gboolean mt_aws_client_send (MtAwsClient * client, MtHttpRequest * req,
     const MtAwsSendOptions * options, MtHttpResponse ** response,
     GCancellable * cancellable, GError ** error);

@@ -47,6 +47,21 @@ GError *mt_aws_error_from_response (const MtHttpResponse * resp,
 /* The decoded details of an error made by this module, or NULL. */
 const MtAwsErrorDetails *mt_aws_error_get_details (const GError * error);
 void mt_aws_error_details_free (MtAwsErrorDetails * d);
+/* TRUE for errors the SDKs' standard mode retries: throttling, transient
+ * service errors, and G_IO_ERROR transport errors (timeouts, refused,
+ * reset, DNS) whether or not wrapped by mt_aws_error_from_transport(). */
 gboolean mt_aws_error_is_retryable (const GError * error);
+
+/* Wraps a transport error of http.h as MT_AWS_ERROR_NETWORK (details with
+ * http_status 0 and retryable set as above). G_IO_ERROR_CANCELLED and
+ * errors of other domains are returned as copies, unchanged, so callers
+ * keep testing g_error_matches (e, G_IO_ERROR, G_IO_ERROR_CANCELLED). */
+GError *mt_aws_error_from_transport (const GError * io_error);
+
+/* TRUE when the service said the session token has expired: fresh
+ * credentials may make the request pass. */
+gboolean mt_aws_error_is_expired_token (const GError * error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtAwsErrorDetails, mt_aws_error_details_free)
 
 G_END_DECLS

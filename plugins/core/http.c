@@ -116,6 +116,21 @@ mt_http_request_free (MtHttpRequest * req)
   g_free (req);
 }
 
+MtHttpRequest *
+mt_http_request_copy (const MtHttpRequest * req)
+{
+  MtHttpRequest *copy = mt_http_request_new (req->method, req->url);
+
+  for (guint i = 0; i < req->headers->len; i++) {
+    const MtHeader *h = &g_array_index (req->headers, MtHeader, i);
+    header_array_append (copy->headers, h->name, h->value);
+  }
+  if (req->body)
+    copy->body = g_bytes_ref (req->body);
+  copy->timeout_ms = req->timeout_ms;
+  return copy;
+}
+
 void
 mt_http_request_set_header (MtHttpRequest * req, const gchar * name,
     const gchar * value)
@@ -482,9 +497,12 @@ setup_easy (MtHttpClient * client, CURL * easy, const MtHttpRequest * req,
   if (client->connect_timeout_ms)
     curl_easy_setopt (easy, CURLOPT_CONNECTTIMEOUT_MS,
         (long) client->connect_timeout_ms);
-  if (client->request_timeout_ms)
-    curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS,
-        (long) client->request_timeout_ms);
+  if (req->timeout_ms != MT_HTTP_NO_TIMEOUT) {
+    guint timeout = req->timeout_ms ? req->timeout_ms :
+        client->request_timeout_ms;
+    if (timeout)
+      curl_easy_setopt (easy, CURLOPT_TIMEOUT_MS, (long) timeout);
+  }
 
   curl_easy_setopt (easy, CURLOPT_HEADERFUNCTION, header_cb);
   curl_easy_setopt (easy, CURLOPT_HEADERDATA, t);

@@ -23,7 +23,13 @@ typedef struct {
   gchar *url;
   GArray *headers;              /* of MtHeader; owns its strings */
   GBytes *body;                 /* NULL: empty body */
+  /* Whole-request timeout for this request: 0 uses the client's
+   * request_timeout_ms; MT_HTTP_NO_TIMEOUT turns it off (a long download
+   * streamed under back-pressure). */
+  guint timeout_ms;
 } MtHttpRequest;
+
+#define MT_HTTP_NO_TIMEOUT G_MAXUINT
 
 typedef struct {
   guint status;
@@ -48,6 +54,8 @@ typedef gboolean (*MtHttpDataFunc) (const MtHttpResponse * response,
 
 MtHttpRequest *mt_http_request_new (const gchar * method, const gchar * url);
 void mt_http_request_free (MtHttpRequest * req);
+/* A deep copy; the body GBytes is shared (a reference, no copy). */
+MtHttpRequest *mt_http_request_copy (const MtHttpRequest * req);
 /* Replaces any header of the same name (case-insensitive). */
 void mt_http_request_set_header (MtHttpRequest * req, const gchar * name,
     const gchar * value);
