@@ -1,2 +1,1545 @@
-/* analysissink: being written; see analysissink.h. */
+/* MtAnalysisSink: the streaming, queueing, ordering, error policy and output
+ * shared by every analysis element. See analysissink.h.
+ *
+ * Data flow: the sink pad's chain function wraps each buffer in an Item and
+ * hands it to a thread pool of `max-in-flight` workers that call the
+ * engine. Items (units and serialized events) sit in one queue in input
+ * order; a task on the src pad takes the head once it is done and outputs
+ * it (src pad, bus message, location file), so results leave in input order
+ * whatever order the engine finishes in. The queue holds at most twice
+ * `max-in-flight` units: the chain function waits for room, so upstream is
+ * slowed instead of buffered without end. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
 #include "analysissink.h"
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <gst/video/video.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "awsclient.h"
+#include "awserror.h"
+#include "credentials.h"
+#include "result.h"
+
+GST_DEBUG_CATEGORY_STATIC (mt_analysis_sink_debug);
+#define GST_CAT_DEFAULT mt_analysis_sink_debug
+
+enum
+{
+  PROP_0,
+  PROP_BACKEND,
+  PROP_MAX_IN_FLIGHT,
+  PROP_MAX_TPS,
+  PROP_ON_ERROR,
+  PROP_POST_MESSAGES,
+  PROP_LOCATION,
+  PROP_ASSET,
+  PROP_AWS_FIRST,
+};
+
+#define DEFAULT_BACKEND MT_BACKEND_AUTO
+#define DEFAULT_MAX_TPS 0.0
+#define DEFAULT_ON_ERROR MT_ON_ERROR_SKIP
+#define DEFAULT_POST_MESSAGES TRUE
+
+/* Units queued per worker: one running, one ready, so a slow head of line
+ * does not leave workers idle. */
+#define QUEUE_UNITS_PER_WORKER 2
+
+typedef enum
+{
+  ITEM_UNIT,
+  ITEM_EVENT,
+} ItemKind;
+
+typedef struct
+{
+  ItemKind kind;
+  GstEvent *event;
+  MtUnit unit;
+  GstClockTime running_time;
+  GstClockTime stream_time;
+  GstClockTime interval;        /* sampling interval in force, 0: unknown */
+  gboolean video;               /* results also feed tracks */
+  GCancellable *cancellable;
+  /* Written by the worker, read by the output task once done (priv->lock). */
+  GPtrArray *results;
+  GError *error;
+  gboolean done;
+} Item;
+
+typedef struct
+{
+  /* Properties, under the object lock. */
+  MtBackend backend;
+  guint max_in_flight;
+  gdouble max_tps;
+  MtOnError on_error;
+  gboolean post_messages;
+  gchar *location;
+  gchar *asset_prop;
+  MtAwsSettings aws;
+
+  GstPad *sinkpad;
+  GstPad *srcpad;
+
+  /* The queue and its state, under `lock`. */
+  GMutex lock;
+  GCond cond;
+  GQueue items;
+  guint n_units;
+  guint queue_limit;
+  gboolean flushing;
+  GstFlowReturn srcresult;
+  GCancellable *cancellable;
+  gboolean playing;
+  guint32 eos_pending_seqnum;
+  gboolean eos_pending;
+
+  /* Set up at the first buffer, torn down at READY. */
+  gboolean started;
+  const MtEngine *engine;
+  gpointer engine_state;
+  MtEngineContext ctx;
+  MtAwsSettings ctx_aws;
+  gpointer config;
+  GThreadPool *pool;
+  gchar *asset;
+  gchar *engine_label;          /* for error documents */
+
+  /* Streaming thread only. */
+  GstCaps *caps;
+  GstSegment segment;
+  GstClockTime interval;
+  guint64 next_index;
+
+  /* Output task only. */
+  MtTrackMerger *tracks;
+  gboolean src_caps_sent;
+  gboolean src_stream_started;
+  gboolean src_eos;
+  GOutputStream *out;
+  gchar *out_tmp_path;          /* s3:// locations: uploaded at EOS */
+  gchar *out_s3_uri;
+  MtOnError on_error_now;
+  gboolean post_messages_now;
+
+  /* max-tps pacing. */
+  GMutex rate_lock;
+  gint64 next_slot_us;
+} MtAnalysisSinkPrivate;
+
+G_DEFINE_TYPE_WITH_PRIVATE (MtAnalysisSink, mt_analysis_sink,
+    GST_TYPE_ELEMENT);
+
+#define PRIV(self) ((MtAnalysisSinkPrivate *) \
+    mt_analysis_sink_get_instance_private (MT_ANALYSIS_SINK (self)))
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/x-json"));
+
+GType
+mt_backend_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {MT_BACKEND_AUTO, "aws when AWS credentials are found, local otherwise",
+        "auto"},
+    {MT_BACKEND_AWS, "The AWS service", "aws"},
+    {MT_BACKEND_LOCAL, "An engine running on this machine, offline", "local"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("MtBackend", values));
+  return type;
+}
+
+GType
+mt_on_error_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {MT_ON_ERROR_SKIP, "Write an analysis=error document and carry on",
+        "skip"},
+    {MT_ON_ERROR_FAIL, "Stop with an element error", "fail"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("MtOnError", values));
+  return type;
+}
+
+/* Items */
+
+static void
+item_clear (Item * item)
+{
+  gst_clear_event (&item->event);
+  gst_clear_buffer (&item->unit.buffer);
+  gst_clear_caps (&item->unit.caps);
+  g_clear_object (&item->cancellable);
+  g_clear_pointer (&item->results, g_ptr_array_unref);
+  g_clear_error (&item->error);
+}
+
+static Item *
+item_new (ItemKind kind)
+{
+  Item *item = g_atomic_rc_box_new0 (Item);
+
+  item->kind = kind;
+  item->results = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      json_object_unref);
+  return item;
+}
+
+static Item *
+item_ref (Item * item)
+{
+  return g_atomic_rc_box_acquire (item);
+}
+
+static void
+item_unref (gpointer item)
+{
+  g_atomic_rc_box_release_full (item, (GDestroyNotify) item_clear);
+}
+
+/* Drops every queued item; called with priv->lock held. Workers keep their
+ * own references, so an item being analysed is freed when its worker ends. */
+static void
+queue_clear_locked (MtAnalysisSinkPrivate * priv)
+{
+  g_queue_clear_full (&priv->items, item_unref);
+  priv->n_units = 0;
+  g_cond_broadcast (&priv->cond);
+}
+
+/* Rate limiting */
+
+gboolean
+mt_engine_context_rate_limit (const MtEngineContext * ctx,
+    GCancellable * cancellable, GError ** error)
+{
+  MtAnalysisSink *self = ctx->priv;
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  gdouble tps;
+  gint64 now, slot;
+
+  GST_OBJECT_LOCK (self);
+  tps = priv->max_tps;
+  GST_OBJECT_UNLOCK (self);
+  if (tps <= 0)
+    return !g_cancellable_set_error_if_cancelled (cancellable, error);
+
+  /* Evenly spaced slots rather than a bucket with bursts: a service quota
+   * is per second, and a burst at each second's start is what throttles. */
+  g_mutex_lock (&priv->rate_lock);
+  now = g_get_monotonic_time ();
+  slot = MAX (now, priv->next_slot_us);
+  priv->next_slot_us = slot + (gint64) (G_USEC_PER_SEC / tps);
+  g_mutex_unlock (&priv->rate_lock);
+
+  while ((now = g_get_monotonic_time ()) < slot) {
+    if (g_cancellable_set_error_if_cancelled (cancellable, error))
+      return FALSE;
+    g_usleep (MIN (slot - now, 10000));
+  }
+  return !g_cancellable_set_error_if_cancelled (cancellable, error);
+}
+
+/* Engine selection and start */
+
+static gboolean
+error_is_fatal (const GError * error)
+{
+  return g_error_matches (error, MT_AWS_ERROR, MT_AWS_ERROR_AUTH)
+      || g_error_matches (error, MT_AWS_ERROR, MT_AWS_ERROR_ACCESS_DENIED)
+      || g_error_matches (error, MT_AWS_ERROR, MT_AWS_ERROR_NO_CREDENTIALS)
+      || g_error_matches (error, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG);
+}
+
+static const MtEngine *
+find_engine (MtAnalysisSinkClass * klass, const gchar * backend)
+{
+  const MtEngine *const *e;
+
+  for (e = klass->engines; e && *e; e++) {
+    if (!g_strcmp0 ((*e)->backend, backend))
+      return *e;
+  }
+  return NULL;
+}
+
+static void
+post_backend_message (MtAnalysisSink * self, const MtEngine * engine,
+    const gchar * reason)
+{
+  GstStructure *s = gst_structure_new ("mediatag-backend",
+      "backend", G_TYPE_STRING, engine->backend,
+      "engine", G_TYPE_STRING, engine->name,
+      "reason", G_TYPE_STRING, reason, NULL);
+
+  GST_INFO_OBJECT (self, "using the %s engine (%s): %s", engine->backend,
+      engine->name, reason);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+static const MtEngine *
+choose_engine (MtAnalysisSink * self, MtBackend backend)
+{
+  MtAnalysisSinkClass *klass = MT_ANALYSIS_SINK_GET_CLASS (self);
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  const MtEngine *aws = find_engine (klass, "aws");
+  const MtEngine *local = find_engine (klass, "local");
+  const gchar *element = GST_ELEMENT_NAME (self);
+
+  switch (backend) {
+    case MT_BACKEND_AWS:
+      if (aws)
+        post_backend_message (self, aws, "backend=aws");
+      else
+        GST_ELEMENT_ERROR (self, CORE, NOT_IMPLEMENTED,
+            ("%s has no AWS engine: set backend=local.", element), (NULL));
+      return aws;
+    case MT_BACKEND_LOCAL:
+      if (local)
+        post_backend_message (self, local, "backend=local");
+      else
+        GST_ELEMENT_ERROR (self, CORE, NOT_IMPLEMENTED,
+            ("This build of %s has no local engine: set backend=aws (with "
+                "AWS credentials), or rebuild mediatag with its local "
+                "engines.", element), (NULL));
+      return local;
+    case MT_BACKEND_AUTO:
+    default:
+      break;
+  }
+  if (aws && mt_credentials_available (&priv->ctx_aws)) {
+    post_backend_message (self, aws,
+        "backend=auto: AWS credentials were found");
+    return aws;
+  }
+  if (local) {
+    post_backend_message (self, local,
+        "backend=auto: no AWS credentials were found");
+    return local;
+  }
+  if (aws) {
+    /* No local engine to fall back on: the AWS engine's own error on
+     * missing credentials is the clearest thing to show. */
+    post_backend_message (self, aws,
+        "backend=auto: no local engine in this build");
+    return aws;
+  }
+  GST_ELEMENT_ERROR (self, CORE, NOT_IMPLEMENTED,
+      ("%s has no engine in this build.", element), (NULL));
+  return NULL;
+}
+
+static gchar *
+feature_names (GType flags_type, guint64 features)
+{
+  g_autoptr (GFlagsClass) klass = NULL;
+  g_autoptr (GString) s = g_string_new (NULL);
+  guint i;
+
+  if (flags_type == G_TYPE_NONE || !G_TYPE_IS_FLAGS (flags_type))
+    return g_strdup_printf ("0x%" G_GINT64_MODIFIER "x", features);
+  klass = g_type_class_ref (flags_type);
+  for (i = 0; i < klass->n_values; i++) {
+    if (klass->values[i].value && (features & klass->values[i].value)) {
+      if (s->len)
+        g_string_append_c (s, '+');
+      g_string_append (s, klass->values[i].value_nick);
+    }
+  }
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static gchar *
+query_asset (MtAnalysisSink * self)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  g_autoptr (GstQuery) query = NULL;
+  gchar *uri = NULL;
+
+  GST_OBJECT_LOCK (self);
+  uri = g_strdup (priv->asset_prop);
+  GST_OBJECT_UNLOCK (self);
+  if (uri)
+    return uri;
+  query = gst_query_new_uri ();
+  if (gst_pad_peer_query (priv->sinkpad, query))
+    gst_query_parse_uri (query, &uri);
+  GST_DEBUG_OBJECT (self, "asset from upstream: %s", GST_STR_NULL (uri));
+  return uri;
+}
+
+/* Workers */
+
+static void
+worker_func (gpointer data, gpointer user_data)
+{
+  Item *item = data;
+  MtAnalysisSink *self = user_data;
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  g_autoptr (GPtrArray) results =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  GError *error = NULL;
+
+  if (gst_buffer_get_size (item->unit.buffer) == 0) {
+    g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+        "The buffer is empty: there is no image to analyse");
+  } else if (!g_cancellable_set_error_if_cancelled (item->cancellable,
+          &error)) {
+    if (!priv->engine->analyze (priv->engine_state, &priv->ctx, &item->unit,
+            results, item->cancellable, &error) && !error)
+      g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED,
+          "The %s engine failed without saying why", priv->engine->name);
+  }
+
+  g_mutex_lock (&priv->lock);
+  item->done = TRUE;
+  item->error = error;
+  g_ptr_array_extend_and_steal (item->results, g_steal_pointer (&results));
+  g_cond_broadcast (&priv->cond);
+  g_mutex_unlock (&priv->lock);
+  item_unref (item);
+}
+
+static gboolean
+start_engine (MtAnalysisSink * self)
+{
+  MtAnalysisSinkClass *klass = MT_ANALYSIS_SINK_GET_CLASS (self);
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  g_autoptr (GError) error = NULL;
+  guint64 requested = 0, missing;
+  MtBackend backend;
+  guint workers;
+
+  GST_OBJECT_LOCK (self);
+  backend = priv->backend;
+  workers = priv->max_in_flight;
+  mt_aws_settings_clear (&priv->ctx_aws);
+  mt_aws_settings_copy (&priv->ctx_aws, &priv->aws);
+  GST_OBJECT_UNLOCK (self);
+
+  priv->asset = query_asset (self);
+  priv->engine = choose_engine (self, backend);
+  if (!priv->engine)
+    return FALSE;
+  g_free (priv->engine_label);
+  priv->engine_label = g_strdup (priv->engine->name);
+  if (klass->get_config)
+    priv->config = klass->get_config (self, &requested);
+
+  missing = requested & ~priv->engine->features;
+  if (missing) {
+    g_autofree gchar *names = feature_names (klass->features_type, missing);
+
+    GST_ELEMENT_WARNING (self, CORE, NOT_IMPLEMENTED,
+        ("The %s engine cannot do %s: there will be no results for %s. "
+            "Use backend=aws for them.", priv->engine->backend, names,
+            names), (NULL));
+  }
+  priv->ctx.element = GST_ELEMENT (self);
+  priv->ctx.config = priv->config;
+  priv->ctx.features = requested & priv->engine->features;
+  priv->ctx.aws = &priv->ctx_aws;
+  priv->ctx.priv = self;
+
+  if (!priv->engine->start (&priv->ctx, &priv->engine_state, &error)) {
+    GST_ELEMENT_ERROR (self, LIBRARY, INIT,
+        ("The %s engine could not start: %s", priv->engine->name,
+            error->message), (NULL));
+    return FALSE;
+  }
+  priv->pool = g_thread_pool_new_full (worker_func, self, item_unref,
+      workers, FALSE, NULL);
+  g_mutex_lock (&priv->lock);
+  priv->queue_limit = workers * QUEUE_UNITS_PER_WORKER;
+  g_mutex_unlock (&priv->lock);
+  priv->started = TRUE;
+  return TRUE;
+}
+
+static void
+stop_engine (MtAnalysisSink * self)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+
+  /* Workers were cancelled with the flush; wait for the ones running so
+   * the engine's state is no longer used when it stops. */
+  if (priv->pool)
+    g_thread_pool_free (g_steal_pointer (&priv->pool), TRUE, TRUE);
+  if (priv->engine && priv->engine->stop && priv->engine_state)
+    priv->engine->stop (priv->engine_state);
+  priv->engine_state = NULL;
+  priv->engine = NULL;
+  if (priv->config) {
+    MtAnalysisSinkClass *klass = MT_ANALYSIS_SINK_GET_CLASS (self);
+
+    if (klass->free_config)
+      klass->free_config (priv->config);
+    priv->config = NULL;
+  }
+  memset (&priv->ctx, 0, sizeof (priv->ctx));
+  g_clear_pointer (&priv->asset, g_free);
+  priv->started = FALSE;
+}
+
+/* The location file */
+
+static gboolean
+parse_s3_uri (const gchar * uri, gchar ** bucket, gchar ** key)
+{
+  const gchar *rest = uri + strlen ("s3://");
+  const gchar *slash = strchr (rest, '/');
+
+  if (!slash || slash == rest || slash[1] == '\0')
+    return FALSE;
+  *bucket = g_strndup (rest, slash - rest);
+  *key = g_strdup (slash + 1);
+  return TRUE;
+}
+
+static gboolean
+open_location (MtAnalysisSink * self)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  g_autofree gchar *location = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GFile) file = NULL;
+
+  GST_OBJECT_LOCK (self);
+  location = g_strdup (priv->location);
+  GST_OBJECT_UNLOCK (self);
+  if (!location || !*location)
+    return TRUE;
+
+  if (g_str_has_prefix (location, "s3://")) {
+    g_autofree gchar *bucket = NULL, *key = NULL;
+    gint fd;
+
+    if (!parse_s3_uri (location, &bucket, &key)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+          ("location \"%s\" is not an S3 URI of the form "
+              "s3://bucket/key.", location), (NULL));
+      return FALSE;
+    }
+    /* Written locally, uploaded whole at EOS, so a failed run leaves no
+     * half-written object behind. */
+    fd = g_file_open_tmp ("mediatag-results-XXXXXX.jsonl",
+        &priv->out_tmp_path, &error);
+    if (fd < 0)
+      goto failed;
+    close (fd);
+    file = g_file_new_for_path (priv->out_tmp_path);
+    priv->out_s3_uri = g_strdup (location);
+  } else {
+    file = g_file_new_for_commandline_arg (location);
+  }
+  priv->out = G_OUTPUT_STREAM (g_file_replace (file, NULL, FALSE,
+          G_FILE_CREATE_NONE, NULL, &error));
+  if (priv->out)
+    return TRUE;
+
+failed:
+  GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+      ("Could not open \"%s\" to write the results: %s", location,
+          error->message), (NULL));
+  return FALSE;
+}
+
+static void
+discard_location (MtAnalysisSink * self)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+
+  if (priv->out)
+    g_output_stream_close (priv->out, NULL, NULL);
+  g_clear_object (&priv->out);
+  if (priv->out_tmp_path)
+    g_unlink (priv->out_tmp_path);
+  g_clear_pointer (&priv->out_tmp_path, g_free);
+  g_clear_pointer (&priv->out_s3_uri, g_free);
+}
+
+static gboolean
+upload_s3 (MtAnalysisSink * self, GError ** error)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  g_autoptr (MtAwsClient) client = NULL;
+  g_autoptr (MtHttpRequest) req = NULL;
+  g_autoptr (GMappedFile) mapped = NULL;
+  g_autofree gchar *bucket = NULL, *key = NULL, *ekey = NULL, *path = NULL;
+  MtAwsSendOptions options = { 0, };
+
+  if (!parse_s3_uri (priv->out_s3_uri, &bucket, &key))
+    return FALSE;
+  mapped = g_mapped_file_new (priv->out_tmp_path, FALSE, error);
+  if (!mapped)
+    return FALSE;
+  client = mt_aws_client_new (&priv->ctx_aws, &mt_aws_service_s3, FALSE,
+      error);
+  if (!client)
+    return FALSE;
+  ekey = mt_uri_encode (key, TRUE);
+  path = g_strdup_printf ("/%s/%s", bucket, ekey);
+  req = mt_http_request_new ("PUT", path);
+  mt_http_request_set_header (req, "Content-Type", "application/x-ndjson");
+  mt_http_request_set_body (req, g_mapped_file_get_bytes (mapped));
+  options.s3 = TRUE;
+  return mt_aws_client_send (client, req, &options, NULL, NULL, error);
+}
+
+static gboolean
+finish_location (MtAnalysisSink * self)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *what = NULL;
+
+  if (!priv->out)
+    return TRUE;
+  what = g_strdup (priv->out_s3_uri);
+  if (!g_output_stream_close (priv->out, NULL, &error))
+    goto failed;
+  if (priv->out_s3_uri && !upload_s3 (self, &error))
+    goto failed;
+  GST_INFO_OBJECT (self, "results written");
+  discard_location (self);
+  return TRUE;
+
+failed:
+  GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+      ("Could not write the results to %s: %s",
+          what ? what : "the location file", error->message), (NULL));
+  discard_location (self);
+  return FALSE;
+}
+
+/* Output (the src pad task) */
+
+static gboolean
+ensure_src_stream (MtAnalysisSink * self)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+
+  if (!priv->src_stream_started) {
+    g_autofree gchar *id = gst_pad_create_stream_id (priv->srcpad,
+        GST_ELEMENT (self), "results");
+
+    gst_pad_push_event (priv->srcpad, gst_event_new_stream_start (id));
+    priv->src_stream_started = TRUE;
+  }
+  if (!priv->src_caps_sent) {
+    g_autoptr (GstCaps) caps = gst_caps_new_empty_simple ("application/x-json");
+    GstSegment segment;
+
+    gst_pad_push_event (priv->srcpad, gst_event_new_caps (caps));
+    gst_segment_init (&segment, GST_FORMAT_TIME);
+    gst_pad_push_event (priv->srcpad, gst_event_new_segment (&segment));
+    priv->src_caps_sent = TRUE;
+  }
+  return TRUE;
+}
+
+static GstFlowReturn
+emit_document (MtAnalysisSink * self, JsonObject * doc, GstClockTime pts,
+    GstClockTime duration)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  g_autofree gchar *line = mt_result_to_line (doc);
+  gsize len = strlen (line);
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstBuffer *buf;
+
+  if (priv->out) {
+    g_autoptr (GError) error = NULL;
+
+    if (!g_output_stream_write_all (priv->out, line, len, NULL, NULL, &error)
+        || !g_output_stream_write_all (priv->out, "\n", 1, NULL, NULL,
+            &error)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+          ("Could not write the results to the location file: %s",
+              error->message), (NULL));
+      return GST_FLOW_ERROR;
+    }
+  }
+  if (priv->src_eos)
+    return GST_FLOW_OK;
+
+  ensure_src_stream (self);
+  line = g_realloc (line, len + 2);
+  line[len] = '\n';
+  line[len + 1] = '\0';
+  buf = gst_buffer_new_wrapped (g_steal_pointer (&line), len + 1);
+  GST_BUFFER_PTS (buf) = pts;
+  GST_BUFFER_DURATION (buf) = duration;
+  ret = gst_pad_push (priv->srcpad, buf);
+  if (ret == GST_FLOW_NOT_LINKED)
+    return GST_FLOW_OK;
+  if (ret == GST_FLOW_EOS) {
+    /* Downstream wants no more; results still reach the bus and file. */
+    priv->src_eos = TRUE;
+    return GST_FLOW_OK;
+  }
+  return ret;
+}
+
+static GstFlowReturn
+emit_documents (MtAnalysisSink * self, GPtrArray * docs, GstClockTime pts,
+    GstClockTime duration)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  guint i;
+
+  for (i = 0; i < docs->len && ret == GST_FLOW_OK; i++)
+    ret = emit_document (self, g_ptr_array_index (docs, i), pts, duration);
+  return ret;
+}
+
+static void
+post_results_message (MtAnalysisSink * self, Item * item)
+{
+  GstElementFactory *factory = gst_element_get_factory (GST_ELEMENT (self));
+  const gchar *name = factory ?
+      gst_plugin_feature_get_name (GST_PLUGIN_FEATURE (factory)) :
+      G_OBJECT_TYPE_NAME (self);
+  g_autofree gchar *json = mt_results_to_json_array (item->results);
+  GstStructure *s;
+
+  s = gst_structure_new (name,
+      "timestamp", G_TYPE_UINT64, item->unit.pts,
+      "stream-time", G_TYPE_UINT64, item->stream_time,
+      "running-time", G_TYPE_UINT64, item->running_time,
+      "duration", G_TYPE_UINT64, item->unit.duration,
+      "frame", G_TYPE_INT64, item->unit.frame,
+      "index", G_TYPE_UINT64, item->unit.index,
+      "count", G_TYPE_UINT, item->results->len,
+      "results", G_TYPE_STRING, json, NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+static gchar *
+describe_unit (const MtUnit * unit)
+{
+  if (unit->frame >= 0 && GST_CLOCK_TIME_IS_VALID (unit->pts))
+    return g_strdup_printf ("frame %" G_GINT64_FORMAT " (%" GST_TIME_FORMAT
+        ")", unit->frame, GST_TIME_ARGS (unit->pts));
+  if (GST_CLOCK_TIME_IS_VALID (unit->pts))
+    return g_strdup_printf ("the buffer at %" GST_TIME_FORMAT,
+        GST_TIME_ARGS (unit->pts));
+  return g_strdup_printf ("buffer %" G_GUINT64_FORMAT, unit->index);
+}
+
+static GstFlowReturn
+fail_unit (MtAnalysisSink * self, Item * item)
+{
+  g_autofree gchar *what = describe_unit (&item->unit);
+  const GError *error = item->error;
+
+  if (g_error_matches (error, MT_AWS_ERROR, MT_AWS_ERROR_NO_CREDENTIALS)
+      || g_error_matches (error, MT_AWS_ERROR, MT_AWS_ERROR_AUTH)
+      || g_error_matches (error, MT_AWS_ERROR, MT_AWS_ERROR_ACCESS_DENIED))
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
+        ("AWS refused the request for %s: %s. Check the credentials "
+            "(access-key/secret-key, AWS_ACCESS_KEY_ID, AWS_PROFILE) and "
+            "that they allow this call.", what, error->message), (NULL));
+  else if (g_error_matches (error, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG))
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Could not analyse %s: %s", what, error->message), (NULL));
+  else
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        ("Could not analyse %s: %s. Set on-error=skip to carry on past "
+            "such errors.", what, error->message), (NULL));
+  return GST_FLOW_ERROR;
+}
+
+static void
+stamp_results (Item * item)
+{
+  guint i;
+
+  for (i = 0; i < item->results->len; i++) {
+    JsonObject *r = g_ptr_array_index (item->results, i);
+
+    if (!json_object_has_member (r, "timestamp"))
+      mt_result_set_time (r, item->unit.pts, GST_CLOCK_TIME_NONE, -1);
+    if (!json_object_has_member (r, "frame") && item->unit.frame >= 0)
+      json_object_set_int_member (r, "frame", item->unit.frame);
+  }
+}
+
+static GstFlowReturn
+output_unit (MtAnalysisSink * self, Item * item)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  g_autoptr (GPtrArray) closed = NULL;
+  gboolean post_messages;
+  MtOnError on_error;
+  GstFlowReturn ret;
+
+  GST_OBJECT_LOCK (self);
+  post_messages = priv->post_messages;
+  on_error = priv->on_error;
+  GST_OBJECT_UNLOCK (self);
+
+  if (item->error) {
+    g_autofree gchar *what = describe_unit (&item->unit);
+
+    if (g_error_matches (item->error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      return GST_FLOW_FLUSHING;
+    if (on_error == MT_ON_ERROR_FAIL || error_is_fatal (item->error))
+      return fail_unit (self, item);
+    GST_WARNING_OBJECT (self, "%s: %s (on-error=skip)", what,
+        item->error->message);
+    g_ptr_array_set_size (item->results, 0);
+    g_ptr_array_add (item->results, mt_result_new_error (priv->engine_label,
+            item->error));
+  }
+  stamp_results (item);
+  mt_result_finish_all (item->results, priv->asset);
+  ret = emit_documents (self, item->results, item->unit.pts,
+      item->unit.duration);
+  if (post_messages)
+    post_results_message (self, item);
+  if (ret != GST_FLOW_OK || !item->video)
+    return ret;
+
+  closed = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  mt_track_merger_add (priv->tracks, item->results, item->unit.pts,
+      item->interval, priv->asset, closed);
+  return emit_documents (self, closed, GST_CLOCK_TIME_NONE,
+      GST_CLOCK_TIME_NONE);
+}
+
+static void
+post_eos_message (MtAnalysisSink * self, guint32 seqnum)
+{
+  GstMessage *msg = gst_message_new_eos (GST_OBJECT (self));
+
+  gst_message_set_seqnum (msg, seqnum);
+  gst_element_post_message (GST_ELEMENT (self), msg);
+}
+
+static GstFlowReturn
+output_eos (MtAnalysisSink * self, GstEvent * event)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  g_autoptr (GPtrArray) closed =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  guint32 seqnum = gst_event_get_seqnum (event);
+  GstFlowReturn ret;
+
+  mt_track_merger_flush (priv->tracks, priv->asset, closed);
+  ret = emit_documents (self, closed, GST_CLOCK_TIME_NONE,
+      GST_CLOCK_TIME_NONE);
+  if (ret != GST_FLOW_OK)
+    return ret;
+  if (!finish_location (self))
+    return GST_FLOW_ERROR;
+  ensure_src_stream (self);
+  gst_pad_push_event (priv->srcpad, gst_event_ref (event));
+  priv->src_eos = TRUE;
+
+  /* As a sink we tell the bin we are done, but a bin only acts on EOS in
+   * PLAYING: in PAUSED, keep it until PLAYING as GstBaseSink does. */
+  g_mutex_lock (&priv->lock);
+  if (priv->playing) {
+    g_mutex_unlock (&priv->lock);
+    post_eos_message (self, seqnum);
+  } else {
+    priv->eos_pending = TRUE;
+    priv->eos_pending_seqnum = seqnum;
+    g_mutex_unlock (&priv->lock);
+  }
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+output_event (MtAnalysisSink * self, GstEvent * event)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_EOS:
+      return output_eos (self, event);
+    case GST_EVENT_STREAM_START:
+      gst_pad_push_event (priv->srcpad, gst_event_ref (event));
+      priv->src_stream_started = TRUE;
+      priv->src_caps_sent = FALSE;
+      ensure_src_stream (self);
+      return GST_FLOW_OK;
+    case GST_EVENT_SEGMENT:{
+      const GstSegment *segment;
+
+      /* Results carry media times: a TIME segment passes through, any
+       * other (an image from filesrc: BYTES) becomes the default one that
+       * ensure_src_stream() sent. */
+      ensure_src_stream (self);
+      gst_event_parse_segment (event, &segment);
+      if (segment->format == GST_FORMAT_TIME)
+        gst_pad_push_event (priv->srcpad, gst_event_ref (event));
+      return GST_FLOW_OK;
+    }
+    default:
+      ensure_src_stream (self);
+      gst_pad_push_event (priv->srcpad, gst_event_ref (event));
+      return GST_FLOW_OK;
+  }
+}
+
+static gboolean
+head_ready_locked (MtAnalysisSinkPrivate * priv)
+{
+  Item *head = g_queue_peek_head (&priv->items);
+
+  return head && (head->kind == ITEM_EVENT || head->done);
+}
+
+static void
+output_loop (gpointer user_data)
+{
+  MtAnalysisSink *self = user_data;
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  GstFlowReturn ret;
+  Item *item;
+
+  g_mutex_lock (&priv->lock);
+  while (!priv->flushing && !head_ready_locked (priv))
+    g_cond_wait (&priv->cond, &priv->lock);
+  if (priv->flushing) {
+    g_mutex_unlock (&priv->lock);
+    gst_pad_pause_task (priv->srcpad);
+    return;
+  }
+  item = g_queue_pop_head (&priv->items);
+  if (item->kind == ITEM_UNIT)
+    priv->n_units--;
+  g_cond_broadcast (&priv->cond);
+  g_mutex_unlock (&priv->lock);
+
+  if (item->kind == ITEM_EVENT)
+    ret = output_event (self, item->event);
+  else
+    ret = output_unit (self, item);
+  item_unref (item);
+  if (ret == GST_FLOW_OK)
+    return;
+
+  GST_DEBUG_OBJECT (self, "pausing: %s", gst_flow_get_name (ret));
+  g_mutex_lock (&priv->lock);
+  priv->srcresult = ret;
+  g_cond_broadcast (&priv->cond);
+  g_mutex_unlock (&priv->lock);
+  gst_pad_pause_task (priv->srcpad);
+}
+
+/* Input (the sink pad) */
+
+static gint64
+frame_number (MtAnalysisSink * self, GstBuffer * buffer, gboolean video)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  GstVideoInfo info;
+  GstClockTime st;
+
+  if (!video)
+    return -1;
+  /* framesampler puts the source frame number in the offset. */
+  if (GST_BUFFER_OFFSET_IS_VALID (buffer))
+    return (gint64) GST_BUFFER_OFFSET (buffer);
+  if (!priv->caps || !gst_video_info_from_caps (&info, priv->caps)
+      || info.fps_n <= 0 || !GST_BUFFER_PTS_IS_VALID (buffer)
+      || priv->segment.format != GST_FORMAT_TIME)
+    return -1;
+  st = gst_segment_to_stream_time (&priv->segment, GST_FORMAT_TIME,
+      GST_BUFFER_PTS (buffer));
+  if (!GST_CLOCK_TIME_IS_VALID (st))
+    return -1;
+  return (gint64) gst_util_uint64_scale_round (st, info.fps_n,
+      info.fps_d * GST_SECOND);
+}
+
+static Item *
+make_unit_item (MtAnalysisSink * self, GstBuffer * buffer)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  Item *item = item_new (ITEM_UNIT);
+  GstStructure *s = priv->caps ? gst_caps_get_structure (priv->caps, 0) : NULL;
+  gboolean video = s && gst_structure_has_name (s, "video/x-raw");
+  GstClockTime pts = GST_BUFFER_PTS (buffer);
+
+  item->video = video;
+  item->interval = priv->interval;
+  item->unit.index = priv->next_index++;
+  item->unit.frame = frame_number (self, buffer, video);
+  item->unit.pts = pts;
+  item->unit.duration = GST_BUFFER_DURATION (buffer);
+  item->unit.caps = priv->caps ? gst_caps_ref (priv->caps) : NULL;
+  item->unit.buffer = buffer;
+  item->running_time = item->stream_time = GST_CLOCK_TIME_NONE;
+  if (priv->segment.format == GST_FORMAT_TIME && GST_CLOCK_TIME_IS_VALID (pts)) {
+    item->running_time = gst_segment_to_running_time (&priv->segment,
+        GST_FORMAT_TIME, pts);
+    item->stream_time = gst_segment_to_stream_time (&priv->segment,
+        GST_FORMAT_TIME, pts);
+  }
+  return item;
+}
+
+static GstFlowReturn
+sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
+{
+  MtAnalysisSink *self = MT_ANALYSIS_SINK (parent);
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  GstFlowReturn ret;
+  Item *item;
+
+  if (!priv->started && !start_engine (self)) {
+    gst_buffer_unref (buffer);
+    return GST_FLOW_ERROR;
+  }
+  item = make_unit_item (self, buffer);
+
+  g_mutex_lock (&priv->lock);
+  while (!priv->flushing && priv->srcresult == GST_FLOW_OK
+      && priv->n_units >= priv->queue_limit)
+    g_cond_wait (&priv->cond, &priv->lock);
+  ret = priv->flushing ? GST_FLOW_FLUSHING : priv->srcresult;
+  if (ret != GST_FLOW_OK) {
+    g_mutex_unlock (&priv->lock);
+    item_unref (item);
+    return ret;
+  }
+  item->cancellable = g_object_ref (priv->cancellable);
+  g_queue_push_tail (&priv->items, item);
+  priv->n_units++;
+  g_mutex_unlock (&priv->lock);
+
+  GST_LOG_OBJECT (self, "queued unit %" G_GUINT64_FORMAT ", frame %"
+      G_GINT64_FORMAT, item->unit.index, item->unit.frame);
+  g_thread_pool_push (priv->pool, item_ref (item), NULL);
+  return GST_FLOW_OK;
+}
+
+static gboolean
+queue_event (MtAnalysisSink * self, GstEvent * event)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  Item *item = item_new (ITEM_EVENT);
+
+  item->event = event;
+  g_mutex_lock (&priv->lock);
+  if (priv->flushing) {
+    g_mutex_unlock (&priv->lock);
+    item_unref (item);
+    return FALSE;
+  }
+  g_queue_push_tail (&priv->items, item);
+  g_cond_broadcast (&priv->cond);
+  g_mutex_unlock (&priv->lock);
+  return TRUE;
+}
+
+static void
+flush_start (MtAnalysisSink * self)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+
+  g_mutex_lock (&priv->lock);
+  priv->flushing = TRUE;
+  g_cancellable_cancel (priv->cancellable);
+  g_cond_broadcast (&priv->cond);
+  g_mutex_unlock (&priv->lock);
+}
+
+static void
+reset_output (MtAnalysisSink * self)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+
+  g_clear_pointer (&priv->tracks, mt_track_merger_free);
+  priv->tracks = mt_track_merger_new ();
+  priv->src_eos = FALSE;
+}
+
+static void
+flush_stop (MtAnalysisSink * self)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+
+  g_mutex_lock (&priv->lock);
+  queue_clear_locked (priv);
+  g_clear_object (&priv->cancellable);
+  priv->cancellable = g_cancellable_new ();
+  priv->flushing = FALSE;
+  priv->srcresult = GST_FLOW_OK;
+  priv->eos_pending = FALSE;
+  g_mutex_unlock (&priv->lock);
+  /* The task is paused: its state can be reset from here. */
+  reset_output (self);
+}
+
+static void
+read_sampling_event (MtAnalysisSink * self, GstEvent * event)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  const GstStructure *s = gst_event_get_structure (event);
+  guint64 interval;
+
+  if (s && gst_structure_has_name (s, MT_SAMPLING_EVENT_NAME)
+      && gst_structure_get_uint64 (s, "interval", &interval)) {
+    GST_DEBUG_OBJECT (self, "sampling interval %" GST_TIME_FORMAT,
+        GST_TIME_ARGS (interval));
+    priv->interval = interval;
+  }
+}
+
+static gboolean
+sink_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  MtAnalysisSink *self = MT_ANALYSIS_SINK (parent);
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  gboolean ret;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_FLUSH_START:
+      /* Downstream first, so a push blocked there returns. */
+      ret = gst_pad_push_event (priv->srcpad, event);
+      flush_start (self);
+      gst_pad_pause_task (priv->srcpad);
+      return ret;
+    case GST_EVENT_FLUSH_STOP:
+      flush_stop (self);
+      ret = gst_pad_push_event (priv->srcpad, event);
+      gst_pad_start_task (priv->srcpad, output_loop, self, NULL);
+      return ret;
+    case GST_EVENT_CAPS:{
+      GstCaps *caps;
+
+      /* The media caps stay here: the src pad carries JSON. */
+      gst_event_parse_caps (event, &caps);
+      gst_caps_replace (&priv->caps, caps);
+      gst_event_unref (event);
+      return TRUE;
+    }
+    case GST_EVENT_SEGMENT:
+      gst_event_copy_segment (event, &priv->segment);
+      return queue_event (self, event);
+    case GST_EVENT_CUSTOM_DOWNSTREAM_STICKY:
+      read_sampling_event (self, event);
+      return queue_event (self, event);
+    default:
+      if (GST_EVENT_IS_SERIALIZED (event))
+        return queue_event (self, event);
+      return gst_pad_push_event (priv->srcpad, event);
+  }
+}
+
+static gboolean
+sink_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_ALLOCATION:
+      /* Frames are read through GstVideoFrame, which honours the meta. */
+      gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+      return TRUE;
+    case GST_QUERY_CAPS:
+    case GST_QUERY_ACCEPT_CAPS:
+      return gst_pad_query_default (pad, parent, query);
+    default:
+      /* Never ask the JSON side about media. */
+      if (GST_QUERY_IS_SERIALIZED (query))
+        return FALSE;
+      return gst_pad_query_default (pad, parent, query);
+  }
+}
+
+static gboolean
+src_activate_mode (GstPad * pad, GstObject * parent, GstPadMode mode,
+    gboolean active)
+{
+  MtAnalysisSink *self = MT_ANALYSIS_SINK (parent);
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+
+  if (mode != GST_PAD_MODE_PUSH)
+    return FALSE;
+  if (active) {
+    g_mutex_lock (&priv->lock);
+    priv->flushing = FALSE;
+    priv->srcresult = GST_FLOW_OK;
+    g_mutex_unlock (&priv->lock);
+    return gst_pad_start_task (pad, output_loop, self, NULL);
+  }
+  flush_start (self);
+  return gst_pad_stop_task (pad);
+}
+
+/* State */
+
+static gboolean
+start_stream (MtAnalysisSink * self)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+
+  GST_OBJECT_LOCK (self);
+  mt_aws_settings_clear (&priv->ctx_aws);
+  mt_aws_settings_copy (&priv->ctx_aws, &priv->aws);
+  GST_OBJECT_UNLOCK (self);
+
+  g_mutex_lock (&priv->lock);
+  queue_clear_locked (priv);
+  g_clear_object (&priv->cancellable);
+  priv->cancellable = g_cancellable_new ();
+  priv->eos_pending = FALSE;
+  priv->playing = FALSE;
+  priv->queue_limit = 0;
+  g_mutex_unlock (&priv->lock);
+
+  gst_segment_init (&priv->segment, GST_FORMAT_UNDEFINED);
+  priv->interval = 0;
+  priv->next_index = 0;
+  priv->next_slot_us = 0;
+  priv->src_caps_sent = FALSE;
+  priv->src_stream_started = FALSE;
+  reset_output (self);
+  return open_location (self);
+}
+
+static void
+stop_stream (MtAnalysisSink * self)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+
+  stop_engine (self);
+  g_mutex_lock (&priv->lock);
+  queue_clear_locked (priv);
+  g_mutex_unlock (&priv->lock);
+  /* Stopped before EOS: the s3:// upload does not happen; a local file
+   * keeps what was written. */
+  discard_location (self);
+  gst_clear_caps (&priv->caps);
+  g_clear_pointer (&priv->tracks, mt_track_merger_free);
+}
+
+static GstStateChangeReturn
+change_state (GstElement * element, GstStateChange transition)
+{
+  MtAnalysisSink *self = MT_ANALYSIS_SINK (element);
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  GstStateChangeReturn ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      if (!start_stream (self))
+        return GST_STATE_CHANGE_FAILURE;
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      flush_start (self);
+      break;
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      g_mutex_lock (&priv->lock);
+      priv->playing = FALSE;
+      g_mutex_unlock (&priv->lock);
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (mt_analysis_sink_parent_class)->change_state
+      (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_PAUSED_TO_PLAYING:{
+      gboolean post;
+      guint32 seqnum;
+
+      g_mutex_lock (&priv->lock);
+      priv->playing = TRUE;
+      post = priv->eos_pending;
+      seqnum = priv->eos_pending_seqnum;
+      priv->eos_pending = FALSE;
+      g_mutex_unlock (&priv->lock);
+      if (post)
+        post_eos_message (self, seqnum);
+      break;
+    }
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      stop_stream (self);
+      break;
+    default:
+      break;
+  }
+  return ret;
+}
+
+/* Properties */
+
+static void
+set_property (GObject * object, guint prop_id, const GValue * value,
+    GParamSpec * pspec)
+{
+  MtAnalysisSink *self = MT_ANALYSIS_SINK (object);
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_BACKEND:
+      priv->backend = g_value_get_enum (value);
+      break;
+    case PROP_MAX_IN_FLIGHT:
+      priv->max_in_flight = g_value_get_uint (value);
+      break;
+    case PROP_MAX_TPS:
+      priv->max_tps = g_value_get_double (value);
+      break;
+    case PROP_ON_ERROR:
+      priv->on_error = g_value_get_enum (value);
+      break;
+    case PROP_POST_MESSAGES:
+      priv->post_messages = g_value_get_boolean (value);
+      break;
+    case PROP_LOCATION:
+      g_free (priv->location);
+      priv->location = g_value_dup_string (value);
+      break;
+    case PROP_ASSET:
+      g_free (priv->asset_prop);
+      priv->asset_prop = g_value_dup_string (value);
+      break;
+    default:
+      if (!mt_aws_settings_set_property (&priv->aws, PROP_AWS_FIRST, prop_id,
+              value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  MtAnalysisSink *self = MT_ANALYSIS_SINK (object);
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_BACKEND:
+      g_value_set_enum (value, priv->backend);
+      break;
+    case PROP_MAX_IN_FLIGHT:
+      g_value_set_uint (value, priv->max_in_flight);
+      break;
+    case PROP_MAX_TPS:
+      g_value_set_double (value, priv->max_tps);
+      break;
+    case PROP_ON_ERROR:
+      g_value_set_enum (value, priv->on_error);
+      break;
+    case PROP_POST_MESSAGES:
+      g_value_set_boolean (value, priv->post_messages);
+      break;
+    case PROP_LOCATION:
+      g_value_set_string (value, priv->location);
+      break;
+    case PROP_ASSET:
+      g_value_set_string (value, priv->asset_prop);
+      break;
+    default:
+      if (!mt_aws_settings_get_property (&priv->aws, PROP_AWS_FIRST, prop_id,
+              value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+finalize (GObject * object)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (object);
+
+  g_free (priv->location);
+  g_free (priv->asset_prop);
+  g_free (priv->engine_label);
+  mt_aws_settings_clear (&priv->aws);
+  mt_aws_settings_clear (&priv->ctx_aws);
+  g_clear_object (&priv->cancellable);
+  g_mutex_clear (&priv->lock);
+  g_cond_clear (&priv->cond);
+  g_mutex_clear (&priv->rate_lock);
+  G_OBJECT_CLASS (mt_analysis_sink_parent_class)->finalize (object);
+}
+
+static void
+mt_analysis_sink_class_init (MtAnalysisSinkClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (mt_analysis_sink_debug, "analysissink", 0,
+      "mediatag analysis sink base");
+
+  gobject_class->set_property = set_property;
+  gobject_class->get_property = get_property;
+  gobject_class->finalize = finalize;
+  element_class->change_state = GST_DEBUG_FUNCPTR (change_state);
+  klass->features_type = G_TYPE_NONE;
+
+  /**
+   * MtAnalysisSink:backend:
+   *
+   * Which engine analyses: `aws` (the AWS service), `local` (offline, on
+   * this machine), or `auto`: aws when the AWS credential chain yields
+   * credentials, local otherwise. The choice is logged and posted as a
+   * `mediatag-backend` element message.
+   */
+  g_object_class_install_property (gobject_class, PROP_BACKEND,
+      g_param_spec_enum ("backend", "Backend", "Which engine analyses",
+          MT_TYPE_BACKEND, DEFAULT_BACKEND,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * MtAnalysisSink:max-in-flight:
+   *
+   * Units analysed at once. Results still leave in input order.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_IN_FLIGHT,
+      g_param_spec_uint ("max-in-flight", "Max in flight",
+          "Units analysed at once (results stay in input order)", 1, 256,
+          MT_ANALYSIS_SINK_DEFAULT_MAX_IN_FLIGHT,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * MtAnalysisSink:max-tps:
+   *
+   * Requests per second at most, evenly spaced, to stay under a service
+   * quota; 0 for no limit.
+   */
+  g_object_class_install_property (gobject_class, PROP_MAX_TPS,
+      g_param_spec_double ("max-tps", "Max TPS",
+          "Requests per second at most (0: no limit)", 0, G_MAXDOUBLE,
+          DEFAULT_MAX_TPS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * MtAnalysisSink:on-error:
+   *
+   * What a unit that cannot be analysed does: `skip` writes an
+   * `analysis=error` document naming the frame and the error and carries
+   * on; `fail` stops with an element error. Retryable errors are retried
+   * first; credential and permission errors always fail.
+   */
+  g_object_class_install_property (gobject_class, PROP_ON_ERROR,
+      g_param_spec_enum ("on-error", "On error",
+          "What a unit that cannot be analysed does", MT_TYPE_ON_ERROR,
+          DEFAULT_ON_ERROR, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * MtAnalysisSink:post-messages:
+   *
+   * Post an element message with the results of each unit.
+   */
+  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean ("post-messages", "Post messages",
+          "Post an element message with each unit's results",
+          DEFAULT_POST_MESSAGES, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * MtAnalysisSink:location:
+   *
+   * Also write the results as JSON Lines to this file, or to this
+   * `s3://bucket/key` object (uploaded whole at EOS).
+   */
+  g_object_class_install_property (gobject_class, PROP_LOCATION,
+      g_param_spec_string ("location", "Location",
+          "Also write the results as JSON Lines here (a path or s3://bucket/key)",
+          NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * MtAnalysisSink:asset:
+   *
+   * The `asset` of the result documents; when unset, the URI upstream
+   * answers (filesrc, s3src, uridecodebin).
+   */
+  g_object_class_install_property (gobject_class, PROP_ASSET,
+      g_param_spec_string ("asset", "Asset",
+          "The results' asset URI (default: asked upstream)", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  mt_aws_settings_install (gobject_class, PROP_AWS_FIRST);
+
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_type_mark_as_plugin_api (MT_TYPE_ANALYSIS_SINK, 0);
+  gst_type_mark_as_plugin_api (MT_TYPE_BACKEND, 0);
+  gst_type_mark_as_plugin_api (MT_TYPE_ON_ERROR, 0);
+}
+
+static void
+mt_analysis_sink_init (MtAnalysisSink * self)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (self);
+  GstElementClass *klass = GST_ELEMENT_GET_CLASS (self);
+  GstPadTemplate *templ = gst_element_class_get_pad_template (klass, "sink");
+
+  priv->backend = DEFAULT_BACKEND;
+  priv->max_in_flight = MT_ANALYSIS_SINK_DEFAULT_MAX_IN_FLIGHT;
+  priv->max_tps = DEFAULT_MAX_TPS;
+  priv->on_error = DEFAULT_ON_ERROR;
+  priv->post_messages = DEFAULT_POST_MESSAGES;
+  mt_aws_settings_init (&priv->aws);
+  mt_aws_settings_init (&priv->ctx_aws);
+  g_mutex_init (&priv->lock);
+  g_cond_init (&priv->cond);
+  g_mutex_init (&priv->rate_lock);
+  g_queue_init (&priv->items);
+  priv->cancellable = g_cancellable_new ();
+  gst_segment_init (&priv->segment, GST_FORMAT_UNDEFINED);
+
+  g_return_if_fail (templ != NULL);
+  priv->sinkpad = gst_pad_new_from_template (templ, "sink");
+  gst_pad_set_chain_function (priv->sinkpad, GST_DEBUG_FUNCPTR (sink_chain));
+  gst_pad_set_event_function (priv->sinkpad, GST_DEBUG_FUNCPTR (sink_event));
+  gst_pad_set_query_function (priv->sinkpad, GST_DEBUG_FUNCPTR (sink_query));
+  gst_element_add_pad (GST_ELEMENT (self), priv->sinkpad);
+
+  priv->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_set_activatemode_function (priv->srcpad,
+      GST_DEBUG_FUNCPTR (src_activate_mode));
+  gst_pad_use_fixed_caps (priv->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), priv->srcpad);
+
+  /* A sink for the bin's EOS accounting, whether or not src is linked. */
+  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
+}
+
+void
+mt_analysis_sink_class_set_engines (MtAnalysisSinkClass * klass,
+    const MtEngine * const *engines, GType features_type)
+{
+  klass->engines = engines;
+  klass->features_type = features_type;
+}
+
+const MtEngine *
+mt_analysis_sink_get_engine (MtAnalysisSink * self)
+{
+  return PRIV (self)->engine;
+}
