@@ -9,29 +9,32 @@
 #include "mediatag-config.h"
 #include "core.h"
 
+extern const MtVerb mt_verb_analyze;
+
 /* Verbs register here as their issues land (analyze, models, faces, ...). */
-static const MtVerb verbs[] = {
-  {NULL, NULL, NULL},
+static const MtVerb *verbs[] = {
+  &mt_verb_analyze,
+  NULL,
 };
 
 static void
 print_usage (FILE * out)
 {
-  const MtVerb *v;
+  const MtVerb *const *v;
 
   fprintf (out, "Usage: mediatag [--version] [--help] VERB [ARGS...]\n\n"
       "Tags media (video, audio, images, documents) with labels, faces,\n"
       "text and more, with AWS or local engines, as GStreamer graphs.\n\n"
       "Verbs:\n");
-  for (v = verbs; v->name; v++)
-    fprintf (out, "  %-10s %s\n", v->name, v->summary);
+  for (v = verbs; *v; v++)
+    fprintf (out, "  %-10s %s\n", (*v)->name, (*v)->summary);
   fprintf (out, "\nRun `mediatag VERB --help` for a verb's options.\n");
 }
 
 int
 main (int argc, char **argv)
 {
-  const MtVerb *v;
+  const MtVerb *const *v;
 
   setlocale (LC_ALL, "");
   if (argc < 2) {
@@ -51,11 +54,11 @@ main (int argc, char **argv)
         mic);
     return 0;
   }
-  for (v = verbs; v->name; v++) {
-    if (!strcmp (argv[1], v->name)) {
+  for (v = verbs; *v; v++) {
+    if (!strcmp (argv[1], (*v)->name)) {
       gst_init (NULL, NULL);
       mt_core_init ();
-      return v->run (argc - 1, argv + 1);
+      return (*v)->run (argc - 1, argv + 1);
     }
   }
   fprintf (stderr, "mediatag: unknown verb '%s'. Run `mediatag --help`.\n",

@@ -1,0 +1,54 @@
+/* mediatag analyze: the graph it builds, and Media2Cloud aiOptions. */
+#pragma once
+
+#include <glib.h>
+#include <stdio.h>
+
+G_BEGIN_DECLS
+
+/* What the analysis graph of one asset is made of. */
+typedef struct {
+  const gchar *features;            /* rekognitionsink features, '+'-joined */
+  const gchar *frame_capture_mode;  /* code or nick */
+  gdouble min_confidence;
+  const gchar *backend;
+  const gchar *location;            /* where rekognitionsink writes JSON lines */
+  const gchar *opensearch;          /* NULL: no indexing */
+  const gchar *collection_id;
+  const gchar *custom_label_models;
+  const gchar *text_roi;
+} MtAnalyzeGraph;
+
+/* The launch line analysing `uri` (video: sampled frames; else one image). */
+gchar *mt_analyze_build_launch (const gchar * uri, gboolean video,
+    const MtAnalyzeGraph * graph);
+
+/* Analysis settings, from defaults, a Media2Cloud aiOptions file, then the
+ * command line. */
+typedef struct {
+  gchar *features;
+  gchar *frame_capture_mode;
+  gdouble min_confidence;
+  gchar *collection_id;
+  gchar *custom_label_models;
+  gchar *text_roi;
+} MtAiOptions;
+
+void mt_ai_options_init (MtAiOptions * ai);
+void mt_ai_options_clear (MtAiOptions * ai);
+/* Reads aiOptions (bare, or inside {"aiOptions": ...} or
+ * {"input": {"aiOptions": ...}}); fields mediatag cannot honour are named
+ * in a warning on `warn`. */
+gboolean mt_ai_options_load (MtAiOptions * ai, const gchar * path,
+    FILE * warn, GError ** error);
+gboolean mt_ai_options_load_data (MtAiOptions * ai, const gchar * json,
+    FILE * warn, GError ** error);
+/* Applies command-line values that were given (NULL / negative: not given). */
+gboolean mt_ai_options_override (MtAiOptions * ai, const gchar * features,
+    const gchar * frame_capture_mode, gdouble min_confidence,
+    const gchar * collection_id, const gchar * custom_label_models,
+    const gchar * text_roi, GError ** error);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MtAiOptions, mt_ai_options_clear)
+
+G_END_DECLS

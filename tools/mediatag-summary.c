@@ -1,0 +1,235 @@
+/* The summary table and WebVTT tracks of mediatag analyze, made from the
+ * result documents (DESIGN.md "Result documents") of one asset: for each
+ * found name, how many frames, first and last time, best confidence; for
+ * video, one WebVTT file per analysis type whose cues are the name's
+ * sightings merged into spans (Media2Cloud's timeline rule: a gap under
+ * 1.2 sampling intervals joins two sightings). */
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "mediatag-summary.h"
+
+typedef struct {
+  gchar *analysis;
+  gchar *name;
+  GArray *times;                /* gint64 ms of each sighting, sorted later */
+  GHashTable *frames;           /* distinct frame or timestamp keys */
+  gdouble best;
+} Entry;
+
+static void
+entry_free (Entry * e)
+{
+  g_free (e->analysis);
+  g_free (e->name);
+  g_array_unref (e->times);
+  g_hash_table_unref (e->frames);
+  g_free (e);
+}
+
+static gint
+cmp_i64 (gconstpointer a, gconstpointer b)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+static gint
+cmp_entry (gconstpointer a, gconstpointer b)
+{
+  const Entry *x = *(Entry * const *) a, *y = *(Entry * const *) b;
+  gint c = g_strcmp0 (x->analysis, y->analysis);
+  guint nx = g_hash_table_size (x->frames), ny = g_hash_table_size (y->frames);
+
+  if (c)
+    return c;
+  if (nx != ny)
+    return nx > ny ? -1 : 1;
+  return g_strcmp0 (x->name, y->name);
+}
+
+static void
+format_ms (gint64 ms, gchar * buf, gsize len, gboolean vtt)
+{
+  if (vtt)
+    g_snprintf (buf, len, "%02" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT ":%02"
+        G_GINT64_FORMAT ".%03" G_GINT64_FORMAT, ms / 3600000,
+        ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
+  else
+    g_snprintf (buf, len, "%" G_GINT64_FORMAT ":%02" G_GINT64_FORMAT ".%03"
+        G_GINT64_FORMAT, ms / 60000, ms / 1000 % 60, ms % 1000);
+}
+
+/* Result documents of one asset, grouped by (analysis, name). */
+static GPtrArray *
+collect (const gchar * jsonl, gint64 * interval_ms, GError ** error)
+{
+  g_autofree gchar *data = NULL;
+  g_auto (GStrv) lines = NULL;
+  g_autoptr (GHashTable) by_key = g_hash_table_new_full (g_str_hash,
+      g_str_equal, g_free, NULL);
+  g_autoptr (GArray) stamps = g_array_new (FALSE, FALSE, sizeof (gint64));
+  GPtrArray *entries = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      entry_free);
+  guint i;
+
+  *interval_ms = 0;
+  if (!g_file_get_contents (jsonl, &data, NULL, error)) {
+    g_ptr_array_unref (entries);
+    return NULL;
+  }
+  lines = g_strsplit (data, "\n", -1);
+  for (i = 0; lines[i]; i++) {
+    g_autoptr (JsonParser) p = json_parser_new ();
+    JsonObject *o;
+    const gchar *analysis, *name;
+    g_autofree gchar *key = NULL;
+    Entry *e;
+    gint64 ts;
+
+    if (!*lines[i] || !json_parser_load_from_data (p, lines[i], -1, NULL))
+      continue;
+    if (!JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
+      continue;
+    o = json_node_get_object (json_parser_get_root (p));
+    analysis = json_object_get_string_member_with_default (o, "analysis", NULL);
+    name = json_object_get_string_member_with_default (o, "name", NULL);
+    if (!analysis || !name || !strcmp (analysis, "error") ||
+        json_object_has_member (o, "begin"))
+      continue;
+    ts = json_object_get_int_member_with_default (o, "timestamp", 0);
+    key = g_strdup_printf ("%s\x1f%s", analysis, name);
+    e = g_hash_table_lookup (by_key, key);
+    if (!e) {
+      e = g_new0 (Entry, 1);
+      e->analysis = g_strdup (analysis);
+      e->name = g_strdup (name);
+      e->times = g_array_new (FALSE, FALSE, sizeof (gint64));
+      e->frames = g_hash_table_new (g_int64_hash, g_int64_equal);
+      g_hash_table_insert (by_key, g_steal_pointer (&key), e);
+      g_ptr_array_add (entries, e);
+    }
+    if (!g_hash_table_contains (e->frames, &ts)) {
+      gint64 *k = g_new (gint64, 1);
+
+      *k = ts;
+      g_hash_table_add (e->frames, k);
+      g_array_append_val (e->times, ts);
+    }
+    e->best = MAX (e->best, json_object_get_double_member_with_default (o,
+            "confidence", 0));
+    g_array_append_val (stamps, ts);
+  }
+
+  /* The sampling interval: the smallest step between distinct frame times. */
+  g_array_sort (stamps, cmp_i64);
+  for (i = 1; i < stamps->len; i++) {
+    gint64 d = g_array_index (stamps, gint64, i) - g_array_index (stamps,
+        gint64, i - 1);
+    if (d > 0 && (*interval_ms == 0 || d < *interval_ms))
+      *interval_ms = d;
+  }
+  for (i = 0; i < entries->len; i++)
+    g_array_sort (((Entry *) entries->pdata[i])->times, cmp_i64);
+  g_ptr_array_sort (entries, cmp_entry);
+  return entries;
+}
+
+static void
+print_table (GPtrArray * entries, FILE * out)
+{
+  guint i;
+
+  if (!entries->len) {
+    fprintf (out, "Nothing found.\n");
+    return;
+  }
+  fprintf (out, "%-12s %-32s %7s %10s %10s %6s\n", "analysis", "name",
+      "frames", "first", "last", "best");
+  for (i = 0; i < entries->len; i++) {
+    Entry *e = entries->pdata[i];
+    gchar first[32], last[32];
+
+    format_ms (g_array_index (e->times, gint64, 0), first, sizeof first,
+        FALSE);
+    format_ms (g_array_index (e->times, gint64, e->times->len - 1), last,
+        sizeof last, FALSE);
+    fprintf (out, "%-12s %-32.32s %7u %10s %10s %6.1f\n", e->analysis,
+        e->name, g_hash_table_size (e->frames), first, last, e->best);
+  }
+}
+
+static void
+free_gstring (gpointer s)
+{
+  g_string_free (s, TRUE);
+}
+
+static gboolean
+write_vtt (GPtrArray * entries, gint64 interval_ms, const gchar * out_dir,
+    const gchar * name, GError ** error)
+{
+  g_autoptr (GHashTable) files = g_hash_table_new_full (g_str_hash,
+      g_str_equal, g_free, free_gstring);
+  GHashTableIter it;
+  gpointer k, v;
+  guint i, j;
+  /* A sighting lasts one interval; sightings closer than 1.2 intervals
+   * are one span. */
+  gint64 span = interval_ms > 0 ? interval_ms : 1000;
+  gint64 gap = span * 12 / 10;
+
+  for (i = 0; i < entries->len; i++) {
+    Entry *e = entries->pdata[i];
+    GString *vtt = g_hash_table_lookup (files, e->analysis);
+    gint64 begin = g_array_index (e->times, gint64, 0), end = begin;
+
+    if (!vtt) {
+      vtt = g_string_new ("WEBVTT\n\n");
+      g_hash_table_insert (files, g_strdup (e->analysis), vtt);
+    }
+    for (j = 1; j <= e->times->len; j++) {
+      gint64 t = j < e->times->len ? g_array_index (e->times, gint64, j) : -1;
+      gchar b[32], en[32];
+
+      if (t >= 0 && t - end < gap) {
+        end = t;
+        continue;
+      }
+      format_ms (begin, b, sizeof b, TRUE);
+      format_ms (end + span, en, sizeof en, TRUE);
+      g_string_append_printf (vtt, "%s --> %s\n%s\n\n", b, en, e->name);
+      begin = end = t;
+    }
+  }
+
+  g_hash_table_iter_init (&it, files);
+  while (g_hash_table_iter_next (&it, &k, &v)) {
+    g_autofree gchar *base = g_strdup_printf ("%s.%s.vtt", name,
+        (const gchar *) k);
+    g_autofree gchar *path = g_build_filename (out_dir, base, NULL);
+    GString *s = v;
+
+    if (!g_file_set_contents (path, s->str, s->len, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+mt_summary_write_outputs (const gchar * jsonl, const gchar * out_dir,
+    const gchar * name, gboolean video, FILE * table, GError ** error)
+{
+  g_autoptr (GPtrArray) entries = NULL;
+  gint64 interval_ms;
+
+  entries = collect (jsonl, &interval_ms, error);
+  if (!entries)
+    return FALSE;
+  if (video && !write_vtt (entries, interval_ms, out_dir, name, error))
+    return FALSE;
+  if (table)
+    print_table (entries, table);
+  return TRUE;
+}
