@@ -1,9 +1,9 @@
 /* The summary table and WebVTT tracks of mediatag analyze, made from the
  * result documents (DESIGN.md "Result documents") of one asset: for each
  * found name, how many frames, first and last time, best confidence; for
- * video, one WebVTT file per analysis type whose cues are the name's
- * sightings merged into spans (Media2Cloud's timeline rule: a gap under
- * 1.2 sampling intervals joins two sightings). */
+ * video, one WebVTT file per analysis type whose cues are the tracks the
+ * analysis element wrote (result documents with a `track` member: the
+ * sightings of a name merged by Media2Cloud's timeline rule, result.h). */
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -63,18 +63,16 @@ format_ms (gint64 ms, gchar * buf, gsize len, gboolean vtt)
 
 /* Result documents of one asset, grouped by (analysis, name). */
 static GPtrArray *
-collect (const gchar * jsonl, gint64 * interval_ms, GError ** error)
+collect (const gchar * jsonl, GPtrArray * tracks, GError ** error)
 {
   g_autofree gchar *data = NULL;
   g_auto (GStrv) lines = NULL;
   g_autoptr (GHashTable) by_key = g_hash_table_new_full (g_str_hash,
       g_str_equal, g_free, NULL);
-  g_autoptr (GArray) stamps = g_array_new (FALSE, FALSE, sizeof (gint64));
   GPtrArray *entries = g_ptr_array_new_with_free_func ((GDestroyNotify)
       entry_free);
   guint i;
 
-  *interval_ms = 0;
   if (!g_file_get_contents (jsonl, &data, NULL, error)) {
     g_ptr_array_unref (entries);
     return NULL;
@@ -95,9 +93,12 @@ collect (const gchar * jsonl, gint64 * interval_ms, GError ** error)
     o = json_node_get_object (json_parser_get_root (p));
     analysis = json_object_get_string_member_with_default (o, "analysis", NULL);
     name = json_object_get_string_member_with_default (o, "name", NULL);
-    if (!analysis || !name || !strcmp (analysis, "error") ||
-        json_object_has_member (o, "begin"))
+    if (!analysis || !name || !strcmp (analysis, "error"))
       continue;
+    if (json_object_has_member (o, "track")) {
+      g_ptr_array_add (tracks, json_object_ref (o));
+      continue;
+    }
     ts = json_object_get_int_member_with_default (o, "timestamp", 0);
     key = g_strdup_printf ("%s\x1f%s", analysis, name);
     e = g_hash_table_lookup (by_key, key);
@@ -119,16 +120,6 @@ collect (const gchar * jsonl, gint64 * interval_ms, GError ** error)
     }
     e->best = MAX (e->best, json_object_get_double_member_with_default (o,
             "confidence", 0));
-    g_array_append_val (stamps, ts);
-  }
-
-  /* The sampling interval: the smallest step between distinct frame times. */
-  g_array_sort (stamps, cmp_i64);
-  for (i = 1; i < stamps->len; i++) {
-    gint64 d = g_array_index (stamps, gint64, i) - g_array_index (stamps,
-        gint64, i - 1);
-    if (d > 0 && (*interval_ms == 0 || d < *interval_ms))
-      *interval_ms = d;
   }
   for (i = 0; i < entries->len; i++)
     g_array_sort (((Entry *) entries->pdata[i])->times, cmp_i64);
@@ -166,42 +157,43 @@ free_gstring (gpointer s)
   g_string_free (s, TRUE);
 }
 
+static gint
+cmp_track (gconstpointer a, gconstpointer b)
+{
+  JsonObject *x = *(JsonObject * const *) a, *y = *(JsonObject * const *) b;
+  gint64 tx = json_object_get_int_member_with_default (x, "timestamp", 0);
+  gint64 ty = json_object_get_int_member_with_default (y, "timestamp", 0);
+
+  return tx < ty ? -1 : tx > ty;
+}
+
 static gboolean
-write_vtt (GPtrArray * entries, gint64 interval_ms, const gchar * out_dir,
-    const gchar * name, GError ** error)
+write_vtt (GPtrArray * tracks, const gchar * out_dir, const gchar * name,
+    GError ** error)
 {
   g_autoptr (GHashTable) files = g_hash_table_new_full (g_str_hash,
       g_str_equal, g_free, free_gstring);
   GHashTableIter it;
   gpointer k, v;
-  guint i, j;
-  /* A sighting lasts one interval; sightings closer than 1.2 intervals
-   * are one span. */
-  gint64 span = interval_ms > 0 ? interval_ms : 1000;
-  gint64 gap = span * 12 / 10;
+  guint i;
 
-  for (i = 0; i < entries->len; i++) {
-    Entry *e = entries->pdata[i];
-    GString *vtt = g_hash_table_lookup (files, e->analysis);
-    gint64 begin = g_array_index (e->times, gint64, 0), end = begin;
+  g_ptr_array_sort (tracks, cmp_track);
+  for (i = 0; i < tracks->len; i++) {
+    JsonObject *t = tracks->pdata[i];
+    const gchar *analysis = json_object_get_string_member (t, "analysis");
+    gint64 begin = json_object_get_int_member_with_default (t, "timestamp", 0);
+    gint64 end = json_object_get_int_member_with_default (t, "end", begin);
+    GString *vtt = g_hash_table_lookup (files, analysis);
+    gchar b[32], e[32];
 
     if (!vtt) {
       vtt = g_string_new ("WEBVTT\n\n");
-      g_hash_table_insert (files, g_strdup (e->analysis), vtt);
+      g_hash_table_insert (files, g_strdup (analysis), vtt);
     }
-    for (j = 1; j <= e->times->len; j++) {
-      gint64 t = j < e->times->len ? g_array_index (e->times, gint64, j) : -1;
-      gchar b[32], en[32];
-
-      if (t >= 0 && t - end < gap) {
-        end = t;
-        continue;
-      }
-      format_ms (begin, b, sizeof b, TRUE);
-      format_ms (end + span, en, sizeof en, TRUE);
-      g_string_append_printf (vtt, "%s --> %s\n%s\n\n", b, en, e->name);
-      begin = end = t;
-    }
+    format_ms (begin, b, sizeof b, TRUE);
+    format_ms (MAX (end, begin + 1), e, sizeof e, TRUE);
+    g_string_append_printf (vtt, "%s --> %s\n%s\n\n", b, e,
+        json_object_get_string_member (t, "name"));
   }
 
   g_hash_table_iter_init (&it, files);
@@ -222,12 +214,13 @@ mt_summary_write_outputs (const gchar * jsonl, const gchar * out_dir,
     const gchar * name, gboolean video, FILE * table, GError ** error)
 {
   g_autoptr (GPtrArray) entries = NULL;
-  gint64 interval_ms;
+  g_autoptr (GPtrArray) tracks =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
 
-  entries = collect (jsonl, &interval_ms, error);
+  entries = collect (jsonl, tracks, error);
   if (!entries)
     return FALSE;
-  if (video && !write_vtt (entries, interval_ms, out_dir, name, error))
+  if (video && !write_vtt (tracks, out_dir, name, error))
     return FALSE;
   if (table)
     print_table (entries, table);
