@@ -45,6 +45,7 @@ typedef struct {
   gchar *custom_label_models;
   gchar *text_roi;
   gboolean print_pipeline;
+  gboolean dry_run;
   gboolean quiet;
   gboolean no_summary;
 } AnalyzeOptions;
@@ -480,8 +481,10 @@ analyze_one (const gchar * input, const AnalyzeOptions * o,
   g.text_roi = ai->text_roi;
   launch = mt_analyze_build_launch (uri, kind == MEDIA_VIDEO, &g);
 
-  if (o->print_pipeline)
+  if (o->print_pipeline || o->dry_run)
     printf ("gst-launch-1.0 -e %s\n", launch);
+  if (o->dry_run)
+    return 0;
   if (!o->quiet)
     fprintf (stderr, "mediatag: %s: %s, analysing %s\n", input,
         media_kind_names[kind], ai->features);
@@ -563,6 +566,8 @@ analyze_run (int argc, char **argv)
         "CELLS"},
     {"print-pipeline", 'p', 0, G_OPTION_ARG_NONE, &o.print_pipeline,
         "Print the gst-launch-1.0 line of each graph", NULL},
+    {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &o.dry_run,
+        "Probe and print each graph, analyse nothing", NULL},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet,
         "No progress or summary on the terminal", NULL},
     {"no-summary", 0, 0, G_OPTION_ARG_NONE, &o.no_summary,
