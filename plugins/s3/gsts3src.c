@@ -1,0 +1,967 @@
+/* s3src: reads one S3 object as a seekable byte stream, streaming each
+ * ranged GET for as long as reading stays sequential, and resuming a broken
+ * connection where it stopped without ever mixing two versions. */
+
+/**
+ * SECTION:element-s3src
+ * @title: s3src
+ *
+ * Reads an S3 object (`s3://bucket/key`, as the AWS CLI writes it) and
+ * pushes or serves its bytes. The object's size comes from a HEAD request,
+ * so the element is seekable and works in pull mode: `s3src ! qtdemux`
+ * plays an MP4 whose `moov` is at the end and `decodebin` can seek.
+ *
+ * Reading is done by one ranged GET that streams into a bounded read-ahead
+ * buffer (#GstS3Src:read-ahead) for as long as reads are sequential; a seek
+ * (or a jump forward past the read-ahead) opens a new range. A connection
+ * that breaks mid-object is resumed from the current offset with `If-Match`
+ * on the object's ETag, so the bytes delivered are exactly the object's; if
+ * the object was replaced meanwhile, S3 answers 412 PreconditionFailed and
+ * the element stops with an error saying so.
+ *
+ * Region, endpoint and credentials follow the AWS SDKs' rules (properties,
+ * then the environment and the shared config files). A bucket in another
+ * region is followed when S3 names it, unless an endpoint was set.
+ *
+ * The element answers the URI query with the `s3://` URI, so downstream
+ * analysis knows which asset it looks at.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 s3src uri="s3://media/clips/my clip.mp4" ! filesink location=clip.mp4
+ * gst-launch-1.0 s3src uri=s3://media/clip.mp4 ! qtdemux ! h264parse ! avdec_h264 ! autovideosink
+ * gst-launch-1.0 s3src uri=s3://bucket/key endpoint=http://127.0.0.1:5000 region=us-east-1 ! fakesink
+ * ]|
+ *
+ * Since: 0.1
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gsts3src.h"
+
+#include <string.h>
+
+#include "awserror.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_s3_src_debug);
+#define GST_CAT_DEFAULT gst_s3_src_debug
+
+#define DEFAULT_READ_AHEAD (8 * 1024 * 1024)
+#define MIN_READ_AHEAD (64 * 1024)
+#define DEFAULT_BLOCKSIZE (128 * 1024)
+/* A jump forward this far past the buffered bytes is read through rather
+ * than paid for with a new request (a round trip is worth a few MB). */
+#define SKIP_WINDOW (2 * 1024 * 1024)
+#define MAX_BACKOFF_US (5 * G_USEC_PER_SEC)
+
+enum
+{
+  PROP_0,
+  PROP_URI,
+  PROP_BUCKET,
+  PROP_KEY,
+  PROP_VERSION_ID,
+  PROP_FORCE_PATH_STYLE,
+  PROP_ANONYMOUS,
+  PROP_READ_AHEAD,
+  PROP_AWS_FIRST,
+};
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+static void gst_s3_src_uri_handler_init (gpointer g_iface,
+    gpointer iface_data);
+
+#define gst_s3_src_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstS3Src, gst_s3_src, GST_TYPE_BASE_SRC,
+    G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER, gst_s3_src_uri_handler_init));
+GST_ELEMENT_REGISTER_DEFINE (s3src, "s3src", GST_RANK_PRIMARY,
+    GST_TYPE_S3_SRC);
+
+/* ---- errors ---- */
+
+static void
+post_error (GstS3Src * self, const GError * err)
+{
+  g_autofree gchar *bucket = NULL;
+  g_autofree gchar *key = NULL;
+
+  GST_OBJECT_LOCK (self);
+  bucket = g_strdup (self->bucket);
+  key = g_strdup (self->key);
+  GST_OBJECT_UNLOCK (self);
+  mt_s3_element_error (GST_ELEMENT (self), err, bucket, key);
+}
+
+/* ---- the read-ahead ring ---- */
+
+static void
+ring_write (GstS3Src * self, const guint8 * data, gsize n)
+{
+  gsize tail = (self->ring_head + self->ring_fill) % self->ring_size;
+  gsize first = MIN (n, self->ring_size - tail);
+
+  memcpy (self->ring + tail, data, first);
+  memcpy (self->ring, data + first, n - first);
+  self->ring_fill += n;
+}
+
+/* Takes n bytes from the ring into dest (NULL: drops them). */
+static void
+ring_read (GstS3Src * self, guint8 * dest, gsize n)
+{
+  gsize first = MIN (n, self->ring_size - self->ring_head);
+
+  if (dest) {
+    memcpy (dest, self->ring + self->ring_head, first);
+    memcpy (dest + first, self->ring, n - first);
+  }
+  self->ring_head = (self->ring_head + n) % self->ring_size;
+  self->ring_fill -= n;
+  self->read_offset += n;
+}
+
+/* ---- the transfer thread ---- */
+
+typedef struct
+{
+  GstS3Src *self;
+  guint generation;
+  guint64 pos;                  /* object offset of the next byte to come */
+  guint64 skip;                 /* bytes to drop: a 200 that ignored Range */
+  gboolean checked;             /* this response's range was checked */
+  GError *protocol_error;
+} Transfer;
+
+static void
+transfer_free (Transfer * t)
+{
+  g_clear_error (&t->protocol_error);
+  gst_object_unref (t->self);
+  g_free (t);
+}
+
+/* Whether this transfer is still wanted. Called with the lock held. */
+static gboolean
+transfer_current_locked (Transfer * t)
+{
+  return t->generation == t->self->generation && !t->self->flushing;
+}
+
+static gboolean
+transfer_current (Transfer * t)
+{
+  gboolean current;
+
+  g_mutex_lock (&t->self->lock);
+  current = transfer_current_locked (t);
+  g_mutex_unlock (&t->self->lock);
+  return current;
+}
+
+/* The first bytes of a response: is it the range that was asked for? */
+static gboolean
+transfer_check_range (Transfer * t, const MtHttpResponse * resp)
+{
+  const gchar *cr = mt_http_response_get_header (resp, "Content-Range");
+  guint64 first;
+
+  if (resp->status == 200) {
+    /* A server may ignore Range: read through to where we are. */
+    t->skip = t->pos;
+    return TRUE;
+  }
+  if (cr && g_str_has_prefix (cr, "bytes ")) {
+    first = g_ascii_strtoull (cr + 6, NULL, 10);
+    if (first == t->pos)
+      return TRUE;
+  }
+  g_set_error (&t->protocol_error, G_IO_ERROR, G_IO_ERROR_FAILED,
+      "S3 answered the range starting at %" G_GUINT64_FORMAT " with '%s'",
+      t->pos, cr ? cr : "no Content-Range");
+  return FALSE;
+}
+
+static gboolean
+transfer_on_data (const MtHttpResponse * resp, const guint8 * data,
+    gsize len, gpointer user_data)
+{
+  Transfer *t = user_data;
+  GstS3Src *self = t->self;
+  guint64 size = self->object->size;
+
+  if (!t->checked && !transfer_check_range (t, resp))
+    return FALSE;
+  t->checked = TRUE;
+  if (t->skip) {
+    gsize drop = MIN (t->skip, len);
+
+    data += drop;
+    len -= drop;
+    t->skip -= drop;
+  }
+  len = MIN (len, size - t->pos);
+
+  g_mutex_lock (&self->lock);
+  while (len > 0) {
+    gsize n;
+
+    if (!transfer_current_locked (t)) {
+      g_mutex_unlock (&self->lock);
+      return FALSE;
+    }
+    n = MIN (len, self->ring_size - self->ring_fill);
+    if (n == 0) {
+      /* Full: waiting here stops curl reading, and TCP holds the rest. */
+      g_cond_wait (&self->cond, &self->lock);
+      continue;
+    }
+    ring_write (self, data, n);
+    data += n;
+    len -= n;
+    t->pos += n;
+    self->last_data_time = g_get_monotonic_time ();
+    g_cond_broadcast (&self->cond);
+  }
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+/* One GET of the range [pos, size), streamed into the ring. */
+static gboolean
+transfer_fetch (Transfer * t, GError ** error)
+{
+  GstS3Src *self = t->self;
+  g_autoptr (MtHttpRequest) req = mt_http_request_new ("GET", self->url);
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  g_autofree gchar *range = NULL;
+  MtAwsSendOptions opts = { 0, };
+  gboolean ok;
+
+  range = g_strdup_printf ("bytes=%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT,
+      t->pos, self->object->size - 1);
+  mt_http_request_set_header (req, "Range", range);
+  if (self->object->etag)
+    mt_http_request_set_header (req, "If-Match", self->object->etag);
+  opts.payload = MT_SIGV4_PAYLOAD_SIGNED;
+  opts.s3 = TRUE;
+  opts.on_data = transfer_on_data;
+  opts.user_data = t;
+  t->skip = 0;
+  t->checked = FALSE;
+
+  g_mutex_lock (&self->lock);
+  if (!transfer_current_locked (t)) {
+    g_mutex_unlock (&self->lock);
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "superseded");
+    return FALSE;
+  }
+  g_set_object (&self->cancellable, cancellable);
+  self->in_request = TRUE;
+  self->last_data_time = g_get_monotonic_time ();
+  self->requests++;
+  g_mutex_unlock (&self->lock);
+
+  GST_DEBUG_OBJECT (self, "GET %s", range);
+  ok = mt_aws_client_send (mt_s3_client_get_aws (self->stream_client), req,
+      &opts, NULL, cancellable, error);
+  if (!ok && t->protocol_error) {
+    g_clear_error (error);
+    g_propagate_error (error, g_steal_pointer (&t->protocol_error));
+  }
+
+  g_mutex_lock (&self->lock);
+  self->in_request = FALSE;
+  if (self->cancellable == cancellable)
+    g_clear_object (&self->cancellable);
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+static gboolean
+transfer_retryable (Transfer * t, const GError * err)
+{
+  GstS3Src *self = t->self;
+  gboolean stalled;
+
+  g_mutex_lock (&self->lock);
+  stalled = self->stalled;
+  self->stalled = FALSE;
+  g_mutex_unlock (&self->lock);
+  /* A stalled connection was cancelled by create(): resume it. */
+  if (stalled)
+    return TRUE;
+  return mt_aws_error_is_retryable (err);
+}
+
+/* Waits before a retry that follows no progress (full jitter, as the
+ * SDKs do); returns FALSE when the transfer was retired meanwhile. */
+static gboolean
+transfer_backoff (Transfer * t, guint failures, gboolean progressed)
+{
+  GstS3Src *self = t->self;
+  gint64 cap, deadline;
+  gboolean current;
+
+  g_mutex_lock (&self->lock);
+  if (!progressed) {
+    cap = MIN ((gint64) 100000 << MIN (failures, 10), MAX_BACKOFF_US);
+    deadline = g_get_monotonic_time () + g_random_int_range (0, cap);
+    while (transfer_current_locked (t)
+        && g_cond_wait_until (&self->cond, &self->lock, deadline));
+  }
+  current = transfer_current_locked (t);
+  g_mutex_unlock (&self->lock);
+  return current;
+}
+
+static gpointer
+transfer_thread (gpointer data)
+{
+  Transfer *t = data;
+  GstS3Src *self = t->self;
+  GError *err = NULL;
+  guint failures = 0;
+
+  while (t->pos < self->object->size) {
+    guint64 before = t->pos;
+
+    g_clear_error (&err);
+    if (transfer_fetch (t, &err) && t->pos < self->object->size)
+      g_set_error (&err, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+          "S3 ended the response at byte %" G_GUINT64_FORMAT " of %"
+          G_GUINT64_FORMAT, t->pos, self->object->size);
+    if (err == NULL || !transfer_current (t))
+      break;
+    if (t->pos > before)
+      failures = 0;
+    if (!transfer_retryable (t, err) || failures >= self->retries)
+      break;
+    failures++;
+    GST_INFO_OBJECT (self, "resuming at byte %" G_GUINT64_FORMAT " (%s)",
+        t->pos, err->message);
+    if (!transfer_backoff (t, failures, t->pos > before))
+      break;
+  }
+
+  g_mutex_lock (&self->lock);
+  if (transfer_current_locked (t)) {
+    if (err && t->pos < self->object->size)
+      self->transfer_error = g_steal_pointer (&err);
+    self->transfer_done = TRUE;
+    g_cond_broadcast (&self->cond);
+  }
+  g_mutex_unlock (&self->lock);
+  g_clear_error (&err);
+  transfer_free (t);
+  return NULL;
+}
+
+/* Retires the transfer in flight and waits for its thread to end. Called
+ * with the lock held; drops it while joining. */
+static void
+stop_transfer_locked (GstS3Src * self)
+{
+  GThread *thread;
+
+  self->generation++;
+  if (self->cancellable)
+    g_cancellable_cancel (self->cancellable);
+  g_cond_broadcast (&self->cond);
+  thread = g_steal_pointer (&self->thread);
+  if (thread == NULL)
+    return;
+  g_mutex_unlock (&self->lock);
+  g_thread_join (thread);
+  g_mutex_lock (&self->lock);
+}
+
+static void
+start_transfer_locked (GstS3Src * self, guint64 offset)
+{
+  Transfer *t;
+
+  stop_transfer_locked (self);
+  self->ring_head = self->ring_fill = 0;
+  self->read_offset = offset;
+  self->transfer_done = FALSE;
+  self->stalled = FALSE;
+  g_clear_error (&self->transfer_error);
+  if (offset >= self->object->size) {
+    self->transfer_done = TRUE;
+    return;
+  }
+  t = g_new0 (Transfer, 1);
+  t->self = gst_object_ref (self);
+  t->generation = self->generation;
+  t->pos = offset;
+  GST_DEBUG_OBJECT (self, "reading from byte %" G_GUINT64_FORMAT, offset);
+  self->thread = g_thread_new ("s3src-transfer", transfer_thread, t);
+}
+
+/* ---- reading ---- */
+
+/* Waits for the transfer; when no byte came for the request timeout while
+ * the ring had room, the connection has stalled: cancel it, and the
+ * transfer thread resumes from where it was. */
+static void
+wait_locked (GstS3Src * self)
+{
+  gint64 deadline;
+
+  if (self->stall_timeout_us <= 0 || !self->in_request) {
+    g_cond_wait (&self->cond, &self->lock);
+    return;
+  }
+  deadline = self->last_data_time + self->stall_timeout_us;
+  if (g_cond_wait_until (&self->cond, &self->lock, deadline))
+    return;
+  if (self->in_request && self->ring_fill == 0 && self->cancellable
+      && g_get_monotonic_time () >= deadline) {
+    GST_WARNING_OBJECT (self, "no data for %" G_GINT64_FORMAT " ms: "
+        "reconnecting", self->stall_timeout_us / 1000);
+    self->stalled = TRUE;
+    self->last_data_time = g_get_monotonic_time ();
+    g_cancellable_cancel (self->cancellable);
+  }
+}
+
+/* Takes n bytes at read_offset into dest (NULL: skips them). */
+static GstFlowReturn
+fill_locked (GstS3Src * self, guint8 * dest, gsize n, GError ** error)
+{
+  while (n > 0) {
+    gsize chunk;
+
+    if (self->flushing)
+      return GST_FLOW_FLUSHING;
+    if (self->ring_fill > 0) {
+      chunk = MIN (n, self->ring_fill);
+      ring_read (self, dest, chunk);
+      if (dest)
+        dest += chunk;
+      n -= chunk;
+      g_cond_broadcast (&self->cond);
+      continue;
+    }
+    if (self->transfer_error) {
+      *error = g_error_copy (self->transfer_error);
+      return GST_FLOW_ERROR;
+    }
+    if (self->transfer_done || self->thread == NULL) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+          "the object ended at byte %" G_GUINT64_FORMAT ", before its size",
+          self->read_offset);
+      return GST_FLOW_ERROR;
+    }
+    wait_locked (self);
+  }
+  return GST_FLOW_OK;
+}
+
+/* Makes read_offset equal to offset: reads through a short jump forward,
+ * opens a new range for anything else. */
+static GstFlowReturn
+seek_locked (GstS3Src * self, guint64 offset, GError ** error)
+{
+  gboolean live = self->thread != NULL && self->transfer_error == NULL;
+
+  if (offset == self->read_offset && live)
+    return GST_FLOW_OK;
+  if (live && offset > self->read_offset
+      && offset - self->read_offset <= self->ring_fill + SKIP_WINDOW) {
+    GST_LOG_OBJECT (self, "reading through %" G_GUINT64_FORMAT " bytes",
+        offset - self->read_offset);
+    return fill_locked (self, NULL, offset - self->read_offset, error);
+  }
+  start_transfer_locked (self, offset);
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+gst_s3_src_create (GstBaseSrc * src, guint64 offset, guint size,
+    GstBuffer ** out)
+{
+  GstS3Src *self = GST_S3_SRC (src);
+  g_autoptr (GError) err = NULL;
+  GstBuffer *buf;
+  GstMapInfo map;
+  GstFlowReturn ret;
+  gsize want;
+
+  if (offset >= self->object->size)
+    return GST_FLOW_EOS;
+  want = MIN ((guint64) size, self->object->size - offset);
+  buf = gst_buffer_new_allocate (NULL, want, NULL);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+
+  g_mutex_lock (&self->lock);
+  if (self->flushing)
+    ret = GST_FLOW_FLUSHING;
+  else
+    ret = seek_locked (self, offset, &err);
+  if (ret == GST_FLOW_OK)
+    ret = fill_locked (self, map.data, want, &err);
+  g_mutex_unlock (&self->lock);
+
+  gst_buffer_unmap (buf, &map);
+  if (ret != GST_FLOW_OK) {
+    gst_buffer_unref (buf);
+    if (err)
+      post_error (self, err);
+    return ret;
+  }
+  GST_BUFFER_OFFSET (buf) = offset;
+  GST_BUFFER_OFFSET_END (buf) = offset + want;
+  *out = buf;
+  return GST_FLOW_OK;
+}
+
+/* ---- GstBaseSrc ---- */
+
+static gboolean
+gst_s3_src_start (GstBaseSrc * src)
+{
+  GstS3Src *self = GST_S3_SRC (src);
+  g_autofree gchar *bucket = NULL;
+  g_autofree gchar *key = NULL;
+  g_autofree gchar *version = NULL;
+  g_autofree gchar *query = NULL;
+  g_autoptr (GError) err = NULL;
+  MtAwsSettings settings;
+  gboolean path_style, anonymous;
+  guint read_ahead;
+
+  mt_aws_settings_init (&settings);
+  GST_OBJECT_LOCK (self);
+  bucket = g_strdup (self->bucket);
+  key = g_strdup (self->key);
+  version = g_strdup (self->version_id);
+  mt_aws_settings_copy (&settings, &self->settings);
+  path_style = self->force_path_style;
+  anonymous = self->anonymous;
+  read_ahead = self->read_ahead;
+  GST_OBJECT_UNLOCK (self);
+
+  if (bucket == NULL || *bucket == '\0' || key == NULL || *key == '\0') {
+    mt_aws_settings_clear (&settings);
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("No S3 object to read: set uri=s3://bucket/key, or bucket and key"),
+        (NULL));
+    return FALSE;
+  }
+
+  self->client = mt_s3_client_new (&settings, anonymous, path_style, &err);
+  mt_aws_settings_clear (&settings);
+  if (self->client == NULL)
+    goto failed;
+  self->object = mt_s3_client_head_object (self->client, bucket, key,
+      version, NULL, &err);
+  if (self->object == NULL)
+    goto failed;
+  self->stream_client = mt_s3_client_new_for_streaming (self->client, &err);
+  if (self->stream_client == NULL)
+    goto failed;
+  if (version && *version) {
+    g_autofree gchar *v = mt_uri_encode (version, FALSE);
+    query = g_strdup_printf ("versionId=%s", v);
+  }
+  self->url = mt_s3_client_url (self->client, bucket, key, query);
+  self->retries = mt_s3_client_get_settings (self->client)->retries;
+  self->stall_timeout_us = (gint64)
+      mt_s3_client_get_settings (self->client)->request_timeout_ms * 1000;
+
+  self->ring_size = read_ahead;
+  self->ring = g_malloc (self->ring_size);
+  self->ring_head = self->ring_fill = 0;
+  self->read_offset = 0;
+  self->flushing = FALSE;
+  self->transfer_done = FALSE;
+  self->requests = 0;
+  GST_INFO_OBJECT (self, "s3://%s/%s: %" G_GUINT64_FORMAT " bytes, ETag %s, "
+      "region %s", bucket, key, self->object->size,
+      GST_STR_NULL (self->object->etag),
+      mt_s3_client_get_region (self->client));
+  return TRUE;
+
+failed:
+  post_error (self, err);
+  g_clear_pointer (&self->stream_client, mt_s3_client_free);
+  g_clear_pointer (&self->client, mt_s3_client_free);
+  g_clear_pointer (&self->object, mt_s3_object_free);
+  return FALSE;
+}
+
+static gboolean
+gst_s3_src_stop (GstBaseSrc * src)
+{
+  GstS3Src *self = GST_S3_SRC (src);
+
+  g_mutex_lock (&self->lock);
+  stop_transfer_locked (self);
+  g_clear_error (&self->transfer_error);
+  GST_DEBUG_OBJECT (self, "%u GET requests", self->requests);
+  g_mutex_unlock (&self->lock);
+
+  g_clear_pointer (&self->ring, g_free);
+  self->ring_size = 0;
+  g_clear_pointer (&self->url, g_free);
+  g_clear_pointer (&self->object, mt_s3_object_free);
+  g_clear_pointer (&self->stream_client, mt_s3_client_free);
+  g_clear_pointer (&self->client, mt_s3_client_free);
+  return TRUE;
+}
+
+static gboolean
+gst_s3_src_get_size (GstBaseSrc * src, guint64 * size)
+{
+  GstS3Src *self = GST_S3_SRC (src);
+
+  if (self->object == NULL)
+    return FALSE;
+  *size = self->object->size;
+  return TRUE;
+}
+
+static gboolean
+gst_s3_src_is_seekable (GstBaseSrc * src)
+{
+  return TRUE;
+}
+
+static gboolean
+gst_s3_src_unlock (GstBaseSrc * src)
+{
+  GstS3Src *self = GST_S3_SRC (src);
+
+  g_mutex_lock (&self->lock);
+  self->flushing = TRUE;
+  self->generation++;
+  if (self->cancellable)
+    g_cancellable_cancel (self->cancellable);
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static gboolean
+gst_s3_src_unlock_stop (GstBaseSrc * src)
+{
+  GstS3Src *self = GST_S3_SRC (src);
+
+  g_mutex_lock (&self->lock);
+  self->flushing = FALSE;
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+/* ---- properties and URI ---- */
+
+static gboolean
+set_location (GstS3Src * self, const gchar * uri, GError ** error)
+{
+  gchar *bucket = NULL, *key = NULL;
+
+  if (!mt_s3_uri_parse (uri, FALSE, &bucket, &key, error))
+    return FALSE;
+  GST_OBJECT_LOCK (self);
+  g_free (self->bucket);
+  g_free (self->key);
+  self->bucket = bucket;
+  self->key = key;
+  GST_OBJECT_UNLOCK (self);
+  return TRUE;
+}
+
+static gboolean
+can_configure (GstS3Src * self, GError ** error)
+{
+  GstState state;
+
+  GST_OBJECT_LOCK (self);
+  state = GST_STATE (self);
+  GST_OBJECT_UNLOCK (self);
+  if (state == GST_STATE_NULL || state == GST_STATE_READY)
+    return TRUE;
+  g_set_error (error, GST_URI_ERROR, GST_URI_ERROR_BAD_STATE,
+      "The object to read can only change in the NULL or READY state");
+  return FALSE;
+}
+
+static void
+gst_s3_src_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstS3Src *self = GST_S3_SRC (object);
+  g_autoptr (GError) err = NULL;
+
+  if (prop_id <= PROP_VERSION_ID && !can_configure (self, &err)) {
+    GST_WARNING_OBJECT (self, "%s", err->message);
+    return;
+  }
+  if (prop_id == PROP_URI) {
+    if (!set_location (self, g_value_get_string (value), &err))
+      GST_WARNING_OBJECT (self, "%s", err->message);
+    return;
+  }
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_BUCKET:
+      g_free (self->bucket);
+      self->bucket = g_value_dup_string (value);
+      break;
+    case PROP_KEY:
+      g_free (self->key);
+      self->key = g_value_dup_string (value);
+      break;
+    case PROP_VERSION_ID:
+      g_free (self->version_id);
+      self->version_id = g_value_dup_string (value);
+      break;
+    case PROP_FORCE_PATH_STYLE:
+      self->force_path_style = g_value_get_boolean (value);
+      break;
+    case PROP_ANONYMOUS:
+      self->anonymous = g_value_get_boolean (value);
+      break;
+    case PROP_READ_AHEAD:
+      self->read_ahead = g_value_get_uint (value);
+      break;
+    default:
+      if (!mt_aws_settings_set_property (&self->settings, PROP_AWS_FIRST,
+              prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_s3_src_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstS3Src *self = GST_S3_SRC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_URI:
+      g_value_take_string (value, self->bucket && self->key ?
+          mt_s3_uri_build (self->bucket, self->key) : NULL);
+      break;
+    case PROP_BUCKET:
+      g_value_set_string (value, self->bucket);
+      break;
+    case PROP_KEY:
+      g_value_set_string (value, self->key);
+      break;
+    case PROP_VERSION_ID:
+      g_value_set_string (value, self->version_id);
+      break;
+    case PROP_FORCE_PATH_STYLE:
+      g_value_set_boolean (value, self->force_path_style);
+      break;
+    case PROP_ANONYMOUS:
+      g_value_set_boolean (value, self->anonymous);
+      break;
+    case PROP_READ_AHEAD:
+      g_value_set_uint (value, self->read_ahead);
+      break;
+    default:
+      if (!mt_aws_settings_get_property (&self->settings, PROP_AWS_FIRST,
+              prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static GstURIType
+gst_s3_src_uri_get_type (GType type)
+{
+  return GST_URI_SRC;
+}
+
+static const gchar *const *
+gst_s3_src_uri_get_protocols (GType type)
+{
+  static const gchar *protocols[] = { "s3", NULL };
+
+  return protocols;
+}
+
+static gchar *
+gst_s3_src_uri_get_uri (GstURIHandler * handler)
+{
+  GstS3Src *self = GST_S3_SRC (handler);
+  gchar *uri = NULL;
+
+  GST_OBJECT_LOCK (self);
+  if (self->bucket && self->key)
+    uri = mt_s3_uri_build (self->bucket, self->key);
+  GST_OBJECT_UNLOCK (self);
+  return uri;
+}
+
+static gboolean
+gst_s3_src_uri_set_uri (GstURIHandler * handler, const gchar * uri,
+    GError ** error)
+{
+  GstS3Src *self = GST_S3_SRC (handler);
+  GError *err = NULL;
+
+  if (!can_configure (self, error))
+    return FALSE;
+  if (set_location (self, uri, &err))
+    return TRUE;
+  g_set_error_literal (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
+      err->message);
+  g_error_free (err);
+  return FALSE;
+}
+
+static void
+gst_s3_src_uri_handler_init (gpointer g_iface, gpointer iface_data)
+{
+  GstURIHandlerInterface *iface = g_iface;
+
+  iface->get_type = gst_s3_src_uri_get_type;
+  iface->get_protocols = gst_s3_src_uri_get_protocols;
+  iface->get_uri = gst_s3_src_uri_get_uri;
+  iface->set_uri = gst_s3_src_uri_set_uri;
+}
+
+/* ---- GObject ---- */
+
+static void
+gst_s3_src_finalize (GObject * object)
+{
+  GstS3Src *self = GST_S3_SRC (object);
+
+  g_free (self->bucket);
+  g_free (self->key);
+  g_free (self->version_id);
+  mt_aws_settings_clear (&self->settings);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_s3_src_init (GstS3Src * self)
+{
+  mt_aws_settings_init (&self->settings);
+  self->read_ahead = DEFAULT_READ_AHEAD;
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  gst_base_src_set_blocksize (GST_BASE_SRC (self), DEFAULT_BLOCKSIZE);
+}
+
+static void
+gst_s3_src_class_init (GstS3SrcClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSrcClass *basesrc_class = GST_BASE_SRC_CLASS (klass);
+
+  GST_DEBUG_CATEGORY_INIT (gst_s3_src_debug, "s3src", 0, "S3 source");
+
+  gobject_class->set_property = gst_s3_src_set_property;
+  gobject_class->get_property = gst_s3_src_get_property;
+  gobject_class->finalize = gst_s3_src_finalize;
+
+  /**
+   * GstS3Src:uri:
+   *
+   * The object to read, as `s3://bucket/key`, written as the AWS CLI
+   * writes it: the key verbatim, spaces, unicode and `+` included.
+   */
+  g_object_class_install_property (gobject_class, PROP_URI,
+      g_param_spec_string ("uri", "URI",
+          "The object to read: s3://bucket/key (key verbatim, as the AWS CLI "
+          "writes it)", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstS3Src:bucket:
+   *
+   * The bucket of the object (instead of #GstS3Src:uri).
+   */
+  g_object_class_install_property (gobject_class, PROP_BUCKET,
+      g_param_spec_string ("bucket", "Bucket", "The bucket of the object",
+          NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstS3Src:key:
+   *
+   * The key of the object (instead of #GstS3Src:uri).
+   */
+  g_object_class_install_property (gobject_class, PROP_KEY,
+      g_param_spec_string ("key", "Key", "The key of the object", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstS3Src:version-id:
+   *
+   * A version of the object to read, in a versioned bucket (NULL: the
+   * current version).
+   */
+  g_object_class_install_property (gobject_class, PROP_VERSION_ID,
+      g_param_spec_string ("version-id", "Version id",
+          "The version of the object to read (NULL: the current one)", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstS3Src:force-path-style:
+   *
+   * Always put the bucket in the URL path (https://endpoint/bucket/key)
+   * rather than in the host name. Path style is used anyway with a custom
+   * endpoint (S3-compatible stores, emulators) and for bucket names that
+   * cannot be host names.
+   */
+  g_object_class_install_property (gobject_class, PROP_FORCE_PATH_STYLE,
+      g_param_spec_boolean ("force-path-style", "Force path style",
+          "Always address the bucket in the URL path (already the case with "
+          "a custom endpoint)", FALSE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstS3Src:anonymous:
+   *
+   * Send unsigned requests, for public buckets: no credentials needed.
+   */
+  g_object_class_install_property (gobject_class, PROP_ANONYMOUS,
+      g_param_spec_boolean ("anonymous", "Anonymous",
+          "Send unsigned requests (public buckets)", FALSE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  /**
+   * GstS3Src:read-ahead:
+   *
+   * How many bytes may be received ahead of what downstream has taken.
+   * This bounds the element's memory; the network waits when it is full.
+   */
+  g_object_class_install_property (gobject_class, PROP_READ_AHEAD,
+      g_param_spec_uint ("read-ahead", "Read-ahead",
+          "Bytes received ahead of downstream at most (bounds memory)",
+          MIN_READ_AHEAD, G_MAXINT, DEFAULT_READ_AHEAD,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+  mt_aws_settings_install (gobject_class, PROP_AWS_FIRST);
+
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class, "S3 source",
+      "Source/Network", "Reads an S3 object, seekable, resuming broken "
+      "connections", "mediatag <mediatag@example.org>");
+
+  basesrc_class->start = GST_DEBUG_FUNCPTR (gst_s3_src_start);
+  basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_s3_src_stop);
+  basesrc_class->get_size = GST_DEBUG_FUNCPTR (gst_s3_src_get_size);
+  basesrc_class->is_seekable = GST_DEBUG_FUNCPTR (gst_s3_src_is_seekable);
+  basesrc_class->unlock = GST_DEBUG_FUNCPTR (gst_s3_src_unlock);
+  basesrc_class->unlock_stop = GST_DEBUG_FUNCPTR (gst_s3_src_unlock_stop);
+  basesrc_class->create = GST_DEBUG_FUNCPTR (gst_s3_src_create);
+}

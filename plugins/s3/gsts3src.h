@@ -1,0 +1,58 @@
+/* s3src: reads an S3 object as a seekable byte stream. See gsts3src.c. */
+#pragma once
+
+#include <gst/gst.h>
+#include <gst/base/gstbasesrc.h>
+
+#include "awssettings.h"
+#include "s3.h"
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_S3_SRC (gst_s3_src_get_type ())
+G_DECLARE_FINAL_TYPE (GstS3Src, gst_s3_src, GST, S3_SRC, GstBaseSrc)
+
+struct _GstS3Src
+{
+  GstBaseSrc parent;
+
+  /* properties, under the object lock */
+  gchar *bucket;
+  gchar *key;
+  gchar *version_id;
+  gboolean force_path_style;
+  gboolean anonymous;
+  guint read_ahead;
+  MtAwsSettings settings;
+
+  /* set in start(), read-only until stop() */
+  MtS3Client *client;           /* HEAD, with the user's retries */
+  MtS3Client *stream_client;    /* ranged GETs; resumes are ours */
+  MtS3Object *object;
+  gchar *url;                   /* the object's GET URL, versionId included */
+  guint retries;
+  gint64 stall_timeout_us;
+
+  /* the read-ahead buffer and its transfer, under `lock` */
+  GMutex lock;
+  GCond cond;
+  guint8 *ring;
+  gsize ring_size;
+  gsize ring_head;
+  gsize ring_fill;
+  guint64 read_offset;          /* object offset of the ring's first byte */
+  GThread *thread;
+  GCancellable *cancellable;    /* of the request in flight */
+  guint generation;             /* bumped to retire a transfer */
+  gboolean flushing;
+  gboolean in_request;
+  gboolean stalled;
+  gboolean transfer_done;
+  gint64 last_data_time;
+  GError *transfer_error;
+  guint requests;               /* GETs opened, for the debug log */
+};
+
+GST_ELEMENT_REGISTER_DECLARE (s3src);
+
+G_END_DECLS
