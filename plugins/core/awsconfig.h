@@ -32,4 +32,26 @@ gchar *mt_aws_resolve_endpoint (const MtAwsSettings * s,
 gchar *mt_aws_profile_get (const gchar * profile, const gchar * key,
     gboolean from_credentials);
 
+/* Does either file have a section for this profile? */
+gboolean mt_aws_profile_exists (const gchar * profile);
+
+/* AWS_CONFIG_FILE / AWS_SHARED_CREDENTIALS_FILE, or ~/.aws/config and
+ * ~/.aws/credentials; a leading "~/" is the home directory. */
+gchar *mt_aws_config_file_path (void);
+gchar *mt_aws_credentials_file_path (void);
+gchar *mt_aws_expand_home (const gchar * path);
+
+/* The environment as the SDKs read it: an empty variable is unset (NULL). */
+const gchar *mt_aws_getenv (const gchar * name);
+/* TRUE when the variable is "true", case-insensitive. */
+gboolean mt_aws_env_is_true (const gchar * name);
+
+/* Parses the text of a config (is_config) or credentials file into a table
+ * of section -> (key -> value). Sections are named "profile NAME",
+ * "services NAME" and "sso-session NAME"; keys are lower case, and an
+ * indented sub-property is "parent.key". `source` names the text in
+ * warnings. For tests and tools; lookups above read the files themselves. */
+GHashTable *mt_aws_ini_parse (const gchar * text, gboolean is_config,
+    const gchar * source);
+
 G_END_DECLS
