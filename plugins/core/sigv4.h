@@ -37,11 +37,26 @@ typedef struct {
 void mt_sigv4_trace_clear (MtSigV4Trace * trace);
 
 /* Adds X-Amz-Date, X-Amz-Security-Token (temporary credentials),
- * x-amz-content-sha256 when asked, Host when absent, and Authorization. */
+ * x-amz-content-sha256 when asked, Host when absent, and Authorization.
+ *
+ * The payload hash is an x-amz-content-sha256 header already on the
+ * request if there is one (so a caller that hashed a large body as it
+ * streamed, with MtSha256, does not hash it twice), else per
+ * params->payload. Every header is signed but the hop-by-hop ones and
+ * those a proxy or the HTTP layer may change (user-agent, expect,
+ * x-amzn-trace-id, as botocore). The URL's path and query are the wire
+ * form: with normalize_path the path has its dot segments and doubled
+ * slashes removed and is encoded again, as every service but S3 wants;
+ * without, it is signed as it is (only bytes that cannot go on the wire
+ * raw are encoded). Query keys and values are decoded and encoded again
+ * the AWS way, then sorted. */
 gboolean mt_sigv4_sign (MtHttpRequest * req, const MtCredentials * creds,
     const MtSigV4Params * params, MtSigV4Trace * trace, GError ** error);
 
-/* Returns req's URL with the X-Amz-* query parameters of a presigned URL. */
+/* Returns req's URL with the X-Amz-* query parameters of a presigned URL,
+ * valid `expires_seconds` (1 to 604800) from params->time. The request's
+ * headers are signed (Host at least), so whoever uses the URL must send
+ * them too. With omit_session_token the token is added unsigned. */
 gchar *mt_sigv4_presign (const MtHttpRequest * req,
     const MtCredentials * creds, const MtSigV4Params * params,
     guint expires_seconds, MtSigV4Trace * trace, GError ** error);
@@ -58,6 +73,33 @@ MtSigV4EventSigner *mt_sigv4_event_signer_new (const MtCredentials * creds,
  * for the :chunk-signature header; `time` is the :date header's value. */
 GBytes *mt_sigv4_event_signer_sign (MtSigV4EventSigner * signer,
     GBytes * payload, gint64 time);
+/* Wraps `message` (an encoded event-stream message; NULL or empty for the
+ * empty frame that ends a stream) in the signed envelope the service
+ * expects: a message with a :date header (`time`, unix seconds, 0: now)
+ * and a :chunk-signature header, whose payload is `message`. */
+GBytes *mt_sigv4_event_signer_sign_message (MtSigV4EventSigner * signer,
+    GBytes * message, gint64 time, GError ** error);
+/* Hex of the last signature made (the seed before the first message). */
+const gchar *mt_sigv4_event_signer_get_signature (MtSigV4EventSigner *
+    signer);
 void mt_sigv4_event_signer_free (MtSigV4EventSigner * signer);
+
+/* SHA-256 for payload hashes. Incremental, so a body that is streamed
+ * (an S3 part read from a pipeline) is hashed as it passes. */
+typedef struct _MtSha256 MtSha256;
+
+MtSha256 *mt_sha256_new (void);
+void mt_sha256_update (MtSha256 * sha, const guint8 * data, gsize len);
+/* Ends the hash: `sha` takes no more data afterwards. */
+void mt_sha256_finish (MtSha256 * sha, guint8 digest[32]);
+gchar *mt_sha256_finish_hex (MtSha256 * sha);
+void mt_sha256_free (MtSha256 * sha);
+/* Lowercase hex SHA-256 of data; of the empty string for NULL bytes. */
+gchar *mt_sha256_hex (const guint8 * data, gsize len);
+gchar *mt_sha256_hex_bytes (GBytes * bytes);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MtSigV4Trace, mt_sigv4_trace_clear)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtSigV4EventSigner, mt_sigv4_event_signer_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtSha256, mt_sha256_free)
 
 G_END_DECLS
