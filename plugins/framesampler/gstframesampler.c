@@ -41,6 +41,14 @@
  * distance above `shot-threshold` is a shot change and always starts a new
  * selection.
  *
+ * With `post-messages=true`, every passed frame is also announced on the bus
+ * as an element message named "framesampler" with the fields:
+ *
+ * - `frame` (guint64): the source frame number.
+ * - `timestamp` (guint64): the buffer's PTS.
+ * - `stream-time` (guint64), `running-time` (guint64): of that PTS.
+ * - `duration` (guint64): the buffer's duration.
+ *
  * A stream that ends before its first frame is an error ("The video has no
  * frames"), not a silent success.
  *
@@ -63,6 +71,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_frame_sampler_debug);
 #define DEFAULT_SEEK MT_FRAME_SAMPLER_SEEK_AUTO
 #define DEFAULT_HASH_DISTANCE 10
 #define DEFAULT_SHOT_THRESHOLD 0.5
+#define DEFAULT_POST_MESSAGES FALSE
 
 /* seek=auto seeks only when samples are at least this far apart: closer
  * samples usually share a GOP, and decoding on is cheaper than a seek. */
@@ -79,6 +88,7 @@ enum
   PROP_SEEK,
   PROP_HASH_DISTANCE,
   PROP_SHOT_THRESHOLD,
+  PROP_POST_MESSAGES,
 };
 
 struct _GstFrameSampler
@@ -94,6 +104,7 @@ struct _GstFrameSampler
   MtFrameSamplerSeek seek;
   guint hash_distance;
   gdouble shot_threshold;
+  gboolean post_messages;
 
   /* configuration from the properties and the caps (streaming thread) */
   gboolean configured;
@@ -109,9 +120,11 @@ struct _GstFrameSampler
   gboolean seek_decided;
   guint hash_max;
   gdouble shot_max;
+  gboolean post;
 
   /* sampling position (streaming thread) */
   GstSegment segment;
+  GstSegment out_segment;       /* what downstream was told */
   guint64 next_k;
   guint64 frames_seen;
   guint64 last_frame;           /* G_MAXUINT64 before the first pass */
@@ -264,6 +277,7 @@ reset_state (GstFrameSampler * self)
   self->duration = GST_CLOCK_TIME_NONE;
   self->max_back = 0;
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
+  gst_segment_init (&self->out_segment, GST_FORMAT_TIME);
   reset_position (self);
   g_clear_pointer (&self->analyzer, mt_frame_analyzer_free);
   GST_OBJECT_LOCK (self);
@@ -308,6 +322,7 @@ configure (GstFrameSampler * self, GstCaps * caps)
   self->seek_wanted = self->seek;
   self->hash_max = self->hash_distance;
   self->shot_max = self->shot_threshold;
+  self->post = self->post_messages;
   GST_OBJECT_UNLOCK (self);
 
   self->info = info;
@@ -399,10 +414,30 @@ push_sampling_event (GstFrameSampler * self)
       gst_event_new_custom (GST_EVENT_CUSTOM_DOWNSTREAM_STICKY, s));
 }
 
+static void
+post_sample_message (GstFrameSampler * self, GstBuffer * buf, guint64 frame)
+{
+  GstClockTime pts = GST_BUFFER_PTS (buf);
+  GstStructure *s;
+
+  s = gst_structure_new ("framesampler",
+      "frame", G_TYPE_UINT64, frame,
+      "timestamp", G_TYPE_UINT64, pts,
+      "stream-time", G_TYPE_UINT64,
+      gst_segment_to_stream_time (&self->out_segment, GST_FORMAT_TIME, pts),
+      "running-time", G_TYPE_UINT64,
+      gst_segment_to_running_time (&self->out_segment, GST_FORMAT_TIME, pts),
+      "duration", G_TYPE_UINT64, GST_BUFFER_DURATION (buf), NULL);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
 static GstFlowReturn
 emit (GstFrameSampler * self, GstBuffer * buf, guint64 frame)
 {
   push_sampling_event (self);
+  if (self->post)
+    post_sample_message (self, buf, frame);
   buf = gst_buffer_make_writable (buf);
   GST_BUFFER_OFFSET (buf) = frame;
   GST_BUFFER_OFFSET_END (buf) = frame + 1;
@@ -731,6 +766,7 @@ handle_segment (GstFrameSampler * self, GstEvent * event)
     gst_event_unref (event);
     return TRUE;
   }
+  self->out_segment = self->segment;
   if (self->configured && self->segment.format == GST_FORMAT_TIME) {
     guint64 k = first_sample_from (self,
         gst_segment_to_stream_time (&self->segment, GST_FORMAT_TIME,
@@ -861,6 +897,9 @@ gst_frame_sampler_set_property (GObject * object, guint prop_id,
     case PROP_SHOT_THRESHOLD:
       self->shot_threshold = g_value_get_double (value);
       break;
+    case PROP_POST_MESSAGES:
+      self->post_messages = g_value_get_boolean (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -890,6 +929,9 @@ gst_frame_sampler_get_property (GObject * object, guint prop_id,
       break;
     case PROP_SHOT_THRESHOLD:
       g_value_set_double (value, self->shot_threshold);
+      break;
+    case PROP_POST_MESSAGES:
+      g_value_set_boolean (value, self->post_messages);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -992,6 +1034,19 @@ gst_frame_sampler_class_init (GstFrameSamplerClass * klass)
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
+  /**
+   * GstFrameSampler:post-messages:
+   *
+   * Post a "framesampler" element message for every passed frame (see the
+   * element description), so an application can name or index what it
+   * writes by frame number even after an encoder has dropped the offset.
+   */
+  g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
+      g_param_spec_boolean ("post-messages", "Post messages",
+          "Post a message for every passed frame", DEFAULT_POST_MESSAGES,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
+
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class,
@@ -1027,6 +1082,7 @@ gst_frame_sampler_init (GstFrameSampler * self)
   self->seek = DEFAULT_SEEK;
   self->hash_distance = DEFAULT_HASH_DISTANCE;
   self->shot_threshold = DEFAULT_SHOT_THRESHOLD;
+  self->post_messages = DEFAULT_POST_MESSAGES;
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
   self->last_frame = G_MAXUINT64;
 }
