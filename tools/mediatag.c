@@ -10,10 +10,16 @@
 #include "core.h"
 
 extern const MtVerb mt_verb_analyze;
+#ifdef MT_HAVE_VISION
+extern const MtVerb mt_verb_faces;
+#endif
 
 /* Verbs register here as their issues land (analyze, models, faces, ...). */
 static const MtVerb *verbs[] = {
   &mt_verb_analyze,
+#ifdef MT_HAVE_VISION
+  &mt_verb_faces,
+#endif
   NULL,
 };
 

@@ -1,0 +1,321 @@
+/* `mediatag faces`: local face collections, as Rekognition's IndexFaces,
+ * ListFaces and SearchFacesByImage, offline (libmediatag-vision). Prints
+ * the service's JSON shapes so scripts written for Rekognition read it.
+ *
+ *   mediatag faces index COLLECTION IMAGE... --external-id NAME
+ *   mediatag faces list COLLECTION
+ *   mediatag faces search COLLECTION IMAGE [--threshold 80] */
+#include <json-glib/json-glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mediatag.h"
+#include "vision.h"
+
+static gchar *opt_external_id;
+static gchar *opt_dir;
+static gchar *opt_models;
+static gdouble opt_threshold = 80.0;
+static gdouble opt_min_confidence = 60.0;
+static gint opt_max_faces;
+
+static const GOptionEntry entries[] = {
+  {"external-id", 'e', 0, G_OPTION_ARG_STRING, &opt_external_id,
+      "Name stored with indexed faces (Rekognition's ExternalImageId)", "NAME"},
+  {"threshold", 't', 0, G_OPTION_ARG_DOUBLE, &opt_threshold,
+      "search: lowest similarity to report, 0-100 (default 80)", "N"},
+  {"max-faces", 'm', 0, G_OPTION_ARG_INT, &opt_max_faces,
+      "index: the N largest faces per image; search: at most N matches "
+        "(default: all)", "N"},
+  {"min-confidence", 0, 0, G_OPTION_ARG_DOUBLE, &opt_min_confidence,
+      "Lowest face detection confidence, 0-100 (default 60)", "N"},
+  {"collections-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_dir,
+        "Where collections live (default $MEDIATAG_FACES_DIR or "
+        "$XDG_DATA_HOME/mediatag/faces)", "DIR"},
+  {"models-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_models,
+      "Where the models are (default $MEDIATAG_MODELS_DIR or data/models)",
+      "DIR"},
+  {NULL}
+};
+
+static void
+add_box (JsonBuilder * b, const gchar * member, const MtBox * box)
+{
+  json_builder_set_member_name (b, member);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "Width");
+  json_builder_add_double_value (b, box->width);
+  json_builder_set_member_name (b, "Height");
+  json_builder_add_double_value (b, box->height);
+  json_builder_set_member_name (b, "Left");
+  json_builder_add_double_value (b, box->left);
+  json_builder_set_member_name (b, "Top");
+  json_builder_add_double_value (b, box->top);
+  json_builder_end_object (b);
+}
+
+static void
+add_indexed_face (JsonBuilder * b, const MtIndexedFace * f)
+{
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "FaceId");
+  json_builder_add_string_value (b, f->face_id);
+  add_box (b, "BoundingBox", &f->box);
+  json_builder_set_member_name (b, "ImageId");
+  json_builder_add_string_value (b, f->image_id);
+  if (f->external_id) {
+    json_builder_set_member_name (b, "ExternalImageId");
+    json_builder_add_string_value (b, f->external_id);
+  }
+  json_builder_set_member_name (b, "Confidence");
+  json_builder_add_double_value (b, f->confidence);
+  json_builder_end_object (b);
+}
+
+static void
+print_json (JsonBuilder * b)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree gchar *text = NULL;
+
+  json_generator_set_root (gen, root);
+  json_generator_set_pretty (gen, TRUE);
+  text = json_generator_to_data (gen, NULL);
+  printf ("%s\n", text);
+}
+
+static int
+fail (const gchar * what, const GError * error)
+{
+  fprintf (stderr, "mediatag faces: %s%s%s\n", what, error ? ": " : "",
+      error ? error->message : "");
+  return 1;
+}
+
+/* Rekognition's ImageId is a UUID; ours is derived from the image bytes,
+ * so indexing the same file twice names the same image. */
+static gchar *
+image_id_for (const gchar * path, GError ** error)
+{
+  g_autofree gchar *data = NULL;
+  g_autofree gchar *hex = NULL;
+  gsize len;
+
+  if (!g_file_get_contents (path, &data, &len, error))
+    return NULL;
+  hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (guchar *) data, len);
+  return g_strdup_printf ("%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
+      hex + 16, hex + 20);
+}
+
+static gint
+by_size (gconstpointer a, gconstpointer b)
+{
+  const MtFace *fa = *(MtFace * const *) a, *fb = *(MtFace * const *) b;
+  gdouble sa = fa->box.width * fa->box.height;
+  gdouble sb = fb->box.width * fb->box.height;
+
+  return sa < sb ? 1 : sa > sb ? -1 : 0;
+}
+
+/* Faces of @path with descriptors, largest first. */
+static GPtrArray *
+faces_of (MtVisionContext * ctx, const gchar * path, GError ** error)
+{
+  g_autoptr (MtImage) img = mt_image_load (path, error);
+  GPtrArray *faces;
+
+  if (!img)
+    return NULL;
+  faces = mt_vision_detect_faces (ctx, img, opt_min_confidence, TRUE, error);
+  if (faces)
+    g_ptr_array_sort (faces, by_size);
+  return faces;
+}
+
+static gboolean
+index_image (MtVisionContext * ctx, MtFaceCollection * coll,
+    const gchar * path, JsonBuilder * b, GError ** error)
+{
+  g_autoptr (GPtrArray) faces = faces_of (ctx, path, error);
+  g_autofree gchar *image_id = NULL;
+  guint i;
+
+  if (!faces || !(image_id = image_id_for (path, error)))
+    return FALSE;
+  for (i = 0; i < faces->len; i++) {
+    MtFace *face = g_ptr_array_index (faces, i);
+    MtIndexedFace rec = { NULL, opt_external_id, image_id, face->box,
+      face->confidence, 0
+    };
+
+    if (opt_max_faces > 0 && i >= (guint) opt_max_faces)
+      break;
+    rec.face_id = mt_face_collection_index (coll, face, opt_external_id,
+        image_id, error);
+    if (!rec.face_id)
+      return FALSE;
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "Face");
+    add_indexed_face (b, &rec);
+    json_builder_end_object (b);
+    g_free (rec.face_id);
+  }
+  if (faces->len == 0)
+    fprintf (stderr, "mediatag faces: no face found in %s\n", path);
+  return TRUE;
+}
+
+static int
+run_index (MtVisionContext * ctx, MtFaceCollection * coll, int argc,
+    char **argv)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (GError) error = NULL;
+  int i;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "FaceRecords");
+  json_builder_begin_array (b);
+  for (i = 0; i < argc; i++)
+    if (!index_image (ctx, coll, argv[i], b, &error))
+      return fail (argv[i], error);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  print_json (b);
+  return 0;
+}
+
+static int
+run_list (MtFaceCollection * coll)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) faces = mt_face_collection_list (coll, &error);
+  guint i;
+
+  if (!faces)
+    return fail ("cannot list the collection", error);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "Faces");
+  json_builder_begin_array (b);
+  for (i = 0; i < faces->len; i++)
+    add_indexed_face (b, g_ptr_array_index (faces, i));
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  print_json (b);
+  return 0;
+}
+
+static void
+add_matches (JsonBuilder * b, GPtrArray * matches)
+{
+  guint i;
+
+  json_builder_set_member_name (b, "FaceMatches");
+  json_builder_begin_array (b);
+  for (i = 0; i < matches->len; i++) {
+    MtFaceMatch *m = g_ptr_array_index (matches, i);
+
+    json_builder_begin_object (b);
+    json_builder_set_member_name (b, "Similarity");
+    json_builder_add_double_value (b, m->similarity);
+    json_builder_set_member_name (b, "Face");
+    add_indexed_face (b, &m->face);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+}
+
+/* As SearchFacesByImage: the largest face of the image is searched. */
+static int
+run_search (MtVisionContext * ctx, MtFaceCollection * coll, const gchar * path)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) faces = faces_of (ctx, path, &error);
+  g_autoptr (GPtrArray) matches = NULL;
+  MtFace *face;
+
+  if (!faces)
+    return fail (path, error);
+  if (faces->len == 0)
+    return fail ("no face found in the image to search with", NULL);
+  face = g_ptr_array_index (faces, 0);
+  matches = mt_face_collection_search (coll, face->descriptor, opt_threshold,
+      MAX (opt_max_faces, 0), &error);
+  if (!matches)
+    return fail ("cannot search the collection", error);
+  json_builder_begin_object (b);
+  add_box (b, "SearchedFaceBoundingBox", &face->box);
+  json_builder_set_member_name (b, "SearchedFaceConfidence");
+  json_builder_add_double_value (b, face->confidence);
+  add_matches (b, matches);
+  json_builder_end_object (b);
+  print_json (b);
+  return 0;
+}
+
+static int
+usage (GOptionContext * oc)
+{
+  g_autofree gchar *help = g_option_context_get_help (oc, TRUE, NULL);
+
+  fprintf (stderr, "%s", help);
+  return 2;
+}
+
+static int
+dispatch (const gchar * action, int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MtVisionContext) ctx = NULL;
+  g_autoptr (MtFaceCollection) coll = NULL;
+  gboolean indexing = !strcmp (action, "index");
+
+  coll = mt_face_collection_open (opt_dir, argv[0], indexing, &error);
+  if (!coll)
+    return fail ("cannot open the collection", error);
+  if (!strcmp (action, "list"))
+    return run_list (coll);
+  ctx = mt_vision_context_new (opt_models, MT_VISION_FACE_DESCRIPTORS,
+      &error);
+  if (!ctx)
+    return fail ("cannot load the face models", error);
+  if (indexing)
+    return run_index (ctx, coll, argc - 1, argv + 1);
+  return run_search (ctx, coll, argv[1]);
+}
+
+static int
+run_faces (int argc, char **argv)
+{
+  g_autoptr (GOptionContext) oc = g_option_context_new ("index COLLECTION "
+      "IMAGE... | list COLLECTION | search COLLECTION IMAGE");
+  g_autoptr (GError) error = NULL;
+  const gchar *action;
+
+  g_option_context_set_summary (oc, "Local face collections (offline "
+      "IndexFaces, ListFaces, SearchFacesByImage); prints Rekognition's "
+      "JSON.");
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error)) {
+    fprintf (stderr, "mediatag faces: %s\n", error->message);
+    return 2;
+  }
+  if (argc < 3)
+    return usage (oc);
+  action = argv[1];
+  if (!strcmp (action, "index") && argc >= 4 && opt_external_id)
+    return dispatch (action, argc - 2, argv + 2);
+  if (!strcmp (action, "list") && argc == 3)
+    return dispatch (action, 1, argv + 2);
+  if (!strcmp (action, "search") && argc == 4)
+    return dispatch (action, 2, argv + 2);
+  return usage (oc);
+}
+
+const MtVerb mt_verb_faces = {
+  "faces", "index faces into local collections and search them", run_faces
+};
