@@ -9,6 +9,7 @@
  * SignatureDoesNotMatch, with the token cut out of it. Buffers that held a
  * key are wiped before they are freed. */
 #include "sigv4.h"
+#include "awserror.h"
 #include "eventstream.h"
 
 #include <gst/gst.h>
@@ -282,7 +283,7 @@ split_url (const gchar * url, UrlParts * u, GError ** error)
   const gchar *auth, *path, *query, *end;
 
   if (sep == NULL || sep == url || sep[3] == 0) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG,
         "Cannot sign a request for \"%s\": not an absolute URL",
         url ? url : "(null)");
     return FALSE;
@@ -292,7 +293,7 @@ split_url (const gchar * url, UrlParts * u, GError ** error)
   path = auth + strcspn (auth, "/?#");
   query = memchr (path, '?', end - path);
   if (path == auth) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG,
         "Cannot sign a request for \"%s\": the URL has no host", url);
     return FALSE;
   }
@@ -597,13 +598,13 @@ check_inputs (const MtCredentials * creds, const MtSigV4Params * params,
   if (creds == NULL || creds->access_key_id == NULL
       || creds->access_key_id[0] == 0 || creds->secret_access_key == NULL
       || creds->secret_access_key[0] == 0) {
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+    g_set_error_literal (error, MT_AWS_ERROR, MT_AWS_ERROR_NO_CREDENTIALS,
         "Cannot sign the request: no AWS access key id and secret key");
     return FALSE;
   }
   if (params->region == NULL || params->region[0] == 0
       || params->service == NULL || params->service[0] == 0) {
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+    g_set_error_literal (error, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG,
         "Cannot sign the request: the region or the service name is not "
         "set");
     return FALSE;
@@ -793,7 +794,7 @@ mt_sigv4_presign (const MtHttpRequest * req, const MtCredentials * creds,
   if (!check_inputs (creds, params, error) || !split_url (req->url, &u, error))
     return NULL;
   if (expires_seconds == 0 || expires_seconds > MAX_PRESIGN_EXPIRES) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_INVALID,
         "A presigned URL lasts 1 to %d seconds, not %u", MAX_PRESIGN_EXPIRES,
         expires_seconds);
     return NULL;

@@ -36,6 +36,10 @@ typedef struct {
 
 void mt_sigv4_trace_clear (MtSigV4Trace * trace);
 
+/* Errors are MT_AWS_ERROR: NO_CREDENTIALS (no key to sign with), CONFIG
+ * (no region or service, a URL that is not absolute), INVALID (an expiry
+ * out of range). */
+
 /* Adds X-Amz-Date, X-Amz-Security-Token (temporary credentials),
  * x-amz-content-sha256 when asked, Host when absent, and Authorization.
  *
@@ -70,7 +74,8 @@ MtSigV4EventSigner *mt_sigv4_event_signer_new (const MtCredentials * creds,
     const gchar * region, const gchar * service,
     const gchar * seed_signature);
 /* Returns the signature (32 raw bytes) of `payload` (an encoded message),
- * for the :chunk-signature header; `time` is the :date header's value. */
+ * for the :chunk-signature header. `time` (unix seconds) must be the :date
+ * header's value, which carries it in milliseconds (time * 1000). */
 GBytes *mt_sigv4_event_signer_sign (MtSigV4EventSigner * signer,
     GBytes * payload, gint64 time);
 /* Wraps `message` (an encoded event-stream message; NULL or empty for the

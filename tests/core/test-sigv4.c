@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sigv4.h"
+#include "awserror.h"
 #include "eventstream.h"
 
 #define SUITE_DIR TEST_DATA_DIR "/sigv4"
@@ -587,20 +588,22 @@ test_errors (void)
   gchar *url;
 
   g_assert_false (mt_sigv4_sign (req, &test_creds, &params, NULL, &e1));
-  g_assert_error (e1, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_error (e1, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG);
   g_assert_nonnull (strstr (e1->message, "/relative"));
 
   g_assert_false (mt_sigv4_sign (ok, &none, &params, NULL, &e2));
-  g_assert_error (e2, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_error (e2, MT_AWS_ERROR, MT_AWS_ERROR_NO_CREDENTIALS);
   g_assert_nonnull (strstr (e2->message, "access key"));
   g_assert_null (mt_http_request_get_header (ok, "Authorization"));
 
   url = mt_sigv4_presign (ok, &test_creds, &params, 604801, NULL, &e3);
   g_assert_null (url);
-  g_assert_error (e3, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_error (e3, MT_AWS_ERROR, MT_AWS_ERROR_INVALID);
+  g_assert_nonnull (strstr (e3->message, "604801"));
 
   params.region = NULL;
   g_assert_false (mt_sigv4_sign (ok, &test_creds, &params, NULL, &e4));
+  g_assert_error (e4, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG);
   g_assert_nonnull (strstr (e4->message, "region"));
 }
 
