@@ -256,11 +256,12 @@ parse_line (MtIniParser * p, gchar * line)
 static void
 resolve_default_section (GHashTable * sections)
 {
-  gpointer legacy;
+  gpointer legacy, key;
 
-  if (!g_hash_table_steal_extended (sections, LEGACY_DEFAULT_SECTION, NULL,
+  if (!g_hash_table_steal_extended (sections, LEGACY_DEFAULT_SECTION, &key,
           &legacy))
     return;
+  g_free (key);
   if (g_hash_table_contains (sections, "profile default")) {
     GST_DEBUG ("both [default] and [profile default]: [default] ignored");
     g_hash_table_unref (legacy);
@@ -324,7 +325,8 @@ load_file (gboolean from_credentials)
 }
 
 static gchar *
-section_get (const gchar * section, const gchar * key, gboolean from_credentials)
+section_get (const gchar * section, const gchar * key,
+    gboolean from_credentials)
 {
   g_autoptr (GHashTable) sections = load_file (from_credentials);
   GHashTable *values;

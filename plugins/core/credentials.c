@@ -215,8 +215,7 @@ http_call (const MtAwsSettings * s, MtHttpRequest * req, guint connect_ms,
   opts.tls_verify = s->tls_verify;
   opts.ca_file = s->ca_file;
   client = mt_http_client_new (&opts);
-  if (!mt_http_client_send (client, req, NULL, NULL, &resp, cancellable,
-          error))
+  if (!mt_http_client_send (client, req, NULL, NULL, &resp, cancellable, error))
     return NULL;
   return resp;
 }
@@ -478,8 +477,7 @@ sts_credentials (GHashTable * fields, const gchar * endpoint, GError ** error)
 
   if (key_id == NULL || secret == NULL) {
     g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_FAILED,
-        "Web identity: the answer of STS at %s holds no credentials",
-        endpoint);
+        "Web identity: the answer of STS at %s holds no credentials", endpoint);
     return NULL;
   }
   parse_expiration (g_hash_table_lookup (fields, "Expiration"), &expires);
@@ -672,8 +670,7 @@ run_credential_process (const gchar * command, const gchar * profile,
   }
   GST_DEBUG ("running the credential_process of profile '%s'", profile);
   if (!g_subprocess_communicate (proc, NULL, cancellable, &out, &err, error)) {
-    g_prefix_error (error, "The credential_process of profile '%s': ",
-        profile);
+    g_prefix_error (error, "The credential_process of profile '%s': ", profile);
     g_subprocess_force_exit (proc);
     return NULL;
   }
@@ -715,8 +712,7 @@ check_profile_exists (const MtAwsSettings * s, const gchar * profile,
   config = mt_aws_config_file_path ();
   credentials = mt_aws_credentials_file_path ();
   g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG,
-      "AWS profile '%s' is in neither %s nor %s", profile, credentials,
-      config);
+      "AWS profile '%s' is in neither %s nor %s", profile, credentials, config);
   return FALSE;
 }
 
@@ -975,8 +971,7 @@ imds_role (const MtAwsSettings * s, const gchar * base, const gchar * token,
   gchar *nl;
 
   resp = imds_send (s, "GET", base,
-      "/latest/meta-data/iam/security-credentials/", token, cancellable,
-      error);
+      "/latest/meta-data/iam/security-credentials/", token, cancellable, error);
   if (resp == NULL)
     return NULL;
   if (resp->status == 404) {

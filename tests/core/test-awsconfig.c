@@ -132,8 +132,7 @@ test_settings_roundtrip (void)
   g_assert_cmpint (own, ==, 7);
   /* The secrets reached the settings the element uses... */
   g_assert_cmpstr (obj->settings.access_key, ==, "AKIAPROPERTYEXAMPLE1");
-  g_assert_cmpstr (obj->settings.secret_key, ==,
-      "property-secret-SECRET-0013");
+  g_assert_cmpstr (obj->settings.secret_key, ==, "property-secret-SECRET-0013");
   g_assert_cmpstr (obj->settings.session_token, ==,
       "property-token-SECRET-0013");
 
@@ -170,7 +169,7 @@ test_settings_pspecs (void)
     g_assert_true (ps->flags & GST_PARAM_MUTABLE_READY);
     g_assert_true (ps->flags & G_PARAM_WRITABLE);
     /* Secrets are write-only: gst-inspect and g_object_get never see them. */
-    g_assert_cmpint (! !(ps->flags & G_PARAM_READABLE), ==, !secret);
+    g_assert_cmpint (!!(ps->flags & G_PARAM_READABLE), ==, !secret);
     g_assert_cmpuint (strlen (g_param_spec_get_blurb (ps)), >, 20);
   }
 }
@@ -247,8 +246,7 @@ test_parse_config (void)
   g_assert_cmpstr (lookup (s, "profile dev", "region"), ==, "us-west-1");
   g_assert_cmpstr (lookup (s, "profile dev", "output"), ==, "text");
   g_assert_cmpstr (lookup (s, "profile dev", "url"), ==, "http://h/a#fragment");
-  g_assert_cmpstr (lookup (s, "profile dev", "note"), ==,
-      "line one\nline two");
+  g_assert_cmpstr (lookup (s, "profile dev", "note"), ==, "line one\nline two");
   g_assert_cmpstr (lookup (s, "profile dev", "s3"), ==, "");
   g_assert_cmpstr (lookup (s, "profile dev", "s3.addressing_style"), ==,
       "path");
@@ -277,8 +275,7 @@ test_parse_credentials (void)
       "[profile ghost]\naws_access_key_id = G\n[ named ]\nkey=v\n";
   g_autoptr (GHashTable) s = mt_aws_ini_parse (text, FALSE, "inline");
 
-  g_assert_cmpstr (lookup (s, "profile default", "aws_access_key_id"), ==,
-      "A");
+  g_assert_cmpstr (lookup (s, "profile default", "aws_access_key_id"), ==, "A");
   g_assert_cmpstr (lookup (s, "profile named", "key"), ==, "v");
   g_assert_null (lookup (s, "profile ghost", "aws_access_key_id"));
   g_assert_null (lookup (s, "profile profile ghost", "aws_access_key_id"));

@@ -250,8 +250,7 @@ test_no_credentials (void)
   gint64 start;
 
   mt_test_aws_env_reset ();
-  g_setenv ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/mediatag/creds",
-      TRUE);
+  g_setenv ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/mediatag/creds", TRUE);
   g_setenv ("AWS_CONFIG_FILE", "/nonexistent/mediatag/config", TRUE);
   start = g_get_monotonic_time ();
   error = get_error (s);
@@ -411,8 +410,7 @@ test_ecs_full_uri_rules (void)
   g_autoptr (GError) error = NULL;
 
   mt_test_aws_env_reset ();
-  g_setenv ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/mediatag/creds",
-      TRUE);
+  g_setenv ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/mediatag/creds", TRUE);
   /* Plain HTTP to another machine would hand credentials to anyone on the
    * path: refused before any connection. */
   g_setenv ("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://10.1.2.3/creds",
@@ -453,8 +451,7 @@ server_call (const gchar * method, const gchar * path, const gchar * body)
   g_assert_cmpuint (resp->status, ==, 200);
   data = g_bytes_get_data (resp->body, &len);
   g_assert_true (json_parser_load_from_data (parser, data, len, NULL));
-  return json_object_ref (json_node_get_object (json_parser_get_root
-          (parser)));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
 }
 
 static void
@@ -484,8 +481,7 @@ net_setup (void)
   }
   o = server_call ("POST", "/_reset", "");
   /* No profile credentials, so the chain reaches ECS and IMDS. */
-  g_setenv ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/mediatag/creds",
-      TRUE);
+  g_setenv ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/mediatag/creds", TRUE);
   return TRUE;
 }
 
