@@ -10,6 +10,7 @@
 #include "core.h"
 
 extern const MtVerb mt_verb_analyze;
+extern const MtVerb mt_verb_models;
 #ifdef MT_HAVE_VISION
 extern const MtVerb mt_verb_faces;
 #endif
@@ -17,6 +18,7 @@ extern const MtVerb mt_verb_faces;
 /* Verbs register here as their issues land (analyze, models, faces, ...). */
 static const MtVerb *verbs[] = {
   &mt_verb_analyze,
+  &mt_verb_models,
 #ifdef MT_HAVE_VISION
   &mt_verb_faces,
 #endif

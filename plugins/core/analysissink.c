@@ -25,6 +25,7 @@
 #include "awserror.h"
 #include "credentials.h"
 #include "result.h"
+#include "s3.h"
 
 GST_DEBUG_CATEGORY_STATIC (mt_analysis_sink_debug);
 #define GST_CAT_DEFAULT mt_analysis_sink_debug
@@ -134,7 +135,7 @@ typedef struct
   gint64 next_slot_us;
 } MtAnalysisSinkPrivate;
 
-G_DEFINE_TYPE_WITH_PRIVATE (MtAnalysisSink, mt_analysis_sink,
+G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (MtAnalysisSink, mt_analysis_sink,
     GST_TYPE_ELEMENT);
 
 #define PRIV(self) ((MtAnalysisSinkPrivate *) \
@@ -460,9 +461,15 @@ start_engine (MtAnalysisSink * self)
   priv->ctx.priv = self;
 
   if (!priv->engine->start (&priv->ctx, &priv->engine_state, &error)) {
-    GST_ELEMENT_ERROR (self, LIBRARY, INIT,
-        ("The %s engine could not start: %s", priv->engine->name,
-            error->message), (NULL));
+    if (error_is_fatal (error))
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
+          ("The %s engine could not start: %s. Check the AWS credentials "
+              "(access-key/secret-key, AWS_ACCESS_KEY_ID, AWS_PROFILE) and "
+              "region.", priv->engine->name, error->message), (NULL));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+          ("The %s engine could not start: %s.", priv->engine->name,
+              error->message), (NULL));
     return FALSE;
   }
   priv->pool = g_thread_pool_new_full (worker_func, self, item_unref,
@@ -502,19 +509,6 @@ stop_engine (MtAnalysisSink * self)
 /* The location file */
 
 static gboolean
-parse_s3_uri (const gchar * uri, gchar ** bucket, gchar ** key)
-{
-  const gchar *rest = uri + strlen ("s3://");
-  const gchar *slash = strchr (rest, '/');
-
-  if (!slash || slash == rest || slash[1] == '\0')
-    return FALSE;
-  *bucket = g_strndup (rest, slash - rest);
-  *key = g_strdup (slash + 1);
-  return TRUE;
-}
-
-static gboolean
 open_location (MtAnalysisSink * self)
 {
   MtAnalysisSinkPrivate *priv = PRIV (self);
@@ -532,10 +526,10 @@ open_location (MtAnalysisSink * self)
     g_autofree gchar *bucket = NULL, *key = NULL;
     gint fd;
 
-    if (!parse_s3_uri (location, &bucket, &key)) {
+    if (!mt_s3_uri_parse (location, FALSE, &bucket, &key, &error)) {
       GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-          ("location \"%s\" is not an S3 URI of the form "
-              "s3://bucket/key.", location), (NULL));
+          ("location \"%s\" is not an S3 object URI (s3://bucket/key): %s",
+              location, error->message), (NULL));
       return FALSE;
     }
     /* Written locally, uploaded whole at EOS, so a failed run leaves no
@@ -580,28 +574,29 @@ static gboolean
 upload_s3 (MtAnalysisSink * self, GError ** error)
 {
   MtAnalysisSinkPrivate *priv = PRIV (self);
-  g_autoptr (MtAwsClient) client = NULL;
+  g_autoptr (MtS3Client) client = NULL;
   g_autoptr (MtHttpRequest) req = NULL;
   g_autoptr (GMappedFile) mapped = NULL;
-  g_autofree gchar *bucket = NULL, *key = NULL, *ekey = NULL, *path = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autofree gchar *bucket = NULL, *key = NULL, *url = NULL;
   MtAwsSendOptions options = { 0, };
 
-  if (!parse_s3_uri (priv->out_s3_uri, &bucket, &key))
+  if (!mt_s3_uri_parse (priv->out_s3_uri, FALSE, &bucket, &key, error))
     return FALSE;
   mapped = g_mapped_file_new (priv->out_tmp_path, FALSE, error);
   if (!mapped)
     return FALSE;
-  client = mt_aws_client_new (&priv->ctx_aws, &mt_aws_service_s3, FALSE,
-      error);
-  if (!client)
+  client = mt_s3_client_new (&priv->ctx_aws, FALSE, FALSE, error);
+  if (!client || !mt_s3_client_locate_bucket (client, bucket, NULL, error))
     return FALSE;
-  ekey = mt_uri_encode (key, TRUE);
-  path = g_strdup_printf ("/%s/%s", bucket, ekey);
-  req = mt_http_request_new ("PUT", path);
+  url = mt_s3_client_url (client, bucket, key, NULL);
+  req = mt_http_request_new ("PUT", url);
   mt_http_request_set_header (req, "Content-Type", "application/x-ndjson");
-  mt_http_request_set_body (req, g_mapped_file_get_bytes (mapped));
+  body = g_mapped_file_get_bytes (mapped);
+  mt_http_request_set_body (req, body);
   options.s3 = TRUE;
-  return mt_aws_client_send (client, req, &options, NULL, NULL, error);
+  return mt_aws_client_send (mt_s3_client_get_aws (client), req, &options,
+      NULL, NULL, error);
 }
 
 static gboolean
@@ -812,7 +807,7 @@ output_unit (MtAnalysisSink * self, Item * item)
             item->error));
   }
   stamp_results (item);
-  mt_result_finish_all (item->results, priv->asset);
+  mt_result_finish_all (item->results, priv->asset, item->unit.index);
   ret = emit_documents (self, item->results, item->unit.pts,
       item->unit.duration);
   if (post_messages)
@@ -1010,6 +1005,15 @@ sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
   GstFlowReturn ret;
   Item *item;
 
+  if (!priv->caps) {
+    /* filesrc straight into the sink: blocks of a file, not images. */
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("%s got data without caps: give it one image per buffer, e.g. "
+            "filesrc ! jpegparse ! %s, or multifilesrc caps=image/jpeg.",
+            GST_ELEMENT_NAME (self), GST_ELEMENT_NAME (self)), (NULL));
+    gst_buffer_unref (buffer);
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
   if (!priv->started && !start_engine (self)) {
     gst_buffer_unref (buffer);
     return GST_FLOW_ERROR;
@@ -1389,6 +1393,8 @@ finalize (GObject * object)
   G_OBJECT_CLASS (mt_analysis_sink_parent_class)->finalize (object);
 }
 
+static void constructed (GObject * object);
+
 static void
 mt_analysis_sink_class_init (MtAnalysisSinkClass * klass)
 {
@@ -1401,6 +1407,7 @@ mt_analysis_sink_class_init (MtAnalysisSinkClass * klass)
   gobject_class->set_property = set_property;
   gobject_class->get_property = get_property;
   gobject_class->finalize = finalize;
+  gobject_class->constructed = constructed;
   element_class->change_state = GST_DEBUG_FUNCPTR (change_state);
   klass->features_type = G_TYPE_NONE;
 
@@ -1496,8 +1503,6 @@ static void
 mt_analysis_sink_init (MtAnalysisSink * self)
 {
   MtAnalysisSinkPrivate *priv = PRIV (self);
-  GstElementClass *klass = GST_ELEMENT_GET_CLASS (self);
-  GstPadTemplate *templ = gst_element_class_get_pad_template (klass, "sink");
 
   priv->backend = DEFAULT_BACKEND;
   priv->max_in_flight = MT_ANALYSIS_SINK_DEFAULT_MAX_IN_FLIGHT;
@@ -1513,21 +1518,33 @@ mt_analysis_sink_init (MtAnalysisSink * self)
   priv->cancellable = g_cancellable_new ();
   gst_segment_init (&priv->segment, GST_FORMAT_UNDEFINED);
 
+  /* A sink for the bin's EOS accounting, whether or not src is linked. */
+  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
+}
+
+/* The pads are made here, not in init: during the base's init the instance
+ * still has the base's class, which lacks the subclass's sink template. */
+static void
+constructed (GObject * object)
+{
+  MtAnalysisSinkPrivate *priv = PRIV (object);
+  GstElementClass *klass = GST_ELEMENT_GET_CLASS (object);
+  GstPadTemplate *templ = gst_element_class_get_pad_template (klass, "sink");
+
+  G_OBJECT_CLASS (mt_analysis_sink_parent_class)->constructed (object);
   g_return_if_fail (templ != NULL);
+
   priv->sinkpad = gst_pad_new_from_template (templ, "sink");
   gst_pad_set_chain_function (priv->sinkpad, GST_DEBUG_FUNCPTR (sink_chain));
   gst_pad_set_event_function (priv->sinkpad, GST_DEBUG_FUNCPTR (sink_event));
   gst_pad_set_query_function (priv->sinkpad, GST_DEBUG_FUNCPTR (sink_query));
-  gst_element_add_pad (GST_ELEMENT (self), priv->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (object), priv->sinkpad);
 
   priv->srcpad = gst_pad_new_from_static_template (&src_template, "src");
   gst_pad_set_activatemode_function (priv->srcpad,
       GST_DEBUG_FUNCPTR (src_activate_mode));
   gst_pad_use_fixed_caps (priv->srcpad);
-  gst_element_add_pad (GST_ELEMENT (self), priv->srcpad);
-
-  /* A sink for the bin's EOS accounting, whether or not src is linked. */
-  GST_OBJECT_FLAG_SET (self, GST_ELEMENT_FLAG_SINK);
+  gst_element_add_pad (GST_ELEMENT (object), priv->srcpad);
 }
 
 void

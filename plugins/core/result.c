@@ -131,8 +131,16 @@ checksum_box (GChecksum * sum, JsonObject * r)
   g_checksum_update (sum, (const guchar *) text, -1);
 }
 
+static gboolean
+is_placed (JsonObject * r)
+{
+  return json_object_has_member (r, "timestamp")
+      || json_object_has_member (r, "frame")
+      || json_object_has_member (r, "page");
+}
+
 static gchar *
-compute_id (JsonObject * r, guint ordinal)
+compute_id (JsonObject * r, guint ordinal, gint64 unit)
 {
   static const gchar *const members[] = { "asset", "analysis", "engine",
     "name", "timestamp", "end", "frame", "page"
@@ -147,24 +155,35 @@ compute_id (JsonObject * r, guint ordinal)
     g_autofree gchar *o = g_strdup_printf ("ordinal=%u", ordinal);
     g_checksum_update (sum, (const guchar *) o, -1);
   }
+  if (unit >= 0 && !is_placed (r)) {
+    g_autofree gchar *u = g_strdup_printf ("unit=%" G_GINT64_FORMAT, unit);
+    g_checksum_update (sum, (const guchar *) u, -1);
+  }
   /* 32 hex digits (128 bits) are plenty for uniqueness and keep the
    * documents short. */
   return g_strndup (g_checksum_get_string (sum), 32);
 }
 
-void
-mt_result_finish (JsonObject * result, const gchar * asset, guint ordinal)
+static void
+finish (JsonObject * result, const gchar * asset, guint ordinal, gint64 unit)
 {
   g_autofree gchar *id = NULL;
 
   if (asset)
     json_object_set_string_member (result, "asset", asset);
-  id = compute_id (result, ordinal);
+  id = compute_id (result, ordinal, unit);
   json_object_set_string_member (result, "id", id);
 }
 
 void
-mt_result_finish_all (GPtrArray * results, const gchar * asset)
+mt_result_finish (JsonObject * result, const gchar * asset, guint ordinal)
+{
+  finish (result, asset, ordinal, -1);
+}
+
+void
+mt_result_finish_all (GPtrArray * results, const gchar * asset,
+    guint64 unit)
 {
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash,
       g_str_equal, g_free, NULL);
@@ -174,10 +193,10 @@ mt_result_finish_all (GPtrArray * results, const gchar * asset)
     JsonObject *r = g_ptr_array_index (results, i);
     guint ordinal = 0;
 
-    mt_result_finish (r, asset, 0);
+    finish (r, asset, 0, (gint64) unit);
     while (g_hash_table_contains (seen, json_object_get_string_member (r,
                 "id")))
-      mt_result_finish (r, asset, ++ordinal);
+      finish (r, asset, ++ordinal, (gint64) unit);
     g_hash_table_add (seen, g_strdup (json_object_get_string_member (r,
                 "id")));
   }

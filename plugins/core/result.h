@@ -57,8 +57,11 @@ void mt_result_finish (JsonObject * result, const gchar * asset,
     guint ordinal);
 
 /* Finishes every document of one unit, giving identical findings distinct
- * ordinals in order, so ids stay both unique and stable. */
-void mt_result_finish_all (GPtrArray * results, const gchar * asset);
+ * ordinals in order, so ids stay both unique and stable. `unit` (the
+ * unit's position in its stream) is mixed into the ids of documents that
+ * have no timestamp, frame or page (images in a stream without times). */
+void mt_result_finish_all (GPtrArray * results, const gchar * asset,
+    guint64 unit);
 
 /* One compact JSON line, without the trailing newline. */
 gchar *mt_result_to_line (JsonObject * result);
