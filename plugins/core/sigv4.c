@@ -23,6 +23,8 @@ GST_DEBUG_CATEGORY_STATIC (mt_sigv4_debug);
 
 #define ALGORITHM "AWS4-HMAC-SHA256"
 #define MAX_PRESIGN_EXPIRES (7 * 24 * 3600)
+/* 9999-12-31T23:59:59Z: the last time an X-Amz-Date can write. */
+#define MAX_SIGNING_TIME G_GINT64_CONSTANT (253402300799)
 #define EMPTY_SHA256 \
   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
 
@@ -609,6 +611,12 @@ check_inputs (const MtCredentials * creds, const MtSigV4Params * params,
         "set");
     return FALSE;
   }
+  if (params->time < 0 || params->time > MAX_SIGNING_TIME) {
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_INVALID,
+        "Cannot sign the request: time %" G_GINT64_FORMAT " is out of the "
+        "range an X-Amz-Date can write", params->time);
+    return FALSE;
+  }
   return TRUE;
 }
 
@@ -898,6 +906,7 @@ mt_sigv4_event_signer_sign (MtSigV4EventSigner * signer, GBytes * payload,
   guint8 date_header[15], sig[32];
   gchar *hex;
 
+  g_return_val_if_fail (time >= 0 && time <= MAX_SIGNING_TIME, NULL);
   signing_time_init (&t, time, &params);
   if (strcmp (t.date8, signer->key_date) != 0) {
     derive_signing_key (signer->secret, t.date8, signer->region,

@@ -584,7 +584,7 @@ test_errors (void)
   g_autoptr (MtHttpRequest) req = mt_http_request_new ("GET", "/relative");
   g_autoptr (MtHttpRequest) ok =
       mt_http_request_new ("GET", "https://example.com/");
-  g_autoptr (GError) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL;
+  g_autoptr (GError) e1 = NULL, e2 = NULL, e3 = NULL, e4 = NULL, e5 = NULL;
   gchar *url;
 
   g_assert_false (mt_sigv4_sign (req, &test_creds, &params, NULL, &e1));
@@ -600,6 +600,10 @@ test_errors (void)
   g_assert_null (url);
   g_assert_error (e3, MT_AWS_ERROR, MT_AWS_ERROR_INVALID);
   g_assert_nonnull (strstr (e3->message, "604801"));
+
+  params.time = G_GINT64_CONSTANT (253402300800);     /* year 10000 */
+  g_assert_false (mt_sigv4_sign (ok, &test_creds, &params, NULL, &e5));
+  g_assert_error (e5, MT_AWS_ERROR, MT_AWS_ERROR_INVALID);
 
   params.region = NULL;
   g_assert_false (mt_sigv4_sign (ok, &test_creds, &params, NULL, &e4));
