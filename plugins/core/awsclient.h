@@ -54,7 +54,9 @@ typedef struct {
   MtHttpDataFunc on_data;       /* stream the body instead of collecting it */
   gpointer user_data;
   /* Called before each retry so a streaming caller can reset what it
-   * received (e.g. s3src resuming). May be NULL. */
+   * received (e.g. s3src resuming). It may change the request passed to
+   * mt_aws_client_send (a Range header, say): each attempt signs a fresh
+   * copy of it. May be NULL. */
   void (*on_retry) (guint attempt, const GError * error, gpointer user_data);
   /* A 3xx answer is a success (the caller reads Location or 304 itself)
    * instead of an error. */

@@ -26,6 +26,7 @@ static gint opt_retries = -1;
 static gint opt_timeout = -1;
 static gint opt_backoff = -1;
 static gint opt_cancel_after = -1;
+static gint opt_repeat = 1;
 static gboolean opt_anonymous = FALSE;
 static gboolean opt_s3 = FALSE;
 static gboolean opt_unsigned = FALSE;
@@ -52,6 +53,8 @@ static GOptionEntry entries[] = {
   {"backoff", 0, 0, G_OPTION_ARG_INT, &opt_backoff, "Backoff base", "MS"},
   {"cancel-after", 0, 0, G_OPTION_ARG_INT, &opt_cancel_after,
       "Cancel from another thread after MS; prints the latency", "MS"},
+  {"repeat", 0, 0, G_OPTION_ARG_INT, &opt_repeat, "Send N times on one "
+        "client (prints each answer)", "N"},
   {"anonymous", 0, 0, G_OPTION_ARG_NONE, &opt_anonymous, "Do not sign", NULL},
   {"s3", 0, 0, G_OPTION_ARG_NONE, &opt_s3, "S3 signing rules", NULL},
   {"unsigned-payload", 0, 0, G_OPTION_ARG_NONE, &opt_unsigned,
@@ -259,7 +262,7 @@ main (int argc, char **argv)
   MtAwsSettings settings;
   const MtAwsService *service;
   const gchar *body_path;
-  gint status;
+  gint status = 0;
 
   gst_init (&argc, &argv);
   mt_core_init ();
@@ -296,10 +299,12 @@ main (int argc, char **argv)
     cancel_thread = g_thread_new ("canceller", cancel_later, &canceller);
   }
 
-  if (opt_target)
-    status = run_json_call (client, body, cancellable);
-  else
-    status = run_send (client, argv[1], argv[2], body, cancellable);
+  for (gint i = 0; i < MAX (opt_repeat, 1); i++) {
+    if (opt_target)
+      status = run_json_call (client, body, cancellable);
+    else
+      status = run_send (client, argv[1], argv[2], body, cancellable);
+  }
 
   if (cancel_thread) {
     gint64 returned_at = g_get_monotonic_time ();

@@ -2,7 +2,7 @@
 """A loopback HTTP/1.1 server that answers from a script, for testing the
 AWS client's retries, timeouts and cancellation.
 
-    fault_server.py PORT
+    fault_server.py PORT [CERT KEY]     (with CERT and KEY: HTTPS)
 
 Control (the test drives it over the same port):
     PUT  /__script   body: a JSON list of steps, played one per request; the
@@ -17,6 +17,7 @@ Only 127.0.0.1; stopped by process id (mtfixtures.Server).
 """
 import json
 import select
+import ssl
 import sys
 import threading
 import time
@@ -102,6 +103,11 @@ def main():
     port = int(sys.argv[1])
     server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     server.daemon_threads = True
+    if len(sys.argv) > 3:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+        server.socket = ctx.wrap_socket(server.socket, server_side=True,
+                                        do_handshake_on_connect=False)
     server.serve_forever()
 
 

@@ -232,6 +232,29 @@ class FaultServerTests(unittest.TestCase):
         self.assertIn("gave up after 2 attempts", cp.err)
         self.assertNotIn("deadbeef", cp.err)
 
+    def test_retry_quota_stops_retry_storms(self):
+        # botocore's RetryQuota: 500 tokens, 5 per retry, none back for a
+        # failure. 33 failing calls with 3 retries each spend 495; the 34th
+        # gets one retry; later calls get none.
+        self.script({"status": 503})
+        cp = self.send("--anonymous", "--retries", "3", "--backoff", "0",
+                       "--repeat", "40")
+        self.assertEqual(cp.returncode, 1)
+        self.assertEqual(len(self.log()), 33 * 4 + 2 + 6)
+        self.assertEqual(len(re.findall(r"^error MtAwsError 2 ServiceUnavailable", cp.err, re.M)), 40)
+
+    def test_proxy_from_environment(self):
+        # As curl does: http_proxy sends the request, absolute-form, to the
+        # proxy; the origin's name is never resolved here.
+        self.script({"status": 200, "body": "via proxy"})
+        env = dict(os.environ, http_proxy=self.server.url, no_proxy="")
+        cp = run("--endpoint", "http://bucket.s3.example.invalid", "--anonymous",
+                 "GET", "/k", env=env)
+        self.assertEqual(cp.returncode, 0, cp.err)
+        self.assertEqual(cp.out, "status 200\nvia proxy")
+        (entry,) = self.log()
+        self.assertEqual(entry["path"], "http://bucket.s3.example.invalid/k")
+
     # --- secrets ---
 
     def test_secrets_never_logged(self):
@@ -266,6 +289,43 @@ class FaultServerTests(unittest.TestCase):
                 # Name the offending log line, not the secret or the whole log.
                 self.assertEqual(lines, [], "the %s is in the log at: %s" % (
                     what, [l.replace(forbidden, "<%s>" % what)[:200] for l in lines]))
+
+
+class TlsTests(unittest.TestCase):
+    """TLS is verified unless turned off; ca-file trusts a private CA."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.TemporaryDirectory()
+        cls.cert = os.path.join(cls.dir.name, "cert.pem")
+        key = os.path.join(cls.dir.name, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-days", "2", "-keyout", key, "-out", cls.cert],
+                       check=True, capture_output=True)
+        cls.server = mtfixtures.start_python_server(FAULT_SERVER, cls.cert, key)
+        cls.url = "https://127.0.0.1:%d" % cls.server.port
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.dir.cleanup()
+
+    def test_verification_on_by_default(self):
+        cp = run("--endpoint", self.url, "--anonymous", "--retries", "2",
+                 "GET", "/b/k")
+        self.assertEqual(cp.returncode, 1)
+        self.assertEqual(error_line(cp)[:2], ("MtAwsError", MT_AWS_ERROR_NETWORK))
+        self.assertIn("certificate", cp.err)
+        self.assertIn("ca-file", cp.err)
+        # A certificate that fails will fail again: no retries.
+        self.assertNotIn("retry", cp.err)
+
+    def test_ca_file_and_insecure(self):
+        for args in (["--ca-file", self.cert], ["--insecure"]):
+            cp = run("--endpoint", self.url, "--anonymous", *args, "GET", "/b/k")
+            self.assertEqual(cp.returncode, 0, cp.err)
+            self.assertTrue(cp.out.startswith("status 200"))
 
 
 def moto_signed_user(endpoint):
