@@ -609,6 +609,8 @@ describe_aws (const GError * error, const gchar * bucket, const gchar * key,
   if (strcmp (code, "NoSuchBucket") == 0)
     return g_strdup_printf ("The bucket '%s' does not exist: check its name "
         "(and the endpoint)", bucket);
+  if (strcmp (code, "NoSuchVersion") == 0)
+    return g_strdup_printf ("s3://%s/%s has no such version", bucket, key);
   if (strcmp (code, "NoSuchKey") == 0 || (d && d->http_status == 404
           && error->code == MT_AWS_ERROR_NOT_FOUND && key && *key))
     return g_strdup_printf ("There is no object '%s' in bucket '%s'", key,
@@ -619,8 +621,6 @@ describe_aws (const GError * error, const gchar * bucket, const gchar * key,
         "ETag no longer matches), so reading stopped rather than mix two "
         "versions: read it again", bucket, key);
   }
-  if (strcmp (code, "NoSuchVersion") == 0)
-    return g_strdup_printf ("s3://%s/%s has no such version", bucket, key);
   if (error->code == MT_AWS_ERROR_AUTH || strcmp (code,
           "SignatureDoesNotMatch") == 0
       || strcmp (code, "InvalidAccessKeyId") == 0) {

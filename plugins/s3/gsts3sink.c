@@ -480,6 +480,7 @@ gst_s3_sink_start (GstBaseSink * sink)
 {
   GstS3Sink *self = GST_S3_SINK (sink);
   g_autoptr (GError) err = NULL;
+  g_autofree gchar *uri_error = NULL;
   MtAwsSettings settings;
   gboolean path_style;
 
@@ -494,7 +495,14 @@ gst_s3_sink_start (GstBaseSink * sink)
   self->cur_on_error = self->on_error;
   path_style = self->force_path_style;
   mt_aws_settings_copy (&settings, &self->settings);
+  uri_error = g_strdup (self->uri_error);
   GST_OBJECT_UNLOCK (self);
+
+  if (uri_error) {
+    mt_aws_settings_clear (&settings);
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", uri_error), (NULL));
+    return FALSE;
+  }
 
   if (!self->cur_bucket || !*self->cur_bucket || !self->cur_key
       || !*self->cur_key) {
@@ -577,9 +585,19 @@ set_location (GstS3Sink * self, const gchar * uri, GError ** error)
 {
   gchar *bucket = NULL, *key = NULL;
 
-  if (!mt_s3_uri_parse (uri, FALSE, &bucket, &key, error))
+  GError *err = NULL;
+
+  if (!mt_s3_uri_parse (uri, FALSE, &bucket, &key, &err)) {
+    /* Kept for start(): gst-launch only warns about a refused property. */
+    GST_OBJECT_LOCK (self);
+    g_free (self->uri_error);
+    self->uri_error = g_strdup (err->message);
+    GST_OBJECT_UNLOCK (self);
+    g_propagate_error (error, err);
     return FALSE;
+  }
   GST_OBJECT_LOCK (self);
+  g_clear_pointer (&self->uri_error, g_free);
   g_free (self->bucket);
   g_free (self->key);
   self->bucket = bucket;
@@ -605,10 +623,12 @@ gst_s3_sink_set_property (GObject * object, guint prop_id,
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_BUCKET:
+      g_clear_pointer (&self->uri_error, g_free);
       g_free (self->bucket);
       self->bucket = g_value_dup_string (value);
       break;
     case PROP_KEY:
+      g_clear_pointer (&self->uri_error, g_free);
       g_free (self->key);
       self->key = g_value_dup_string (value);
       break;
@@ -742,6 +762,7 @@ gst_s3_sink_finalize (GObject * object)
 
   g_free (self->bucket);
   g_free (self->key);
+  g_free (self->uri_error);
   g_free (self->content_type);
   g_clear_pointer (&self->metadata, gst_structure_free);
   mt_aws_settings_clear (&self->settings);

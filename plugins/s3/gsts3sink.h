@@ -41,6 +41,7 @@ struct _GstS3Sink
   /* properties, under the object lock */
   gchar *bucket;
   gchar *key;
+  gchar *uri_error;             /* why the last uri set was refused */
   gchar *content_type;
   GstStructure *metadata;
   guint64 part_size;

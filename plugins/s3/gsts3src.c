@@ -530,6 +530,7 @@ gst_s3_src_start (GstBaseSrc * src)
   g_autofree gchar *key = NULL;
   g_autofree gchar *version = NULL;
   g_autofree gchar *query = NULL;
+  g_autofree gchar *uri_error = NULL;
   g_autoptr (GError) err = NULL;
   MtAwsSettings settings;
   gboolean path_style, anonymous;
@@ -544,7 +545,14 @@ gst_s3_src_start (GstBaseSrc * src)
   path_style = self->force_path_style;
   anonymous = self->anonymous;
   read_ahead = self->read_ahead;
+  uri_error = g_strdup (self->uri_error);
   GST_OBJECT_UNLOCK (self);
+
+  if (uri_error) {
+    mt_aws_settings_clear (&settings);
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", uri_error), (NULL));
+    return FALSE;
+  }
 
   if (bucket == NULL || *bucket == '\0' || key == NULL || *key == '\0') {
     mt_aws_settings_clear (&settings);
@@ -665,9 +673,19 @@ set_location (GstS3Src * self, const gchar * uri, GError ** error)
 {
   gchar *bucket = NULL, *key = NULL;
 
-  if (!mt_s3_uri_parse (uri, FALSE, &bucket, &key, error))
+  GError *err = NULL;
+
+  if (!mt_s3_uri_parse (uri, FALSE, &bucket, &key, &err)) {
+    /* Kept for start(): gst-launch only warns about a refused property. */
+    GST_OBJECT_LOCK (self);
+    g_free (self->uri_error);
+    self->uri_error = g_strdup (err->message);
+    GST_OBJECT_UNLOCK (self);
+    g_propagate_error (error, err);
     return FALSE;
+  }
   GST_OBJECT_LOCK (self);
+  g_clear_pointer (&self->uri_error, g_free);
   g_free (self->bucket);
   g_free (self->key);
   self->bucket = bucket;
@@ -711,10 +729,12 @@ gst_s3_src_set_property (GObject * object, guint prop_id,
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_BUCKET:
+      g_clear_pointer (&self->uri_error, g_free);
       g_free (self->bucket);
       self->bucket = g_value_dup_string (value);
       break;
     case PROP_KEY:
+      g_clear_pointer (&self->uri_error, g_free);
       g_free (self->key);
       self->key = g_value_dup_string (value);
       break;
@@ -844,6 +864,7 @@ gst_s3_src_finalize (GObject * object)
   g_free (self->bucket);
   g_free (self->key);
   g_free (self->version_id);
+  g_free (self->uri_error);
   mt_aws_settings_clear (&self->settings);
   g_mutex_clear (&self->lock);
   g_cond_clear (&self->cond);

@@ -19,6 +19,7 @@ struct _GstS3Src
   /* properties, under the object lock */
   gchar *bucket;
   gchar *key;
+  gchar *uri_error;             /* why the last uri set was refused */
   gchar *version_id;
   gboolean force_path_style;
   gboolean anonymous;

@@ -1,0 +1,103 @@
+"""Helpers shared by the s3src/s3sink tests: moto with a bucket, the
+environment that points the elements at it, deterministic content, and
+gst-launch runs that capture the element's error text."""
+import hashlib
+import os
+import random
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+import mtfixtures  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+MIB = 1024 * 1024
+
+
+def content(size, seed=1):
+    """Deterministic bytes: the same size and seed give the same object."""
+    return random.Random(seed).randbytes(size)
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(MIB), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+class Moto:
+    """moto on 127.0.0.1 with one bucket, and the environment that makes
+    s3src/s3sink use it (as a user would: AWS_* variables)."""
+
+    def __init__(self, bucket="media", auth_after=None):
+        self.server = mtfixtures.start_moto(auth_after=auth_after)
+        self.url = self.server.url
+        self.bucket = bucket
+        self.key_id, self.secret = "testing", "testing"
+        self.s3 = None
+
+    def start_plain(self):
+        self.s3 = mtfixtures.boto_client("s3", self.url)
+        self.s3.create_bucket(Bucket=self.bucket)
+        return self
+
+    def start_auth(self):
+        """The first three calls (moto's INITIAL_NO_AUTH_ACTION_COUNT) make an
+        IAM user allowed everything and its key; every later call must be
+        signed with that key."""
+        iam = mtfixtures.boto_client("iam", self.url)
+        iam.create_user(UserName="mediatag")
+        iam.put_user_policy(UserName="mediatag", PolicyName="all",
+                            PolicyDocument='{"Version":"2012-10-17","Statement":'
+                            '[{"Effect":"Allow","Action":"*","Resource":"*"}]}')
+        key = iam.create_access_key(UserName="mediatag")["AccessKey"]
+        self.key_id, self.secret = key["AccessKeyId"], key["SecretAccessKey"]
+        self.s3 = mtfixtures.boto_client("s3", self.url, key=self.key_id, secret=self.secret)
+        self.s3.create_bucket(Bucket=self.bucket)
+        return self
+
+    def env(self, **extra):
+        e = mtfixtures.gst_env(AWS_ENDPOINT_URL=self.url, AWS_REGION="us-east-1",
+                               AWS_ACCESS_KEY_ID=self.key_id,
+                               AWS_SECRET_ACCESS_KEY=self.secret)
+        e.update({k: str(v) for k, v in extra.items()})
+        return e
+
+    def put(self, key, data):
+        if len(data) > 64 * MIB:
+            from boto3.s3.transfer import TransferConfig
+            import io
+            self.s3.upload_fileobj(io.BytesIO(data), self.bucket, key,
+                                   Config=TransferConfig(multipart_chunksize=32 * MIB))
+        else:
+            self.s3.put_object(Bucket=self.bucket, Key=key, Body=data)
+
+    def get(self, key):
+        return self.s3.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    def keys(self, prefix=""):
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+        return [o["Key"] for p in pages for o in p.get("Contents", [])]
+
+    def stop(self):
+        self.server.stop()
+
+
+def launch(pipeline, env, timeout=120):
+    """gst-launch-1.0 without raising: the test looks at returncode/stderr."""
+    return mtfixtures.gst_launch(pipeline, env=env, timeout=timeout, check=False)
+
+
+def read_object(uri, env, extra="", timeout=120):
+    """s3src uri=... ! filesink; returns (CompletedProcess, sha256 or None)."""
+    with tempfile.TemporaryDirectory() as d:
+        out = os.path.join(d, "out")
+        cp = launch('s3src uri="%s" %s ! filesink location=%s' % (uri, extra, out), env, timeout)
+        digest = file_sha256(out) if cp.returncode == 0 else None
+    return cp, digest

@@ -1,0 +1,101 @@
+"""A small stand-in for S3 on 127.0.0.1, for what moto cannot do:
+
+  s3stub.py PORT redirect REGION   every request answers 301 PermanentRedirect
+                                   naming REGION (x-amz-bucket-region), as S3
+                                   does for a bucket in another region
+  s3stub.py PORT serve FILE        GET/HEAD of any key serve FILE, with
+                                   Range and an ETag, fast (sendfile): the
+                                   peer of tests/bench/bench-s3src.py
+"""
+import http.server
+import os
+import socketserver
+import sys
+
+
+class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+class Redirect(http.server.BaseHTTPRequestHandler):
+    region = None
+
+    def answer(self, body):
+        self.send_response(301)
+        self.send_header("x-amz-bucket-region", self.region)
+        self.send_header("Content-Type", "application/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_HEAD(self):
+        self.answer(b"")
+
+    def do_GET(self):
+        self.answer(("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PermanentRedirect"
+                     "</Code><Message>The bucket you are attempting to access must be addressed "
+                     "using the specified endpoint.</Message><Region>%s</Region>"
+                     "<RequestId>STUB</RequestId></Error>" % self.region).encode())
+
+    def log_message(self, *args):
+        pass
+
+
+class Serve(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    path_on_disk = None
+
+    def headers_for(self, start, end, size, partial):
+        self.send_response(206 if partial else 200)
+        self.send_header("Content-Length", str(end - start))
+        self.send_header("ETag", '"%x-%x"' % (size, int(os.stat(self.path_on_disk).st_mtime)))
+        self.send_header("Accept-Ranges", "bytes")
+        if partial:
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end - 1, size))
+        self.end_headers()
+
+    def span(self, size):
+        rng = self.headers.get("Range")
+        if not rng or not rng.startswith("bytes="):
+            return 0, size, False
+        first, _, last = rng[6:].partition("-")
+        start = int(first)
+        end = int(last) + 1 if last else size
+        return start, min(end, size), True
+
+    def do_HEAD(self):
+        size = os.path.getsize(self.path_on_disk)
+        self.headers_for(0, size, size, False)
+
+    def do_GET(self):
+        size = os.path.getsize(self.path_on_disk)
+        start, end, partial = self.span(size)
+        self.headers_for(start, end, size, partial)
+        with open(self.path_on_disk, "rb") as fh:
+            offset = start
+            while offset < end:
+                sent = os.sendfile(self.wfile.fileno(), fh.fileno(), offset,
+                                   min(end - offset, 8 << 20))
+                if sent <= 0:
+                    break
+                offset += sent
+
+    def log_message(self, *args):
+        pass
+
+
+def main():
+    port, mode = int(sys.argv[1]), sys.argv[2]
+    if mode == "redirect":
+        Redirect.region = sys.argv[3]
+        handler = Redirect
+    else:
+        Serve.path_on_disk = sys.argv[3]
+        handler = Serve
+    Server(("127.0.0.1", port), handler).serve_forever()
+
+
+if __name__ == "__main__":
+    main()
