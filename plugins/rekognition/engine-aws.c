@@ -5,12 +5,14 @@
  *
  * Images go to the service as bytes, kept under the API's limits by
  * re-encoding or scaling down (never rejected for size); raw frames are
- * encoded as JPEG. Encoding and cropping use GStreamer's own converters
- * (gst_video_convert_sample), so every format the sink pad accepts works. */
+ * encoded as JPEG. Decoding, scaling and encoding use GStreamer's own
+ * elements, so every format the sink pad accepts works. */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
 #include <math.h>
 #include <string.h>
@@ -159,6 +161,55 @@ buffer_bytes (GstBuffer * buffer)
   return bytes;
 }
 
+static void
+set_decode_error (GstElement * pipeline, GError ** error)
+{
+  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
+  g_autoptr (GstMessage) msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  g_autoptr (GError) err = NULL;
+
+  if (msg)
+    gst_message_parse_error (msg, &err, NULL);
+  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+      "The image could not be decoded%s%s", err ? ": " : "",
+      err ? err->message : "");
+}
+
+/* gst_video_convert_sample() only converts raw video in 1.22: encoded
+ * images are decoded here first. */
+static GstSample *
+decode_image (const MtUnit * unit, GError ** error)
+{
+  g_autoptr (GstElement) pipeline = NULL;
+  g_autoptr (GstElement) src = NULL;
+  g_autoptr (GstElement) sink = NULL;
+  GstSample *sample;
+
+  pipeline = gst_parse_launch ("appsrc name=src ! decodebin ! videoconvert "
+      "! video/x-raw,format=RGB ! appsink name=sink sync=false", error);
+  if (!pipeline)
+    return NULL;
+  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  gst_app_src_set_caps (GST_APP_SRC (src), unit->caps);
+  gst_app_src_push_buffer (GST_APP_SRC (src), gst_buffer_ref (unit->buffer));
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), CONVERT_TIMEOUT);
+  if (!sample)
+    set_decode_error (pipeline, error);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  return sample;
+}
+
+static GstSample *
+raw_sample (const MtUnit * unit, GError ** error)
+{
+  if (is_encoded (unit))
+    return decode_image (unit, error);
+  return gst_sample_new (unit->buffer, unit->caps, NULL, NULL);
+}
+
 static GBytes *
 prepare_bytes (const MtUnit * unit, gsize limit, GError ** error)
 {
@@ -171,7 +222,8 @@ prepare_bytes (const MtUnit * unit, gsize limit, GError ** error)
   }
   if (is_encoded (unit) && gst_buffer_get_size (unit->buffer) <= limit)
     return buffer_bytes (unit->buffer);
-  sample = gst_sample_new (unit->buffer, unit->caps, NULL, NULL);
+  if (!(sample = raw_sample (unit, error)))
+    return NULL;
   return encode_within (sample, limit, error);
 }
 
@@ -345,6 +397,10 @@ ensure_rgb (const MtUnit * unit, Image * img, GError ** error)
 
   if (img->rgb)
     return TRUE;
+  if (is_encoded (unit)) {
+    img->rgb = decode_image (unit, error);
+    return img->rgb != NULL;
+  }
   sample = gst_sample_new (unit->buffer, unit->caps, NULL, NULL);
   img->rgb = convert (sample, "video/x-raw", 0, 0, error);
   return img->rgb != NULL;
