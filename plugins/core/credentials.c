@@ -16,6 +16,7 @@
 #include "awserror.h"
 #include "core.h"
 #include "http.h"
+#include "sigv4.h"
 
 #include <string.h>
 #include <json-glib/json-glib.h>
@@ -42,6 +43,9 @@
 
 /* The chars of an access key id a log may show. */
 #define KEY_ID_SHOWN 4
+
+/* How many source_profile hops a role may take: beyond, it is a loop. */
+#define MAX_SOURCE_PROFILE_DEPTH 5
 
 struct _MtCredentialsProvider
 {
@@ -388,7 +392,7 @@ sts_parse (const MtHttpResponse * resp)
 
 static void
 set_sts_error (const MtHttpResponse * resp, GHashTable * fields,
-    const gchar * endpoint, GError ** error)
+    const gchar * what, const gchar * endpoint, GError ** error)
 {
   const gchar *code = fields ? g_hash_table_lookup (fields, "Code") : NULL;
   const gchar *message = fields ?
@@ -399,11 +403,122 @@ set_sts_error (const MtHttpResponse * resp, GHashTable * fields,
     kind = MT_AWS_ERROR_SERVER;
   else if (g_strcmp0 (code, "AccessDenied") == 0)
     kind = MT_AWS_ERROR_ACCESS_DENIED;
-  g_set_error (error, MT_AWS_ERROR, kind,
-      "Web identity: STS AssumeRoleWithWebIdentity at %s failed: %s: %s "
-      "(HTTP %u)", endpoint, code ? code : "no error code",
+  g_set_error (error, MT_AWS_ERROR, kind, "%s at %s failed: %s: %s (HTTP %u)",
+      what, endpoint, code ? code : "no error code",
       message ? message : "no message", resp->status);
 }
+
+static MtCredentials *
+sts_credentials (GHashTable * fields, const gchar * what,
+    const gchar * source, const gchar * endpoint, GError ** error)
+{
+  const gchar *key_id = g_hash_table_lookup (fields, "AccessKeyId");
+  const gchar *secret = g_hash_table_lookup (fields, "SecretAccessKey");
+  gint64 expires = 0;
+
+  if (key_id == NULL || secret == NULL) {
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_FAILED,
+        "%s: the answer of %s holds no credentials", what, endpoint);
+    return NULL;
+  }
+  parse_expiration (g_hash_table_lookup (fields, "Expiration"), &expires);
+  return mt_credentials_new (key_id, secret,
+      g_hash_table_lookup (fields, "SessionToken"), expires, source);
+}
+
+/* --- STS query-protocol calls (AssumeRoleWithWebIdentity, AssumeRole) --- */
+
+static void
+form_append (GString * form, const gchar * key, const gchar * value)
+{
+  g_autofree gchar *encoded = NULL;
+
+  if (value == NULL)
+    return;
+  encoded = mt_uri_encode (value, FALSE);
+  g_string_append_printf (form, "%s%s=%s", form->len ? "&" : "", key, encoded);
+  explicit_bzero (encoded, strlen (encoded));
+}
+
+/* The form may hold a token: its bytes are wiped when released. Sized up
+ * front so that growing it leaves no copy behind. */
+static GString *
+form_new (const gchar * action, const gchar * role_arn,
+    const gchar * session_name, gsize room)
+{
+  GString *form = g_string_sized_new (1024 + 3 * room);
+  g_autofree gchar *session = NULL;
+
+  /* The SDKs name unnamed sessions after themselves and the time. */
+  if (session_name == NULL)
+    session = g_strdup_printf ("mediatag-%" G_GINT64_FORMAT,
+        g_get_real_time () / G_USEC_PER_SEC);
+  form_append (form, "Action", action);
+  form_append (form, "Version", STS_API_VERSION);
+  form_append (form, "RoleArn", role_arn);
+  form_append (form, "RoleSessionName", session_name ? session_name : session);
+  return form;
+}
+
+static GBytes *
+form_to_bytes (GString * form)
+{
+  gsize len = form->len;
+  gchar *data = g_string_free (form, FALSE);
+
+  return g_bytes_new_with_free_func (data, len,
+      (GDestroyNotify) secret_free, data);
+}
+
+/* One STS call, signed with `signer` or, without, unsigned. `what` starts
+ * the error messages, `source` names the credentials it returns. */
+static MtCredentials *
+sts_call (const MtAwsSettings * s, GBytes * body, const MtCredentials * signer,
+    const gchar * what, const gchar * source, GCancellable * cancellable,
+    GError ** error)
+{
+  g_autofree gchar *region = mt_aws_resolve_region (s, NULL);
+  g_autofree gchar *endpoint =
+      mt_aws_resolve_endpoint (s, "STS", "sts", region);
+  g_autofree gchar *url = g_strconcat (endpoint, "/", NULL);
+  g_autoptr (MtHttpRequest) req = mt_http_request_new ("POST", url);
+  g_autoptr (MtSecretResponse) resp = NULL;
+  g_autoptr (GHashTable) fields = NULL;
+
+  mt_http_request_set_header (req, "Content-Type",
+      "application/x-www-form-urlencoded; charset=utf-8");
+  mt_http_request_set_body (req, body);
+  if (signer != NULL) {
+    /* The global endpoint signs for us-east-1. */
+    MtSigV4Params params = { region ? region : "us-east-1", "sts", 0, TRUE,
+      MT_SIGV4_PAYLOAD_SIGNED, FALSE, FALSE
+    };
+
+    if (!mt_sigv4_sign (req, signer, &params, NULL, error)) {
+      g_prefix_error (error, "%s: ", what);
+      return NULL;
+    }
+  }
+  resp = http_call (s, req, ECS_CONNECT_TIMEOUT_MS, s->request_timeout_ms,
+      cancellable, error);
+  if (resp == NULL) {
+    g_prefix_error (error, "%s: ", what);
+    return NULL;
+  }
+  fields = sts_parse (resp);
+  if (resp->status != 200) {
+    set_sts_error (resp, fields, what, endpoint, error);
+    return NULL;
+  }
+  if (fields == NULL) {
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_FAILED,
+        "%s: %s did not answer with XML", what, endpoint);
+    return NULL;
+  }
+  return sts_credentials (fields, what, source, endpoint, error);
+}
+
+/* --- web identity --- */
 
 typedef struct
 {
@@ -446,86 +561,26 @@ web_identity_config (const MtAwsSettings * s, gchar * profile,
   return TRUE;
 }
 
-static GBytes *
-sts_request_body (const MtWebIdentity * w, const gchar * token)
-{
-  g_autofree gchar *arn = mt_uri_encode (w->role_arn, FALSE);
-  g_autofree gchar *session = NULL;
-  g_autofree gchar *tok = mt_uri_encode (token, FALSE);
-  gchar *body;
-
-  /* The SDKs name unnamed sessions after themselves and the time. */
-  if (w->session_name != NULL)
-    session = mt_uri_encode (w->session_name, FALSE);
-  else
-    session = g_strdup_printf ("mediatag-%" G_GINT64_FORMAT,
-        g_get_real_time () / G_USEC_PER_SEC);
-  body = g_strdup_printf ("Action=AssumeRoleWithWebIdentity&Version="
-      STS_API_VERSION "&RoleArn=%s&RoleSessionName=%s&WebIdentityToken=%s",
-      arn, session, tok);
-  explicit_bzero (tok, strlen (tok));
-  return g_bytes_new_with_free_func (body, strlen (body),
-      (GDestroyNotify) secret_free, body);
-}
-
-static MtCredentials *
-sts_credentials (GHashTable * fields, const gchar * endpoint, GError ** error)
-{
-  const gchar *key_id = g_hash_table_lookup (fields, "AccessKeyId");
-  const gchar *secret = g_hash_table_lookup (fields, "SecretAccessKey");
-  gint64 expires = 0;
-
-  if (key_id == NULL || secret == NULL) {
-    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_FAILED,
-        "Web identity: the answer of STS at %s holds no credentials", endpoint);
-    return NULL;
-  }
-  parse_expiration (g_hash_table_lookup (fields, "Expiration"), &expires);
-  return mt_credentials_new (key_id, secret,
-      g_hash_table_lookup (fields, "SessionToken"), expires, "web identity");
-}
-
 static MtCredentials *
 assume_role_with_web_identity (const MtAwsSettings * s,
     const MtWebIdentity * w, GCancellable * cancellable, GError ** error)
 {
   g_autofree gchar *token = NULL;
-  g_autofree gchar *region = mt_aws_resolve_region (s, NULL);
-  g_autofree gchar *endpoint =
-      mt_aws_resolve_endpoint (s, "STS", "sts", region);
-  g_autofree gchar *url = g_strconcat (endpoint, "/", NULL);
-  g_autoptr (MtHttpRequest) req = mt_http_request_new ("POST", url);
-  g_autoptr (MtSecretResponse) resp = NULL;
-  g_autoptr (GHashTable) fields = NULL;
   g_autoptr (GBytes) body = NULL;
+  GString *form;
 
   token = trimmed_file_contents (w->token_file, "web identity token file",
       error);
   if (token == NULL)
     return NULL;
-  body = sts_request_body (w, token);
+  form = form_new ("AssumeRoleWithWebIdentity", w->role_arn, w->session_name,
+      strlen (token));
+  form_append (form, "WebIdentityToken", token);
   explicit_bzero (token, strlen (token));
-  /* An unsigned call: the token is the proof of identity. */
-  mt_http_request_set_header (req, "Content-Type",
-      "application/x-www-form-urlencoded; charset=utf-8");
-  mt_http_request_set_body (req, body);
-  resp = http_call (s, req, ECS_CONNECT_TIMEOUT_MS, s->request_timeout_ms,
-      cancellable, error);
-  if (resp == NULL) {
-    g_prefix_error (error, "Web identity: STS AssumeRoleWithWebIdentity: ");
-    return NULL;
-  }
-  fields = sts_parse (resp);
-  if (resp->status != 200) {
-    set_sts_error (resp, fields, endpoint, error);
-    return NULL;
-  }
-  if (fields == NULL) {
-    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_FAILED,
-        "Web identity: STS at %s did not answer with XML", endpoint);
-    return NULL;
-  }
-  return sts_credentials (fields, endpoint, error);
+  body = form_to_bytes (form);
+  /* Unsigned: the token is the proof of identity. */
+  return sts_call (s, body, NULL, "Web identity: STS AssumeRoleWithWebIdentity",
+      "web identity", cancellable, error);
 }
 
 static MtCredentials *
@@ -716,24 +771,185 @@ check_profile_exists (const MtAwsSettings * s, const gchar * profile,
   return FALSE;
 }
 
-static gboolean
-check_not_assume_role (const gchar * profile, GError ** error)
-{
-  g_autofree gchar *role = mt_aws_profile_get (profile, "role_arn", FALSE);
-  g_autofree gchar *source = NULL;
+/* credential_source names one of the chain's own sources. */
+static MtFetchFunc credential_source_fetch (const gchar * name);
 
-  if (role == NULL)
-    return TRUE;
-  source = mt_aws_profile_get (profile, "source_profile", FALSE);
-  if (source == NULL)
-    source = mt_aws_profile_get (profile, "credential_source", FALSE);
-  if (source == NULL)
-    return TRUE;
-  g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG,
-      "Profile '%s' assumes a role (role_arn with source_profile or "
-      "credential_source), which mediatag does not support: use "
-      "credential_process, web identity or static keys", profile);
-  return FALSE;
+static MtCredentials *profile_credentials (MtCredentialsProvider * p,
+    const gchar * profile, guint depth, GCancellable * cancellable,
+    GError ** error);
+
+static MtCredentials *
+credential_source_credentials (MtCredentialsProvider * p,
+    const gchar * profile, const gchar * name, GCancellable * cancellable,
+    GError ** error)
+{
+  MtFetchFunc fetch = credential_source_fetch (name);
+  GError *local = NULL;
+  MtCredentials *creds;
+
+  if (fetch == NULL) {
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG,
+        "Profile '%s': credential_source '%s' is none of Environment, "
+        "Ec2InstanceMetadata and EcsContainer", profile, name);
+    return NULL;
+  }
+  creds = fetch (p, cancellable, &local);
+  if (creds == NULL && local == NULL)
+    g_set_error (&local, MT_AWS_ERROR, MT_AWS_ERROR_NO_CREDENTIALS,
+        "Profile '%s': its credential_source %s gave no credentials",
+        profile, name);
+  if (local != NULL)
+    g_propagate_error (error, local);
+  return creds;
+}
+
+static MtCredentials *
+own_static_keys (const gchar * profile, GError ** error)
+{
+  GError *local = NULL;
+  MtCredentials *creds = profile_static_keys (profile, TRUE, &local);
+
+  if (creds == NULL && local == NULL)
+    creds = profile_static_keys (profile, FALSE, &local);
+  if (creds == NULL && local == NULL)
+    g_set_error (&local, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG,
+        "Profile '%s' is its own source_profile but has no "
+        "aws_access_key_id and aws_secret_access_key", profile);
+  if (local != NULL)
+    g_propagate_error (error, local);
+  return creds;
+}
+
+/* The credentials a role is assumed with: those of source_profile (which
+ * may assume a role itself) or of credential_source. */
+static MtCredentials *
+role_source_credentials (MtCredentialsProvider * p, const gchar * profile,
+    guint depth, GCancellable * cancellable, GError ** error)
+{
+  g_autofree gchar *source = mt_aws_profile_get (profile, "source_profile",
+      FALSE);
+  g_autofree gchar *named = mt_aws_profile_get (profile, "credential_source",
+      FALSE);
+  GError *local = NULL;
+  MtCredentials *creds;
+
+  if (source != NULL && named != NULL) {
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG,
+        "Profile '%s' has both source_profile and credential_source: keep "
+        "one", profile);
+    return NULL;
+  }
+  if (named != NULL)
+    return credential_source_credentials (p, profile, named, cancellable,
+        error);
+  if (g_str_equal (source, profile))
+    return own_static_keys (profile, error);
+  if (depth >= MAX_SOURCE_PROFILE_DEPTH) {
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG,
+        "Profile '%s': its source_profile chain is longer than %d profiles; "
+        "is it a loop?", profile, MAX_SOURCE_PROFILE_DEPTH);
+    return NULL;
+  }
+  creds = profile_credentials (p, source, depth + 1, cancellable, &local);
+  if (creds == NULL && local == NULL)
+    g_set_error (&local, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG,
+        "Profile '%s': its source_profile '%s' has no credentials", profile,
+        source);
+  if (local != NULL)
+    g_propagate_error (error, local);
+  return creds;
+}
+
+/* STS AssumeRole, signed with the source credentials. */
+static MtCredentials *
+assume_role (MtCredentialsProvider * p, const gchar * profile,
+    const gchar * role_arn, guint depth, GCancellable * cancellable,
+    GError ** error)
+{
+  g_autofree gchar *mfa = mt_aws_profile_get (profile, "mfa_serial", FALSE);
+  g_autofree gchar *session = NULL;
+  g_autofree gchar *external_id = NULL;
+  g_autofree gchar *duration = NULL;
+  g_autofree gchar *what = NULL;
+  g_autofree gchar *source = NULL;
+  g_autoptr (MtCredentials) signer = NULL;
+  g_autoptr (GBytes) body = NULL;
+  GString *form;
+
+  if (mfa != NULL) {
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG,
+        "Profile '%s' needs an MFA code (mfa_serial), which a pipeline "
+        "cannot ask for: use a profile without mfa_serial", profile);
+    return NULL;
+  }
+  signer = role_source_credentials (p, profile, depth, cancellable, error);
+  if (signer == NULL)
+    return NULL;
+  session = mt_aws_profile_get (profile, "role_session_name", FALSE);
+  external_id = mt_aws_profile_get (profile, "external_id", FALSE);
+  duration = mt_aws_profile_get (profile, "duration_seconds", FALSE);
+  form = form_new ("AssumeRole", role_arn, session, 0);
+  form_append (form, "ExternalId", external_id);
+  form_append (form, "DurationSeconds", duration);
+  body = form_to_bytes (form);
+  what = g_strdup_printf ("Profile '%s': STS AssumeRole", profile);
+  source = g_strdup_printf ("assume role (profile %s)", profile);
+  return sts_call (&p->settings, body, signer, what, source, cancellable,
+      error);
+}
+
+/* A source profile may get its credentials from web identity (role_arn
+ * with web_identity_token_file), as EKS roles chain. */
+static MtCredentials *
+profile_web_identity (MtCredentialsProvider * p, const gchar * profile,
+    const gchar * role_arn, GCancellable * cancellable, GError ** error)
+{
+  MtWebIdentity w = { 0, };
+  MtCredentials *creds;
+
+  w.token_file = mt_aws_profile_get (profile, "web_identity_token_file", FALSE);
+  if (w.token_file == NULL)
+    return NULL;
+  w.role_arn = g_strdup (role_arn);
+  w.session_name = mt_aws_profile_get (profile, "role_session_name", FALSE);
+  w.origin = "profile";
+  creds = assume_role_with_web_identity (&p->settings, &w, cancellable, error);
+  web_identity_clear (&w);
+  return creds;
+}
+
+/* The credentials file wins over the config file, static keys over a
+ * process, as in botocore; a role to assume wins over both. */
+static MtCredentials *
+profile_credentials (MtCredentialsProvider * p, const gchar * profile,
+    guint depth, GCancellable * cancellable, GError ** error)
+{
+  g_autofree gchar *role_arn = mt_aws_profile_get (profile, "role_arn",
+      FALSE);
+  GError *local = NULL;
+  MtCredentials *creds = NULL;
+
+  if (role_arn != NULL) {
+    g_autofree gchar *source = mt_aws_profile_get (profile, "source_profile",
+        FALSE);
+    g_autofree gchar *named = mt_aws_profile_get (profile,
+        "credential_source", FALSE);
+
+    if (source != NULL || named != NULL)
+      return assume_role (p, profile, role_arn, depth, cancellable, error);
+    /* At the top, the web identity step of the chain did this already. */
+    if (depth > 0)
+      creds = profile_web_identity (p, profile, role_arn, cancellable, &local);
+  }
+  if (creds == NULL && local == NULL)
+    creds = profile_static_keys (profile, TRUE, &local);
+  if (creds == NULL && local == NULL)
+    creds = profile_static_keys (profile, FALSE, &local);
+  if (creds == NULL && local == NULL)
+    creds = profile_credential_process (profile, cancellable, &local);
+  if (local != NULL)
+    g_propagate_error (error, local);
+  return creds;
 }
 
 static MtCredentials *
@@ -741,23 +957,10 @@ fetch_profile (MtCredentialsProvider * p, GCancellable * cancellable,
     GError ** error)
 {
   g_autofree gchar *profile = mt_aws_profile_name (&p->settings);
-  GError *local = NULL;
-  MtCredentials *creds;
 
   if (!check_profile_exists (&p->settings, profile, error))
     return NULL;
-  /* The credentials file wins over the config file, static keys over a
-   * process, as in botocore. */
-  creds = profile_static_keys (profile, TRUE, &local);
-  if (creds == NULL && local == NULL)
-    creds = profile_static_keys (profile, FALSE, &local);
-  if (creds == NULL && local == NULL)
-    creds = profile_credential_process (profile, cancellable, &local);
-  if (creds == NULL && local == NULL)
-    check_not_assume_role (profile, &local);
-  if (local != NULL)
-    g_propagate_error (error, local);
-  return creds;
+  return profile_credentials (p, profile, 0, cancellable, error);
 }
 
 /* --- ECS container credentials --- */
@@ -1054,6 +1257,18 @@ fetch_imds (MtCredentialsProvider * p, GCancellable * cancellable,
   if (local != NULL)
     g_propagate_error (error, local);
   return creds;
+}
+
+static MtFetchFunc
+credential_source_fetch (const gchar * name)
+{
+  if (g_strcmp0 (name, "Environment") == 0)
+    return fetch_environment;
+  if (g_strcmp0 (name, "Ec2InstanceMetadata") == 0)
+    return fetch_imds;
+  if (g_strcmp0 (name, "EcsContainer") == 0)
+    return fetch_ecs;
+  return NULL;
 }
 
 /* --- the chain --- */

@@ -5,13 +5,16 @@ over HTTP, each as AWS documents it:
   header) gives a session token; GET /latest/meta-data/iam/security-credentials/
   and .../<role> need that token in X-aws-ec2-metadata-token (401 without).
 - ECS container credentials at /ecs/creds: needs the Authorization header.
-- STS AssumeRoleWithWebIdentity: POST / (query protocol, form body), XML.
+- STS AssumeRoleWithWebIdentity (unsigned) and AssumeRole (SigV4-signed,
+  the signature checked with botocore against the caller's known secret):
+  POST / (query protocol, form body), XML.
 
 Tests steer it with POST /_control (a JSON object of settings) and read
 what it saw with GET /_stats. Usage: aws_metadata_server.py PORT
 """
 import datetime
 import json
+import re
 import sys
 import threading
 import urllib.parse
@@ -25,6 +28,15 @@ ECS_SECRET = "ecs-secret-SECRET-0002"
 ECS_SESSION = "ecs-session-token-SECRET-0002"
 STS_SECRET = "sts-secret-SECRET-0003"
 STS_SESSION = "sts-session-token-SECRET-0003"
+ASSUMED_SECRET = "assumed-secret-SECRET-0016"
+ASSUMED_SESSION = "assumed-session-token-SECRET-0016"
+# The keys AssumeRole callers may sign with (tests/data/aws and ECS above).
+SIGNING_SECRETS = {
+    "AKIADEFAULTEXAMPLE01": "default-secret-SECRET-0007",
+    "AKIANAMEDEXAMPLE0001": "named-secret-SECRET-0008",
+    "ASIAECSEXAMPLE000001": ECS_SECRET,
+    "ASIAASSUMEDEXAMPLE01": ASSUMED_SECRET,   # a role assumed with a role
+}
 
 DEFAULTS = {
     "imds_expires_in": 3600,     # seconds from now
@@ -48,7 +60,9 @@ def reset():
     stats.clear()
     stats.update({"imds_token_puts": 0, "imds_role_lists": 0, "imds_creds_gets": 0,
                   "imds_rejected": 0, "ecs_gets": 0, "ecs_rejected": 0,
-                  "sts_calls": 0, "sts_session_name": None})
+                  "sts_calls": 0, "sts_session_name": None,
+                  "assume_calls": 0, "assume_signed_by": None, "assume_region": None,
+                  "assume_role_arn": None, "assume_external_id": None})
     tokens.clear()
 
 
@@ -136,9 +150,56 @@ class Handler(BaseHTTPRequestHandler):
                    "<Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error>"
                    "<RequestId>r-1</RequestId></ErrorResponse>" % (code, message), "text/xml")
 
+    def check_signature(self, body):
+        """The access key id and region of a valid SigV4 signature, else None."""
+        from botocore.auth import SigV4Auth
+        from botocore.awsrequest import AWSRequest
+        from botocore.credentials import Credentials
+        m = re.match(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/sts/aws4_request, "
+                     r"SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$",
+                     self.headers.get("Authorization") or "")
+        if not m or m.group(1) not in SIGNING_SECRETS:
+            return None
+        key_id, _, region, signed, signature = m.groups()
+        headers = {h: self.headers.get(h) for h in signed.split(";")}
+        if None in headers.values():
+            return None
+        req = AWSRequest(method="POST", url="http://%s/" % self.headers.get("Host"),
+                         data=body, headers=headers)
+        req.context["timestamp"] = self.headers.get("X-Amz-Date")
+        auth = SigV4Auth(Credentials(key_id, SIGNING_SECRETS[key_id],
+                                     self.headers.get("X-Amz-Security-Token")), "sts", region)
+        canonical = auth.canonical_request(req)
+        expected = auth.signature(auth.string_to_sign(req, canonical), req)
+        return (key_id, region) if expected == signature else None
+
+    def assume_role(self, body, get):
+        stats["assume_calls"] += 1
+        signed = self.check_signature(body)
+        if signed is None:
+            return self.sts_error(403, "SignatureDoesNotMatch", "the signature is not valid")
+        stats["assume_signed_by"], stats["assume_region"] = signed
+        stats["assume_role_arn"] = get("RoleArn")
+        stats["assume_external_id"] = get("ExternalId")
+        self.reply(200, """<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult>
+    <AssumedRoleUser><Arn>%s/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser>
+    <Credentials>
+      <AccessKeyId>ASIAASSUMEDEXAMPLE01</AccessKeyId>
+      <SecretAccessKey>%s</SecretAccessKey>
+      <SessionToken>%s</SessionToken>
+      <Expiration>%s</Expiration>
+    </Credentials>
+  </AssumeRoleResult>
+</AssumeRoleResponse>""" % (get("RoleArn"), ASSUMED_SECRET, ASSUMED_SESSION, iso_in(3600)),
+                   "text/xml")
+
     def sts_post(self):
-        form = urllib.parse.parse_qs(self.read_body().decode(), keep_blank_values=True)
+        body = self.read_body()
+        form = urllib.parse.parse_qs(body.decode(), keep_blank_values=True)
         get = lambda k: (form.get(k) or [None])[0]
+        if get("Action") == "AssumeRole":
+            return self.assume_role(body, get)
         stats["sts_calls"] += 1
         stats["sts_session_name"] = get("RoleSessionName")
         if self.headers.get("Authorization"):

@@ -219,7 +219,6 @@ test_profile_errors (void)
   g_autoptr (MtAwsSettings) s = settings_new ();
   g_autoptr (GError) missing = NULL;
   g_autoptr (GError) half = NULL;
-  g_autoptr (GError) assume = NULL;
 
   mt_test_aws_env_reset ();
   s->profile = g_strdup ("no-such-profile");
@@ -234,12 +233,34 @@ test_profile_errors (void)
   g_assert_error (half, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG);
   assert_contains (half->message, "'half'");
   assert_contains (half->message, "aws_secret_access_key");
+}
 
-  g_free (s->profile);
-  s->profile = g_strdup ("assume");
-  assume = get_error (s);
-  g_assert_error (assume, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG);
-  assert_contains (assume->message, "source_profile");
+/* Role profiles that are wrong fail clearly, before any call to STS. */
+static void
+test_assume_role_config_errors (void)
+{
+  static const struct
+  {
+    const gchar *profile;
+    const gchar *message;
+  } cases[] = {
+    {"assume-mfa", "mfa_serial"},
+    {"loop-a", "is it a loop?"},
+    {"bad-source", "credential_source 'Laptop' is none of"},
+    {"two-sources", "both source_profile and credential_source"},
+  };
+  guint i;
+
+  mt_test_aws_env_reset ();
+  for (i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (MtAwsSettings) s = settings_new ();
+    g_autoptr (GError) error = NULL;
+
+    s->profile = g_strdup (cases[i].profile);
+    error = get_error (s);
+    g_assert_error (error, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG);
+    assert_contains (error->message, cases[i].message);
+  }
 }
 
 static void
@@ -784,6 +805,102 @@ test_net_web_identity_profile (void)
   g_unlink (token);
 }
 
+static gchar *
+role_config (void)
+{
+  g_autofree gchar *text = g_strdup_printf ("[profile chained]\n"
+      "role_arn = arn:aws:iam::123456789012:role/mt-assumed\n"
+      "source_profile = named\n"
+      "external_id = ext-1234\n"
+      "region = eu-west-3\n"
+      "services = loop\n"
+      "[profile twice]\n"
+      "role_arn = arn:aws:iam::123456789012:role/mt-twice\n"
+      "source_profile = chained\n"
+      "services = loop\n"
+      "[profile from-ecs]\n"
+      "role_arn = arn:aws:iam::123456789012:role/mt-from-ecs\n"
+      "credential_source = EcsContainer\n"
+      "services = loop\n"
+      "[services loop]\n" "sts =\n" "  endpoint_url = %s\n", server_url ());
+
+  return write_temp ("mt-config-XXXXXX", text);
+}
+
+/* role_arn + source_profile: AssumeRole signed with the source profile's
+ * keys (the server checks the signature with botocore). */
+static void
+test_net_assume_role (void)
+{
+  g_autoptr (MtAwsSettings) s = settings_new ();
+  g_autoptr (MtCredentials) c = NULL;
+  g_autoptr (MtCredentials) c2 = NULL;
+  g_autoptr (JsonObject) stats = NULL;
+  g_autoptr (JsonObject) stats2 = NULL;
+  g_autofree gchar *config = NULL;
+
+  if (!net_setup ())
+    return;
+  config = role_config ();
+  g_setenv ("AWS_CONFIG_FILE", config, TRUE);
+  g_setenv ("AWS_SHARED_CREDENTIALS_FILE", TEST_DATA_DIR "/aws/credentials",
+      TRUE);
+  s->profile = g_strdup ("chained");
+  c = get_ok (s);
+  g_assert_cmpstr (c->source, ==, "assume role (profile chained)");
+  g_assert_cmpstr (c->access_key_id, ==, "ASIAASSUMEDEXAMPLE01");
+  g_assert_cmpstr (c->secret_access_key, ==, "assumed-secret-SECRET-0016");
+  g_assert_cmpstr (c->session_token, ==, "assumed-session-token-SECRET-0016");
+  g_assert_cmpint (c->expiration, >, now_s () + 3000);
+  stats = server_call ("GET", "/_stats", NULL);
+  g_assert_cmpstr (json_object_get_string_member (stats, "assume_signed_by"),
+      ==, "AKIANAMEDEXAMPLE0001");
+  g_assert_cmpstr (json_object_get_string_member (stats, "assume_region"), ==,
+      "eu-west-3");
+  g_assert_cmpstr (json_object_get_string_member (stats, "assume_role_arn"),
+      ==, "arn:aws:iam::123456789012:role/mt-assumed");
+  g_assert_cmpstr (json_object_get_string_member (stats,
+          "assume_external_id"), ==, "ext-1234");
+
+  /* A role whose source assumes a role: two calls, the second signed with
+   * the first one's temporary credentials (and their session token). */
+  g_free (s->profile);
+  s->profile = g_strdup ("twice");
+  s->region = g_strdup ("us-east-2");
+  c2 = get_ok (s);
+  g_assert_cmpstr (c2->source, ==, "assume role (profile twice)");
+  stats2 = server_call ("GET", "/_stats", NULL);
+  g_assert_cmpint (json_object_get_int_member (stats2, "assume_calls"), ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (stats2, "assume_role_arn"),
+      ==, "arn:aws:iam::123456789012:role/mt-twice");
+  g_unlink (config);
+}
+
+static void
+test_net_assume_role_credential_source (void)
+{
+  g_autoptr (MtAwsSettings) s = settings_new ();
+  g_autoptr (MtCredentials) c = NULL;
+  g_autoptr (JsonObject) stats = NULL;
+  g_autofree gchar *config = NULL;
+
+  if (!net_setup ())
+    return;
+  config = role_config ();
+  g_setenv ("AWS_CONFIG_FILE", config, TRUE);
+  enable_ecs ();
+  s->profile = g_strdup ("from-ecs");
+  s->region = g_strdup ("ap-northeast-1");
+  c = get_ok (s);
+  g_assert_cmpstr (c->source, ==, "assume role (profile from-ecs)");
+  stats = server_call ("GET", "/_stats", NULL);
+  g_assert_cmpstr (json_object_get_string_member (stats, "assume_signed_by"),
+      ==, "ASIAECSEXAMPLE000001");
+  g_assert_cmpstr (json_object_get_string_member (stats, "assume_region"), ==,
+      "ap-northeast-1");
+  g_unlink (config);
+}
+
 /* properties > environment > web identity > profile > ECS > IMDS: with all
  * six configured, take away the winner one at a time. */
 static void
@@ -854,6 +971,8 @@ main (int argc, char **argv)
   g_test_add_func ("/chain/profile-credentials-file-wins",
       test_profile_credentials_file_wins);
   g_test_add_func ("/chain/profile-errors", test_profile_errors);
+  g_test_add_func ("/chain/assume-role-config-errors",
+      test_assume_role_config_errors);
   g_test_add_func ("/chain/no-credentials", test_no_credentials);
   g_test_add_func ("/process/ok", test_process_ok);
   g_test_add_func ("/process/quoting", test_process_quoting);
@@ -870,6 +989,9 @@ main (int argc, char **argv)
   g_test_add_func ("/net/ecs-token-file", test_net_ecs_token_file);
   g_test_add_func ("/net/web-identity", test_net_web_identity);
   g_test_add_func ("/net/web-identity-profile", test_net_web_identity_profile);
+  g_test_add_func ("/net/assume-role", test_net_assume_role);
+  g_test_add_func ("/net/assume-role-credential-source",
+      test_net_assume_role_credential_source);
   g_test_add_func ("/net/precedence", test_net_precedence);
   return g_test_run ();
 }

@@ -21,7 +21,8 @@ SECRET_MARKER = "-SECRET-"
 # Whole access key ids: a log may show their last four characters only.
 KEY_IDS = ["AKIAPROPERTYEXAMPLE1", "AKIAENVIRONMENT00001", "AKIADEFAULTEXAMPLE01",
            "AKIANAMEDEXAMPLE0001", "AKIAPROCESSEXAMPLE01", "ASIAIMDSEXAMPLE00001",
-           "ASIAECSEXAMPLE000001", "ASIASTSEXAMPLE000001"]
+           "ASIAECSEXAMPLE000001", "ASIASTSEXAMPLE000001",
+           "ASIAASSUMEDEXAMPLE01"]
 
 
 def fail(message, log):
@@ -43,7 +44,8 @@ def main():
     if cp.returncode != 0:
         fail("test-credentials exited with %d" % cp.returncode, log)
     for name in ["/net/imds", "/net/imds-refresh", "/net/ecs", "/net/web-identity",
-                 "/net/precedence", "/process/refresh"]:
+                 "/net/precedence", "/process/refresh", "/net/assume-role",
+                 "/net/assume-role-credential-source"]:
         if not re.search(r"^ok \d+ %s$" % re.escape(name), cp.stdout, re.M):
             fail("%s did not run and pass" % name, log)
     # The log is the real one: it names sources and shows key id tails.
