@@ -477,14 +477,19 @@ sts_call (const MtAwsSettings * s, GBytes * body, const MtCredentials * signer,
     const gchar * what, const gchar * source, GCancellable * cancellable,
     GError ** error)
 {
+  /* The element's endpoint property is its own service's, never STS's. */
+  MtAwsSettings sts = *s;
   g_autofree gchar *region = mt_aws_resolve_region (s, NULL);
-  g_autofree gchar *endpoint =
-      mt_aws_resolve_endpoint (s, "STS", "sts", region);
-  g_autofree gchar *url = g_strconcat (endpoint, "/", NULL);
-  g_autoptr (MtHttpRequest) req = mt_http_request_new ("POST", url);
+  g_autofree gchar *endpoint = NULL;
+  g_autofree gchar *url = NULL;
+  g_autoptr (MtHttpRequest) req = NULL;
   g_autoptr (MtSecretResponse) resp = NULL;
   g_autoptr (GHashTable) fields = NULL;
 
+  sts.endpoint = NULL;
+  endpoint = mt_aws_resolve_endpoint (&sts, "STS", "sts", region);
+  url = g_strconcat (endpoint, "/", NULL);
+  req = mt_http_request_new ("POST", url);
   mt_http_request_set_header (req, "Content-Type",
       "application/x-www-form-urlencoded; charset=utf-8");
   mt_http_request_set_body (req, body);
@@ -1411,6 +1416,13 @@ mt_credentials_provider_get (MtCredentialsProvider * p,
     return mt_credentials_ref (p->cached);
 
   fresh = fetch (p, cancellable, &local);
+  if (fresh != NULL && !still_valid (fresh, now)) {
+    g_set_error (&local, MT_AWS_ERROR, MT_AWS_ERROR_AUTH,
+        "The AWS credentials from %s expired %" G_GINT64_FORMAT " s ago, "
+        "as soon as they were fetched: check the clock, or the source",
+        fresh->source, now - fresh->expiration);
+    g_clear_pointer (&fresh, mt_credentials_unref);
+  }
   if (fresh != NULL) {
     g_clear_pointer (&p->cached, mt_credentials_unref);
     p->cached = fresh;

@@ -409,14 +409,25 @@ test_process_refresh (void)
   g_assert_cmpuint (count_lines (counter), ==, 4);
   mt_credentials_provider_free (g_steal_pointer (&p));
 
-  /* Credentials that already expired are not kept when a refresh fails. */
-  g_setenv ("MT_TEST_PROCESS_MODE", "ok -10", TRUE);
+  /* Credentials that expire in ten seconds are used until then; not after
+   * when the refresh fails. */
+  g_setenv ("MT_TEST_PROCESS_MODE", "ok 10", TRUE);
   p = mt_credentials_provider_new (s);
   c6 = mt_credentials_provider_get (p, NULL, &error);
   g_assert_no_error (error);
+  c6->expiration = now_s () - 1;
   g_setenv ("MT_TEST_PROCESS_MODE", "fail", TRUE);
   g_assert_null (mt_credentials_provider_get (p, NULL, &error));
   g_assert_error (error, MT_AWS_ERROR, MT_AWS_ERROR_FAILED);
+  assert_contains (error->message, "the vault said no");
+  g_clear_error (&error);
+
+  /* A source that hands out expired credentials is an error, not a loop
+   * of requests AWS refuses. */
+  g_setenv ("MT_TEST_PROCESS_MODE", "ok -10", TRUE);
+  g_assert_null (mt_credentials_provider_get (p, NULL, &error));
+  g_assert_error (error, MT_AWS_ERROR, MT_AWS_ERROR_AUTH);
+  assert_contains (error->message, "expired");
 
   g_unlink (counter);
   g_rmdir (dir);
@@ -752,6 +763,8 @@ test_net_web_identity (void)
   if (!net_setup ())
     return;
   token = enable_web_identity ();
+  /* The element's own endpoint (say an S3-compatible store) is not STS's. */
+  s->endpoint = g_strdup ("http://127.0.0.1:9/not-sts");
   c = get_ok (s);
   g_assert_cmpstr (c->source, ==, "web identity");
   g_assert_cmpstr (c->access_key_id, ==, "ASIASTSEXAMPLE000001");
