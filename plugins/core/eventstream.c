@@ -348,7 +348,8 @@ mt_event_message_encode (const MtEventMessage * msg, GError ** error)
 
 /* --- decoding --- */
 
-typedef struct {
+typedef struct
+{
   guint32 total;
   guint32 headers_len;
 } Prelude;

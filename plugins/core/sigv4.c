@@ -538,8 +538,7 @@ canonical_headers (GArray * sorted, gchar ** signed_out)
       g_string_append_printf (lines, ",%s", h->value);
       continue;
     }
-    g_string_append_printf (lines, "%s%s:%s", i ? "\n" : "", h->name,
-        h->value);
+    g_string_append_printf (lines, "%s%s:%s", i ? "\n" : "", h->name, h->value);
     g_string_append_printf (names, "%s%s", i ? ";" : "", h->name);
   }
   g_string_append_c (lines, '\n');
@@ -631,8 +630,7 @@ log_canonical_request (const gchar * cr, const MtCredentials * creds)
     return;
   redacted = g_string_new (cr);
   if (creds->session_token && creds->session_token[0]) {
-    encoded = encode (creds->session_token, strlen (creds->session_token),
-        "");
+    encoded = encode (creds->session_token, strlen (creds->session_token), "");
     g_string_replace (redacted, encoded, "<session token>", 0);
     g_string_replace (redacted, creds->session_token, "<session token>", 0);
   }

@@ -10,6 +10,9 @@
  * or an event-stream chain
  *   {"event": {"secret", "region", "service", "seed",
  *              "messages": [{"payload_b64", "time"}, ...]}}.
+ * A request item with "repeat": N is also signed N more times (fresh copies)
+ * and its output has "elapsed_us" for those N signings alone: the figure
+ * tests/bench/bench_sigv4.py compares with botocore.
  * Output: an array, one item per input item:
  *   {"headers": [[name, value], ...], "url", "canonical_request",
  *    "string_to_sign", "signature"} or {"error": message}, and for chains
@@ -95,6 +98,37 @@ add_headers (JsonBuilder * b, const MtHttpRequest * req)
   json_builder_end_array (b);
 }
 
+static MtHttpRequest *
+request_copy (const MtHttpRequest * req)
+{
+  MtHttpRequest *copy = mt_http_request_new (req->method, req->url);
+
+  for (guint i = 0; i < req->headers->len; i++) {
+    const MtHeader *h = &g_array_index (req->headers, MtHeader, i);
+    MtHeader c = { g_strdup (h->name), g_strdup (h->value) };
+
+    g_array_append_val (copy->headers, c);
+  }
+  mt_http_request_set_body (copy, req->body);
+  return copy;
+}
+
+/* Microseconds to sign `n` fresh copies of `req`. */
+static gint64
+time_signing (const MtHttpRequest * req, const MtCredentials * creds,
+    const MtSigV4Params * params, guint n)
+{
+  gint64 start = g_get_monotonic_time ();
+
+  for (guint i = 0; i < n; i++) {
+    g_autoptr (MtHttpRequest) copy = request_copy (req);
+
+    if (!mt_sigv4_sign (copy, creds, params, NULL, NULL))
+      g_error ("sigv4-json: a request that signed once failed to sign again");
+  }
+  return g_get_monotonic_time () - start;
+}
+
 static void
 sign_request (JsonBuilder * b, JsonObject * o)
 {
@@ -115,6 +149,8 @@ sign_request (JsonBuilder * b, JsonObject * o)
   };
   guint expires = json_object_get_int_member_with_default (o,
       "presign_expires", 0);
+  guint repeat = json_object_get_int_member_with_default (o, "repeat", 0);
+  g_autoptr (MtHttpRequest) original = request_copy (req);
   g_autofree gchar *url = NULL;
 
   if (expires > 0)
@@ -131,6 +167,11 @@ sign_request (JsonBuilder * b, JsonObject * o)
     json_builder_add_string_value (b, url);
     add_headers (b, req);
     add_trace (b, &trace);
+  }
+  if (url && repeat > 0) {
+    json_builder_set_member_name (b, "elapsed_us");
+    json_builder_add_int_value (b, time_signing (original, &creds, &params,
+            repeat));
   }
   json_builder_end_object (b);
 }

@@ -42,8 +42,7 @@ read_description (const gchar * name)
   json_parser_load_from_data (parser, g_bytes_get_data (text, NULL),
       g_bytes_get_size (text), &error);
   g_assert_no_error (error);
-  return json_object_ref (json_node_get_object (json_parser_get_root
-          (parser)));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
 }
 
 static GBytes *
@@ -329,11 +328,9 @@ test_stream_cut_and_dead (void)
 
   g_assert_false (mt_event_decoder_push (dead, g_bytes_get_data (bad, NULL),
           g_bytes_get_size (bad), &e1));
-  g_assert_error (e1, MT_EVENT_STREAM_ERROR,
-      MT_EVENT_STREAM_ERROR_MESSAGE_CRC);
+  g_assert_error (e1, MT_EVENT_STREAM_ERROR, MT_EVENT_STREAM_ERROR_MESSAGE_CRC);
   g_assert_false (mt_event_decoder_push (dead, p, len, &e2));
-  g_assert_error (e2, MT_EVENT_STREAM_ERROR,
-      MT_EVENT_STREAM_ERROR_MESSAGE_CRC);
+  g_assert_error (e2, MT_EVENT_STREAM_ERROR, MT_EVENT_STREAM_ERROR_MESSAGE_CRC);
   g_assert_null (mt_event_decoder_pop (dead));
 }
 

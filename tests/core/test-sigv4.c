@@ -146,8 +146,7 @@ parse_request_txt (const gchar * text)
 }
 
 static void
-assert_case_file (const SuiteCase * c, const gchar * file,
-    const gchar * actual)
+assert_case_file (const SuiteCase * c, const gchar * file, const gchar * actual)
 {
   g_autofree gchar *expected = read_case_file (c->name, file);
 
@@ -189,8 +188,7 @@ test_suite_header (gconstpointer data)
 
   g_assert_true (mt_sigv4_sign (req, &c->creds, &c->params, &trace, &error));
   g_assert_no_error (error);
-  assert_case_file (c, "header-canonical-request.txt",
-      trace.canonical_request);
+  assert_case_file (c, "header-canonical-request.txt", trace.canonical_request);
   assert_case_file (c, "header-string-to-sign.txt", trace.string_to_sign);
   assert_case_file (c, "header-signature.txt", trace.signature);
 
@@ -240,8 +238,7 @@ test_suite_query (gconstpointer data)
       &error);
   g_assert_no_error (error);
   g_assert_nonnull (url);
-  assert_case_file (c, "query-canonical-request.txt",
-      trace.canonical_request);
+  assert_case_file (c, "query-canonical-request.txt", trace.canonical_request);
   assert_case_file (c, "query-string-to-sign.txt", trace.string_to_sign);
   assert_case_file (c, "query-signature.txt", trace.signature);
 
@@ -286,8 +283,7 @@ add_suite_tests (void)
 /* --- helpers computed independently, with GLib's own SHA-256 --- */
 
 static void
-glib_hmac (const guint8 * key, gsize key_len, const gchar * msg,
-    guint8 out[32])
+glib_hmac (const guint8 * key, gsize key_len, const gchar * msg, guint8 out[32])
 {
   g_autoptr (GHmac) h = g_hmac_new (G_CHECKSUM_SHA256, key, key_len);
   gsize len = 32;
@@ -367,15 +363,13 @@ test_event_signer_published (void)
   want_hex = g_compute_hmac_for_string (G_CHECKSUM_SHA256, key, 32,
       rust_sts, -1);
 
-  signer = mt_sigv4_event_signer_new (&creds, "us-east-1", "testservice",
-      last);
+  signer = mt_sigv4_event_signer_new (&creds, "us-east-1", "testservice", last);
   g_assert_cmpstr (mt_sigv4_event_signer_get_signature (signer), ==, last);
   sig = mt_sigv4_event_signer_sign (signer, encoded, 123456789);
   g_assert_cmpmem (g_bytes_get_data (sig, NULL), g_bytes_get_size (sig),
       want, 32);
   /* The chain moves on to this signature. */
-  g_assert_cmpstr (mt_sigv4_event_signer_get_signature (signer), ==,
-      want_hex);
+  g_assert_cmpstr (mt_sigv4_event_signer_get_signature (signer), ==, want_hex);
 }
 
 /* sign_message: the envelope decodes to :date, :chunk-signature and the
@@ -407,8 +401,7 @@ test_event_signer_envelope (void)
     guint8 date_header[15] = { 5, ':', 'd', 'a', 't', 'e', 8 };
 
     g_strlcpy (prior, mt_sigv4_event_signer_get_signature (signer), 65);
-    frame = mt_sigv4_event_signer_sign_message (signer, payload, time,
-        &error);
+    frame = mt_sigv4_event_signer_sign_message (signer, payload, time, &error);
     g_assert_no_error (error);
     msg = mt_event_message_decode (g_bytes_get_data (frame, NULL),
         g_bytes_get_size (frame), &error);
@@ -421,8 +414,7 @@ test_event_signer_envelope (void)
     g_assert_cmpint (date->type, ==, MT_EVENT_HEADER_TIMESTAMP);
     g_assert_cmpint (date->integer, ==, time * 1000);
     g_assert_cmpint (csig->type, ==, MT_EVENT_HEADER_BYTES);
-    g_assert_cmpuint (g_bytes_get_size (msg->payload), ==,
-        payload ? 11 : 0);
+    g_assert_cmpuint (g_bytes_get_size (msg->payload), ==, payload ? 11 : 0);
 
     for (guint b = 0; b < 8; b++)
       date_header[7 + b] = (guint64) (time * 1000) >> (56 - 8 * b);
@@ -511,8 +503,7 @@ test_host_header (void)
 
     g_assert_true (mt_sigv4_sign (req, &test_creds, &params, NULL, &error));
     g_assert_no_error (error);
-    g_assert_cmpstr (mt_http_request_get_header (req, "Host"), ==,
-        cases[i][1]);
+    g_assert_cmpstr (mt_http_request_get_header (req, "Host"), ==, cases[i][1]);
   }
 }
 
@@ -601,7 +592,7 @@ test_errors (void)
   g_assert_error (e3, MT_AWS_ERROR, MT_AWS_ERROR_INVALID);
   g_assert_nonnull (strstr (e3->message, "604801"));
 
-  params.time = G_GINT64_CONSTANT (253402300800);     /* year 10000 */
+  params.time = G_GINT64_CONSTANT (253402300800);       /* year 10000 */
   g_assert_false (mt_sigv4_sign (ok, &test_creds, &params, NULL, &e5));
   g_assert_error (e5, MT_AWS_ERROR, MT_AWS_ERROR_INVALID);
 
@@ -649,10 +640,8 @@ test_no_secret_in_log (void)
   g_assert_true (mt_sigv4_sign (req, &temp, &params, NULL, NULL));
   url = mt_sigv4_presign (req, &temp, &params, 60, NULL, NULL);
   g_assert_nonnull (url);
-  signer = mt_sigv4_event_signer_new (&temp, "us-east-1", "service",
-      "00");
-  frame = mt_sigv4_event_signer_sign_message (signer, NULL, 1440938160,
-      NULL);
+  signer = mt_sigv4_event_signer_new (&temp, "us-east-1", "service", "00");
+  frame = mt_sigv4_event_signer_sign_message (signer, NULL, 1440938160, NULL);
   g_assert_nonnull (frame);
 
   gst_debug_set_default_threshold (GST_LEVEL_NONE);
