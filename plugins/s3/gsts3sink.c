@@ -396,7 +396,9 @@ gst_s3_sink_render (GstBaseSink * sink, GstBuffer * buffer)
   self->bytes += map.size;
   gst_buffer_unmap (buffer, &map);
 
-  while (self->pending->len >= self->cur_part_size) {
+  /* Strictly more than a part before sending one: a stream of exactly one
+   * part still goes in a single PutObject. */
+  while (self->pending->len > self->cur_part_size) {
     g_autoptr (GBytes) part = take_pending (self, self->cur_part_size);
 
     if (!upload_part (self, part, &err)) {

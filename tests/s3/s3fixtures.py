@@ -10,6 +10,12 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 import mtfixtures  # noqa: E402
 
+# The test environment blanks the developer's AWS_* variables; our code
+# reads empty as unset (as the SDKs do), but boto3 takes AWS_PROFILE="" for
+# a profile named "". Unset them for real.
+for _name in [n for n, v in os.environ.items() if n.startswith("AWS_") and v == ""]:
+    del os.environ[_name]
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 MIB = 1024 * 1024
 
