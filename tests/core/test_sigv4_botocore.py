@@ -170,8 +170,42 @@ def botocore_sign(signer_cls, req, token, time, expires=None, payload_signing=Tr
     return seen
 
 
+def named_cases():
+    """The requests the elements really send, written out."""
+    when = datetime.datetime(2024, 5, 1, 12, 0, 0)
+    image = json.dumps({"Image": {"Bytes": base64.b64encode(b"\xff\xd8jpeg").decode()},
+                        "MaxLabels": 10}).encode()
+    rekognition = {"method": "POST", "url": "https://rekognition.eu-west-1.amazonaws.com/",
+                   "headers": [("Content-Type", "application/x-amz-json-1.1"),
+                               ("X-Amz-Target", "RekognitionService.DetectLabels")],
+                   "body": image, "region": "eu-west-1", "service": "rekognition"}
+    s3_put = {"method": "PUT",
+              "url": "https://media.s3.eu-west-1.amazonaws.com/" + quote("clips/a b+c=d~%.mp4", safe="/~"),
+              "headers": [("Content-Type", "video/mp4")], "body": b"\0" * 70000,
+              "region": "eu-west-1", "service": "s3"}
+    transcribe_ws = {"method": "GET",
+                     "url": "wss://transcribestreaming.us-west-2.amazonaws.com:8443"
+                            "/stream-transcription-websocket?language-code=en-US"
+                            "&media-encoding=pcm&sample-rate=16000",
+                     "headers": [], "body": b"", "region": "us-west-2", "service": "transcribe"}
+    unsigned = botocore_sign(S3SigV4Auth, s3_put, TOKEN, when, payload_signing=False)
+    assert unsigned["headers"]["x-amz-content-sha256"] == "UNSIGNED-PAYLOAD"
+    return [
+        ("named rekognition DetectLabels", describe(rekognition, TOKEN, when, normalize_path=True),
+         botocore_sign(SigV4Auth, rekognition, TOKEN, when)),
+        ("named s3 PUT signed payload", describe(s3_put, None, when, add_content_sha256=True),
+         botocore_sign(S3SigV4Auth, s3_put, None, when)),
+        ("named s3 PUT UNSIGNED-PAYLOAD", describe(s3_put, TOKEN, when, add_content_sha256=True,
+                                                   unsigned_payload=True),
+         unsigned),
+        ("named presign transcribe websocket",
+         describe(transcribe_ws, TOKEN, when, normalize_path=True, presign_expires=300),
+         botocore_sign(SigV4QueryAuth, transcribe_ws, TOKEN, when, expires=300)),
+    ]
+
+
 def generate():
-    cases = []
+    cases = named_cases()
     for i in range(400):
         s3 = i % 2 == 0
         scheme = rng.choice(["https", "http"])
