@@ -161,6 +161,7 @@ void
 mt_event_message_add_bytes (MtEventMessage * msg, const gchar * name,
     GBytes * value)
 {
+  g_return_if_fail (value != NULL);
   add_header (msg, name, MT_EVENT_HEADER_BYTES)->data = g_bytes_ref (value);
 }
 
@@ -168,6 +169,7 @@ void
 mt_event_message_add_string (MtEventMessage * msg, const gchar * name,
     const gchar * value)
 {
+  g_return_if_fail (value != NULL);
   add_header (msg, name, MT_EVENT_HEADER_STRING)->data =
       string_bytes_new ((const guint8 *) value, strlen (value));
 }
@@ -176,6 +178,7 @@ void
 mt_event_message_add_uuid (MtEventMessage * msg, const gchar * name,
     const guint8 * uuid)
 {
+  g_return_if_fail (uuid != NULL);
   add_header (msg, name, MT_EVENT_HEADER_UUID)->data = g_bytes_new (uuid, 16);
 }
 
@@ -580,6 +583,8 @@ gboolean
 mt_event_decoder_push (MtEventDecoder * dec, const guint8 * data, gsize len,
     GError ** error)
 {
+  g_return_val_if_fail (dec != NULL && (data != NULL || len == 0), FALSE);
+
   if (dec->failure == NULL) {
     g_byte_array_append (dec->buf, data, len);
     while (decode_next (dec));
