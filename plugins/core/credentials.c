@@ -50,9 +50,12 @@
 struct _MtCredentialsProvider
 {
   MtAwsSettings settings;
-  GMutex lock;                  /* held for a whole refresh: one at a time */
+  GMutex lock;
+  GCond refreshed;
+  gboolean refreshing;          /* one refresh at a time, made unlocked */
   MtCredentials *cached;
-  gint source;                  /* index in chain[] of cached; -1: none */
+  gint source;                  /* index in chain[] of cached; -1: none;
+                                 * only the refreshing thread touches it */
 };
 
 typedef MtCredentials *(*MtFetchFunc) (MtCredentialsProvider * p,
@@ -1300,6 +1303,7 @@ mt_credentials_provider_new (const MtAwsSettings * s)
   if (s != NULL)
     mt_aws_settings_copy (&p->settings, s);
   g_mutex_init (&p->lock);
+  g_cond_init (&p->refreshed);
   p->source = -1;
   return p;
 }
@@ -1312,6 +1316,7 @@ mt_credentials_provider_free (MtCredentialsProvider * p)
   g_clear_pointer (&p->cached, mt_credentials_unref);
   mt_aws_settings_clear (&p->settings);
   g_mutex_clear (&p->lock);
+  g_cond_clear (&p->refreshed);
   g_free (p);
 }
 
@@ -1403,19 +1408,11 @@ still_valid (const MtCredentials * c, gint64 now)
   return c->expiration == 0 || now < c->expiration;
 }
 
-MtCredentials *
-mt_credentials_provider_get (MtCredentialsProvider * p,
-    GCancellable * cancellable, GError ** error)
+/* What a finished refresh leaves in the cache and returns. Called locked. */
+static MtCredentials *
+settle_refresh (MtCredentialsProvider * p, MtCredentials * fresh,
+    GError * local, gint64 now, GError ** error)
 {
-  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&p->lock);
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-  GError *local = NULL;
-  MtCredentials *fresh;
-
-  if (p->cached != NULL && !needs_refresh (p->cached, now))
-    return mt_credentials_ref (p->cached);
-
-  fresh = fetch (p, cancellable, &local);
   if (fresh != NULL && !still_valid (fresh, now)) {
     g_set_error (&local, MT_AWS_ERROR, MT_AWS_ERROR_AUTH,
         "The AWS credentials from %s expired %" G_GINT64_FORMAT " s ago, "
@@ -1438,6 +1435,39 @@ mt_credentials_provider_get (MtCredentialsProvider * p,
   }
   g_propagate_error (error, local);
   return NULL;
+}
+
+/* The lock is not held while fetching, so threads that still have valid
+ * credentials (inside the margin) never wait for a slow source; threads
+ * with none wait for the one refresh in progress rather than start their
+ * own. */
+MtCredentials *
+mt_credentials_provider_get (MtCredentialsProvider * p,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (GMutexLocker) locker = g_mutex_locker_new (&p->lock);
+  GError *local = NULL;
+  MtCredentials *fresh;
+  gint64 now;
+
+  for (;;) {
+    now = g_get_real_time () / G_USEC_PER_SEC;
+    if (p->cached != NULL && !needs_refresh (p->cached, now))
+      return mt_credentials_ref (p->cached);
+    if (!p->refreshing)
+      break;
+    if (p->cached != NULL && still_valid (p->cached, now))
+      return mt_credentials_ref (p->cached);
+    g_cond_wait (&p->refreshed, &p->lock);
+  }
+
+  p->refreshing = TRUE;
+  g_mutex_unlock (&p->lock);
+  fresh = fetch (p, cancellable, &local);
+  g_mutex_lock (&p->lock);
+  p->refreshing = FALSE;
+  g_cond_broadcast (&p->refreshed);
+  return settle_refresh (p, fresh, local, now, error);
 }
 
 gboolean

@@ -433,6 +433,78 @@ test_process_refresh (void)
   g_rmdir (dir);
 }
 
+typedef struct
+{
+  MtCredentialsProvider *p;
+  MtCredentials *creds;
+} MtThreadCall;
+
+static gpointer
+thread_get (gpointer data)
+{
+  MtThreadCall *call = data;
+
+  call->creds = mt_credentials_provider_get (call->p, NULL, NULL);
+  return NULL;
+}
+
+static void
+wait_for_lines (const gchar * path, guint n)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (count_lines (path) < n) {
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    g_usleep (10 * 1000);
+  }
+}
+
+/* While one thread waits on a slow refresh, the others go on with the
+ * current credentials (still valid, inside the margin): a pipeline's
+ * workers never stall on a credential source. */
+static void
+test_process_refresh_does_not_block (void)
+{
+  g_autoptr (MtAwsSettings) s = settings_new ();
+  g_autofree gchar *dir = g_dir_make_tmp ("mt-creds-XXXXXX", NULL);
+  g_autofree gchar *counter = g_build_filename (dir, "runs", NULL);
+  g_autofree gchar *gate = g_build_filename (dir, "gate", NULL);
+  g_autofree gchar *mode = g_strdup_printf ("wait-for %s 3600", gate);
+  g_autoptr (MtCredentialsProvider) p = NULL;
+  g_autoptr (MtCredentials) c1 = NULL, c2 = NULL, c3 = NULL;
+  MtThreadCall call = { 0, };
+  GThread *thread;
+
+  mt_test_aws_env_reset ();
+  g_setenv ("MT_TEST_PROCESS_COUNTER", counter, TRUE);
+  s->profile = g_strdup ("process-env");
+  g_setenv ("MT_TEST_PROCESS_MODE", "ok 240", TRUE);
+  p = mt_credentials_provider_new (s);
+  c1 = mt_credentials_provider_get (p, NULL, NULL);
+  g_assert_nonnull (c1);
+
+  g_setenv ("MT_TEST_PROCESS_MODE", mode, TRUE);
+  call.p = p;
+  thread = g_thread_new ("refresh", thread_get, &call);
+  wait_for_lines (counter, 2);  /* the slow refresh has begun */
+  c2 = mt_credentials_provider_get (p, NULL, NULL);
+  g_assert_true (c2 == c1);
+  g_assert_cmpuint (count_lines (counter), ==, 2);
+
+  g_assert_true (g_file_set_contents (gate, "", 0, NULL));
+  g_thread_join (thread);
+  g_assert_nonnull (call.creds);
+  g_assert_true (call.creds != c1);
+  g_assert_cmpint (call.creds->expiration, >, now_s () + 3000);
+  c3 = mt_credentials_provider_get (p, NULL, NULL);
+  g_assert_true (c3 == call.creds);
+  g_assert_cmpuint (count_lines (counter), ==, 2);
+  mt_credentials_unref (call.creds);
+  g_unlink (gate);
+  g_unlink (counter);
+  g_rmdir (dir);
+}
+
 /* --- ECS configuration checks that need no server --- */
 
 static void
@@ -618,21 +690,6 @@ test_net_imds_refresh (void)
   g_assert_no_error (error);
   g_assert_cmpstr (c5->access_key_id, ==, "ASIAIMDSEXAMPLE00003");
   g_assert_cmpint (server_stat ("imds_creds_gets"), ==, 4);
-}
-
-typedef struct
-{
-  MtCredentialsProvider *p;
-  MtCredentials *creds;
-} MtThreadCall;
-
-static gpointer
-thread_get (gpointer data)
-{
-  MtThreadCall *call = data;
-
-  call->creds = mt_credentials_provider_get (call->p, NULL, NULL);
-  return NULL;
 }
 
 /* Threads asking at once share one fetch. */
@@ -992,6 +1049,8 @@ main (int argc, char **argv)
   g_test_add_func ("/process/fails", test_process_fails);
   g_test_add_func ("/process/bad-output", test_process_bad_output);
   g_test_add_func ("/process/refresh", test_process_refresh);
+  g_test_add_func ("/process/refresh-does-not-block",
+      test_process_refresh_does_not_block);
   g_test_add_func ("/ecs/full-uri-rules", test_ecs_full_uri_rules);
   g_test_add_func ("/net/imds", test_net_imds);
   g_test_add_func ("/net/imds-disabled", test_net_imds_disabled);
