@@ -538,6 +538,20 @@ do_seek (GstElement * element, gpointer user_data)
         ("seek accepted %d, flushed %d", ok, flushed));
 }
 
+/* Where the video ends, in stream time: the segment's stop when the demuxer
+ * set one (qtdemux sets the track's own end, which the file's duration, made
+ * longer by audio, is not), else the duration. */
+static GstClockTime
+stream_end (GstFrameSampler * self)
+{
+  GstClockTime stop = GST_CLOCK_TIME_NONE;
+
+  if (GST_CLOCK_TIME_IS_VALID (self->segment.stop))
+    stop = gst_segment_to_stream_time (&self->segment, GST_FORMAT_TIME,
+        self->segment.stop);
+  return GST_CLOCK_TIME_IS_VALID (stop) ? stop : self->duration;
+}
+
 static GstFlowReturn
 schedule_seek (GstFrameSampler * self, GstClockTime target)
 {
@@ -556,7 +570,7 @@ schedule_seek (GstFrameSampler * self, GstClockTime target)
     flags |= GST_SEEK_FLAG_SNAP_NEAREST;
   }
   position = gst_segment_position_from_stream_time (&self->segment,
-      GST_FORMAT_TIME, position);
+      GST_FORMAT_TIME, MIN (position, stream_end (self)));
   if (!GST_CLOCK_TIME_IS_VALID (position))
     return GST_FLOW_OK;
 
@@ -595,7 +609,7 @@ maybe_skip_ahead (GstFrameSampler * self, GstClockTime now)
     return GST_FLOW_OK;
 
   target = sample_time (self, self->next_k);
-  if (GST_CLOCK_TIME_IS_VALID (self->duration) && target >= self->duration) {
+  if (target >= stream_end (self)) {
     GST_DEBUG_OBJECT (self, "no sample before the end, stopping upstream");
     return GST_FLOW_EOS;
   }
