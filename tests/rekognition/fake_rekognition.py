@@ -42,10 +42,13 @@ import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import botocore.session
+from botocore.loaders import Loader
+from botocore.model import ServiceModel
 from botocore.validate import ParamValidator
 
-MODEL = botocore.session.get_session().get_service_model("rekognition")
+# The model straight from botocore's data, without a session (which would
+# read the AWS config the tests blank out).
+MODEL = ServiceModel(Loader().load_service_model("rekognition", "service-2"), "rekognition")
 MOTO_OPS = {"DetectLabels", "DetectText", "DetectCustomLabels"}
 DETECTION_OPS = MOTO_OPS | {"DetectFaces", "SearchFacesByImage", "RecognizeCelebrities",
                             "DetectModerationLabels", "DetectProtectiveEquipment"}
@@ -336,6 +339,21 @@ def image_format(image):
     return "unknown"
 
 
+def image_size(image):
+    """(width, height) from a PNG header or a JPEG frame header, or None."""
+    if image.startswith(b"\x89PNG\r\n\x1a\n") and len(image) >= 24:
+        return int.from_bytes(image[16:20], "big"), int.from_bytes(image[20:24], "big")
+    i = 2
+    while image.startswith(b"\xff\xd8") and i + 9 < len(image):
+        if image[i] != 0xFF:
+            return None
+        marker, length = image[i + 1], int.from_bytes(image[i + 2:i + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return int.from_bytes(image[i + 7:i + 9], "big"), int.from_bytes(image[i + 5:i + 7], "big")
+        i += 2 + length
+    return None
+
+
 def check_image(op, req):
     """Decodes Image.Bytes in place; errors as the service gives them."""
     image = req.get("Image", {}).get("Bytes")
@@ -432,7 +450,7 @@ class Handler(BaseHTTPRequestHandler):
             image = check_image(op, req)
             if image is not None:
                 entry.update(image_sha1=hashlib.sha1(image).hexdigest(), image_size=len(image),
-                             image_format=image_format(image))
+                             image_format=image_format(image), image_dims=image_size(image))
             problems.append(validate(op, req))
         problems = [p for p in problems if p]
         if problems:
