@@ -253,7 +253,7 @@ mt_analyze_build_launch (const gchar * uri, gboolean video,
   if (video)
     g_string_append_printf (s, " ! framesampler frame-capture-mode=%s",
         g->frame_capture_mode);
-  g_string_append_printf (s, " ! rekognitionsink name=analysis features=%s"
+  g_string_append_printf (s, " ! rekognitionsink features=%s"
       " min-confidence=%g backend=%s location=%s", g->features,
       g->min_confidence, g->backend, loc);
   if (g->collection_id) {
@@ -353,8 +353,7 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer data)
       gst_message_parse_error (msg, &err, &dbg);
       if (!st->failed) {
         st->failed = TRUE;
-        st->error_text = g_strdup_printf ("%s: %s",
-            GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), err->message);
+        st->error_text = g_strdup (err->message);
       }
       g_main_loop_quit (st->loop);
       break;
