@@ -67,7 +67,9 @@ gchar *mt_sigv4_presign (const MtHttpRequest * req,
 
 /* Event-stream message signing (Transcribe streaming and the like): each
  * message's signature chains on the previous one, starting with the seed
- * signature of the request that opened the stream. A signer belongs to one
+ * signature of the request that opened the stream (the Authorization
+ * signature over HTTP/2, the presigned URL's X-Amz-Signature over
+ * WebSocket: MtSigV4Trace.signature of either). A signer belongs to one
  * stream and one thread; mt_sigv4_sign and mt_sigv4_presign are
  * thread-safe. */
 typedef struct _MtSigV4EventSigner MtSigV4EventSigner;
