@@ -342,6 +342,15 @@ section_get (const gchar * section, const gchar * key,
 }
 
 gchar *
+mt_aws_config_get (const gchar * kind, const gchar * name, const gchar * key)
+{
+  g_autofree gchar *section = g_strconcat (kind, " ", name, NULL);
+  g_autofree gchar *lkey = g_ascii_strdown (key, -1);
+
+  return section_get (section, lkey, FALSE);
+}
+
+gchar *
 mt_aws_profile_get (const gchar * profile, const gchar * key,
     gboolean from_credentials)
 {

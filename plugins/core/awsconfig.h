@@ -32,6 +32,11 @@ gchar *mt_aws_resolve_endpoint (const MtAwsSettings * s,
 gchar *mt_aws_profile_get (const gchar * profile, const gchar * key,
     gboolean from_credentials);
 
+/* Reads `key` of the config file's "[KIND NAME]" section, KIND being
+ * "services" or "sso-session". NULL when absent. */
+gchar *mt_aws_config_get (const gchar * kind, const gchar * name,
+    const gchar * key);
+
 /* Does either file have a section for this profile? */
 gboolean mt_aws_profile_exists (const gchar * profile);
 

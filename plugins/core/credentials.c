@@ -779,6 +779,197 @@ check_profile_exists (const MtAwsSettings * s, const gchar * profile,
   return FALSE;
 }
 
+/* --- IAM Identity Center (SSO): the token `aws sso login` caches --- */
+
+typedef struct
+{
+  gchar *start_url;
+  gchar *region;
+  gchar *account_id;
+  gchar *role_name;
+  gchar *cache_key;             /* sso_session name, or the legacy start URL */
+} MtSsoConfig;
+
+static void
+sso_config_clear (MtSsoConfig * c)
+{
+  g_free (c->start_url);
+  g_free (c->region);
+  g_free (c->account_id);
+  g_free (c->role_name);
+  g_free (c->cache_key);
+}
+
+/* FALSE without an error when the profile does not use SSO. */
+static gboolean
+sso_config (const gchar * profile, MtSsoConfig * c, GError ** error)
+{
+  g_autofree gchar *session = mt_aws_profile_get (profile, "sso_session",
+      FALSE);
+  const gchar *missing = NULL;
+
+  if (session != NULL) {
+    c->start_url = mt_aws_config_get ("sso-session", session, "sso_start_url");
+    c->region = mt_aws_config_get ("sso-session", session, "sso_region");
+    c->cache_key = g_steal_pointer (&session);
+  } else {
+    c->start_url = mt_aws_profile_get (profile, "sso_start_url", FALSE);
+    if (c->start_url == NULL)
+      return FALSE;
+    c->region = mt_aws_profile_get (profile, "sso_region", FALSE);
+    c->cache_key = g_strdup (c->start_url);
+  }
+  c->account_id = mt_aws_profile_get (profile, "sso_account_id", FALSE);
+  c->role_name = mt_aws_profile_get (profile, "sso_role_name", FALSE);
+  if (c->start_url == NULL)
+    missing = "sso_start_url";
+  else if (c->region == NULL)
+    missing = "sso_region";
+  else if (c->account_id == NULL)
+    missing = "sso_account_id";
+  else if (c->role_name == NULL)
+    missing = "sso_role_name";
+  if (missing != NULL) {
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG,
+        "Profile '%s' uses IAM Identity Center but has no %s", profile,
+        missing);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The access token of ~/.aws/sso/cache/<sha1 of the cache key>.json. This
+ * does not refresh it (sso-oidc CreateToken): `aws sso login` does. */
+static gchar *
+sso_cached_token (const MtSsoConfig * c, const gchar * profile, GError ** error)
+{
+  g_autofree gchar *hash =
+      g_compute_checksum_for_string (G_CHECKSUM_SHA1, c->cache_key, -1);
+  g_autofree gchar *name = g_strconcat (hash, ".json", NULL);
+  g_autofree gchar *path = g_build_filename (g_get_home_dir (), ".aws", "sso",
+      "cache", name, NULL);
+  g_autofree gchar *text = NULL;
+  g_autoptr (JsonObject) o = NULL;
+  gsize len = 0;
+  gint64 expires = 0;
+  const gchar *token;
+
+  if (!g_file_get_contents (path, &text, &len, NULL)) {
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_AUTH,
+        "Profile '%s': no IAM Identity Center token in %s: run "
+        "`aws sso login --profile %s`", profile, path, profile);
+    return NULL;
+  }
+  o = parse_json_object (text, len, "The IAM Identity Center token cache",
+      error);
+  explicit_bzero (text, len);
+  if (o == NULL)
+    return NULL;
+  token = json_member_string (o, "accessToken");
+  if (token == NULL
+      || !parse_expiration (json_member_string (o, "expiresAt"), &expires)
+      || expires <= g_get_real_time () / G_USEC_PER_SEC) {
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_AUTH,
+        "Profile '%s': the IAM Identity Center token in %s has expired: run "
+        "`aws sso login --profile %s`", profile, path, profile);
+    return NULL;
+  }
+  return g_strdup (token);
+}
+
+static MtCredentials *
+sso_credentials_from_json (JsonObject * o, const gchar * profile,
+    GError ** error)
+{
+  JsonNode *node = json_object_get_member (o, "roleCredentials");
+  g_autofree gchar *source = g_strdup_printf ("sso (profile %s)", profile);
+  JsonObject *rc;
+  const gchar *key_id, *secret;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node)) {
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_FAILED,
+        "Profile '%s': IAM Identity Center answered without roleCredentials",
+        profile);
+    return NULL;
+  }
+  rc = json_node_get_object (node);
+  key_id = json_member_string (rc, "accessKeyId");
+  secret = json_member_string (rc, "secretAccessKey");
+  if (key_id == NULL || secret == NULL) {
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_FAILED,
+        "Profile '%s': IAM Identity Center gave no accessKeyId or "
+        "secretAccessKey", profile);
+    return NULL;
+  }
+  /* Unlike the other sources, a number: milliseconds since the epoch. */
+  return mt_credentials_new (key_id, secret,
+      json_member_string (rc, "sessionToken"),
+      json_object_get_int_member_with_default (rc, "expiration", 0) / 1000,
+      source);
+}
+
+/* SSO GetRoleCredentials: GET /federation/credentials on the portal. */
+static MtCredentials *
+sso_role_credentials (const MtAwsSettings * s, const MtSsoConfig * c,
+    const gchar * token, const gchar * profile, GCancellable * cancellable,
+    GError ** error)
+{
+  MtAwsSettings portal = *s;
+  g_autofree gchar *endpoint = NULL;
+  g_autofree gchar *account = mt_uri_encode (c->account_id, FALSE);
+  g_autofree gchar *role = mt_uri_encode (c->role_name, FALSE);
+  g_autofree gchar *url = NULL;
+  g_autofree gchar *text = NULL;
+  g_autoptr (MtHttpRequest) req = NULL;
+  g_autoptr (MtSecretResponse) resp = NULL;
+  g_autoptr (JsonObject) o = NULL;
+
+  portal.endpoint = NULL;
+  endpoint = mt_aws_resolve_endpoint (&portal, "SSO", "portal.sso", c->region);
+  url = g_strdup_printf ("%s/federation/credentials?account_id=%s&"
+      "role_name=%s", endpoint, account, role);
+  req = mt_http_request_new ("GET", url);
+  mt_http_request_set_header (req, "x-amz-sso_bearer_token", token);
+  resp = http_call (s, req, ECS_CONNECT_TIMEOUT_MS, s->request_timeout_ms,
+      cancellable, error);
+  if (resp == NULL) {
+    g_prefix_error (error, "Profile '%s': IAM Identity Center: ", profile);
+    return NULL;
+  }
+  if (resp->status != 200) {
+    g_set_error (error, MT_AWS_ERROR, resp->status >= 500 ?
+        MT_AWS_ERROR_SERVER : MT_AWS_ERROR_AUTH,
+        "Profile '%s': IAM Identity Center at %s refused the role "
+        "credentials (HTTP %u): run `aws sso login --profile %s`", profile,
+        endpoint, resp->status, profile);
+    return NULL;
+  }
+  text = response_text (resp);
+  o = parse_json_object (text, -1, "IAM Identity Center", error);
+  explicit_bzero (text, strlen (text));
+  if (o == NULL)
+    return NULL;
+  return sso_credentials_from_json (o, profile, error);
+}
+
+static MtCredentials *
+profile_sso (MtCredentialsProvider * p, const gchar * profile,
+    GCancellable * cancellable, GError ** error)
+{
+  MtSsoConfig c = { 0, };
+  gchar *token = NULL;
+  MtCredentials *creds = NULL;
+
+  if (sso_config (profile, &c, error))
+    token = sso_cached_token (&c, profile, error);
+  if (token != NULL)
+    creds = sso_role_credentials (&p->settings, &c, token, profile,
+        cancellable, error);
+  secret_free (token);
+  sso_config_clear (&c);
+  return creds;
+}
+
 /* credential_source names one of the chain's own sources. */
 static MtFetchFunc credential_source_fetch (const gchar * name);
 
@@ -926,8 +1117,8 @@ profile_web_identity (MtCredentialsProvider * p, const gchar * profile,
   return creds;
 }
 
-/* The credentials file wins over the config file, static keys over a
- * process, as in botocore; a role to assume wins over both. */
+/* As in botocore: a role to assume, then SSO, then static keys (the
+ * credentials file winning over the config file), then a process. */
 static MtCredentials *
 profile_credentials (MtCredentialsProvider * p, const gchar * profile,
     guint depth, GCancellable * cancellable, GError ** error)
@@ -949,6 +1140,8 @@ profile_credentials (MtCredentialsProvider * p, const gchar * profile,
     if (depth > 0)
       creds = profile_web_identity (p, profile, role_arn, cancellable, &local);
   }
+  if (creds == NULL && local == NULL)
+    creds = profile_sso (p, profile, cancellable, &local);
   if (creds == NULL && local == NULL)
     creds = profile_static_keys (profile, TRUE, &local);
   if (creds == NULL && local == NULL)

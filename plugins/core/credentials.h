@@ -2,9 +2,10 @@
  * element properties; environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  * AWS_SESSION_TOKEN); web identity (AWS_WEB_IDENTITY_TOKEN_FILE,
  * AWS_ROLE_ARN via STS AssumeRoleWithWebIdentity); shared files (AWS_PROFILE,
- * AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE: static keys,
- * credential_process, role_arn with source_profile or credential_source
- * via STS AssumeRole); ECS
+ * AWS_SHARED_CREDENTIALS_FILE, AWS_CONFIG_FILE: role_arn with
+ * source_profile or credential_source via STS AssumeRole, IAM Identity
+ * Center from the token `aws sso login` cached, static keys,
+ * credential_process); ECS
  * container credentials (AWS_CONTAINER_CREDENTIALS_RELATIVE_URI / FULL_URI,
  * authorization token and token file); EC2 IMDSv2.
  *

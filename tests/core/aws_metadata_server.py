@@ -5,6 +5,8 @@ over HTTP, each as AWS documents it:
   header) gives a session token; GET /latest/meta-data/iam/security-credentials/
   and .../<role> need that token in X-aws-ec2-metadata-token (401 without).
 - ECS container credentials at /ecs/creds: needs the Authorization header.
+- IAM Identity Center GetRoleCredentials: GET /federation/credentials
+  with the x-amz-sso_bearer_token header.
 - STS AssumeRoleWithWebIdentity (unsigned) and AssumeRole (SigV4-signed,
   the signature checked with botocore against the caller's known secret):
   POST / (query protocol, form body), XML.
@@ -28,6 +30,8 @@ ECS_SECRET = "ecs-secret-SECRET-0002"
 ECS_SESSION = "ecs-session-token-SECRET-0002"
 STS_SECRET = "sts-secret-SECRET-0003"
 STS_SESSION = "sts-session-token-SECRET-0003"
+SSO_SECRET = "sso-secret-SECRET-0018"
+SSO_SESSION = "sso-session-token-SECRET-0018"
 ASSUMED_SECRET = "assumed-secret-SECRET-0016"
 ASSUMED_SESSION = "assumed-session-token-SECRET-0016"
 # The keys AssumeRole callers may sign with (tests/data/aws and ECS above).
@@ -46,6 +50,7 @@ DEFAULTS = {
     "ecs_status": 200,
     "sts_role_arn": "arn:aws:iam::123456789012:role/mt-web",
     "sts_token": "web-identity-token-SECRET-0005",
+    "sso_token": "sso-access-token-SECRET-0017",
 }
 
 lock = threading.Lock()
@@ -62,7 +67,8 @@ def reset():
                   "imds_rejected": 0, "ecs_gets": 0, "ecs_rejected": 0,
                   "sts_calls": 0, "sts_session_name": None,
                   "assume_calls": 0, "assume_signed_by": None, "assume_region": None,
-                  "assume_role_arn": None, "assume_external_id": None})
+                  "assume_role_arn": None, "assume_external_id": None,
+                  "sso_gets": 0, "sso_rejected": 0, "sso_account": None, "sso_role": None})
     tokens.clear()
 
 
@@ -143,6 +149,20 @@ class Handler(BaseHTTPRequestHandler):
         self.json_reply(200, {
             "AccessKeyId": "ASIAECSEXAMPLE000001", "SecretAccessKey": ECS_SECRET,
             "Token": ECS_SESSION, "Expiration": iso_in(3600)})
+
+    # --- IAM Identity Center ---
+    def sso_get(self, query):
+        stats["sso_gets"] += 1
+        if self.headers.get("x-amz-sso_bearer_token") != state["sso_token"]:
+            stats["sso_rejected"] += 1
+            return self.json_reply(401, {"message": "Session token not found or invalid"})
+        q = urllib.parse.parse_qs(query)
+        stats["sso_account"] = (q.get("account_id") or [None])[0]
+        stats["sso_role"] = (q.get("role_name") or [None])[0]
+        expires_ms = int((datetime.datetime.now(datetime.timezone.utc).timestamp() + 3600) * 1000)
+        self.json_reply(200, {"roleCredentials": {
+            "accessKeyId": "ASIASSOEXAMPLE000001", "secretAccessKey": SSO_SECRET,
+            "sessionToken": SSO_SESSION, "expiration": expires_ms}})
 
     # --- STS ---
     def sts_error(self, status, code, message):
@@ -233,7 +253,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         with lock:
-            path = urllib.parse.urlsplit(self.path).path
+            split = urllib.parse.urlsplit(self.path)
+            path = split.path
+            if path == "/federation/credentials":
+                return self.sso_get(split.query)
             if path == "/_stats":
                 return self.json_reply(200, stats)
             if path.startswith("/latest/"):

@@ -287,6 +287,26 @@ test_no_credentials (void)
   g_assert_true (mt_credentials_available (s));
 }
 
+static void
+test_sso_config_errors (void)
+{
+  g_autoptr (MtAwsSettings) s = settings_new ();
+  g_autoptr (GError) incomplete = NULL;
+  g_autoptr (GError) no_token = NULL;
+
+  mt_test_aws_env_reset ();
+  s->profile = g_strdup ("sso-incomplete");
+  incomplete = get_error (s);
+  g_assert_error (incomplete, MT_AWS_ERROR, MT_AWS_ERROR_CONFIG);
+  assert_contains (incomplete->message, "sso_role_name");
+
+  g_free (s->profile);
+  s->profile = g_strdup ("sso-no-token");
+  no_token = get_error (s);
+  g_assert_error (no_token, MT_AWS_ERROR, MT_AWS_ERROR_AUTH);
+  assert_contains (no_token->message, "aws sso login --profile sso-no-token");
+}
+
 /* --- credential_process --- */
 
 static void
@@ -971,6 +991,88 @@ test_net_assume_role_credential_source (void)
   g_unlink (config);
 }
 
+/* The token cache lives under the home directory: only written when the
+ * driver made HOME a directory of its own. */
+static gboolean
+test_home_is_private (void)
+{
+  const gchar *home = g_getenv ("MT_TEST_HOME");
+
+  if (home == NULL || g_strcmp0 (home, g_get_home_dir ()) != 0) {
+    g_test_skip ("MT_TEST_HOME is not this run's HOME");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static void
+write_sso_token (const gchar * session, gint64 expires_in)
+{
+  g_autofree gchar *hash =
+      g_compute_checksum_for_string (G_CHECKSUM_SHA1, session, -1);
+  g_autofree gchar *name = g_strconcat (hash, ".json", NULL);
+  g_autofree gchar *dir = g_build_filename (g_get_home_dir (), ".aws", "sso",
+      "cache", NULL);
+  g_autofree gchar *path = g_build_filename (dir, name, NULL);
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr (GDateTime) at = g_date_time_add_seconds (now, expires_in);
+  g_autofree gchar *iso = g_date_time_format (at, "%Y-%m-%dT%H:%M:%SZ");
+  g_autofree gchar *json = g_strdup_printf ("{\"startUrl\": "
+      "\"https://example.awsapps.com/start\", \"region\": \"eu-west-1\", "
+      "\"accessToken\": \"sso-access-token-SECRET-0017\", "
+      "\"expiresAt\": \"%s\"}", iso);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  g_assert_true (g_file_set_contents (path, json, -1, NULL));
+}
+
+static void
+test_net_sso (void)
+{
+  g_autoptr (MtAwsSettings) s = settings_new ();
+  g_autoptr (MtCredentials) c = NULL;
+  g_autoptr (GError) expired = NULL;
+  g_autoptr (JsonObject) stats = NULL;
+  g_autofree gchar *config = NULL;
+  g_autofree gchar *text = NULL;
+
+  if (!net_setup () || !test_home_is_private ())
+    return;
+  text = g_strdup_printf ("[profile sso]\n"
+      "sso_session = corp-test\n"
+      "sso_account_id = 111122223333\n"
+      "sso_role_name = MediaReader\n"
+      "services = loop\n"
+      "[sso-session corp-test]\n"
+      "sso_start_url = https://example.awsapps.com/start\n"
+      "sso_region = eu-west-1\n"
+      "[services loop]\n" "sso =\n" "  endpoint_url = %s\n", server_url ());
+  config = write_temp ("mt-config-XXXXXX", text);
+  g_setenv ("AWS_CONFIG_FILE", config, TRUE);
+  s->profile = g_strdup ("sso");
+
+  write_sso_token ("corp-test", 3600);
+  c = get_ok (s);
+  g_assert_cmpstr (c->source, ==, "sso (profile sso)");
+  g_assert_cmpstr (c->access_key_id, ==, "ASIASSOEXAMPLE000001");
+  g_assert_cmpstr (c->secret_access_key, ==, "sso-secret-SECRET-0018");
+  g_assert_cmpstr (c->session_token, ==, "sso-session-token-SECRET-0018");
+  g_assert_cmpint (c->expiration, >, now_s () + 3000);
+  g_assert_cmpint (c->expiration, <, now_s () + 3700);
+  stats = server_call ("GET", "/_stats", NULL);
+  g_assert_cmpstr (json_object_get_string_member (stats, "sso_account"), ==,
+      "111122223333");
+  g_assert_cmpstr (json_object_get_string_member (stats, "sso_role"), ==,
+      "MediaReader");
+  g_assert_cmpint (json_object_get_int_member (stats, "sso_rejected"), ==, 0);
+
+  write_sso_token ("corp-test", -60);
+  expired = get_error (s);
+  g_assert_error (expired, MT_AWS_ERROR, MT_AWS_ERROR_AUTH);
+  assert_contains (expired->message, "has expired");
+  g_unlink (config);
+}
+
 /* properties > environment > web identity > profile > ECS > IMDS: with all
  * six configured, take away the winner one at a time. */
 static void
@@ -1044,6 +1146,7 @@ main (int argc, char **argv)
   g_test_add_func ("/chain/assume-role-config-errors",
       test_assume_role_config_errors);
   g_test_add_func ("/chain/no-credentials", test_no_credentials);
+  g_test_add_func ("/chain/sso-config-errors", test_sso_config_errors);
   g_test_add_func ("/process/ok", test_process_ok);
   g_test_add_func ("/process/quoting", test_process_quoting);
   g_test_add_func ("/process/fails", test_process_fails);
@@ -1064,6 +1167,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/assume-role", test_net_assume_role);
   g_test_add_func ("/net/assume-role-credential-source",
       test_net_assume_role_credential_source);
+  g_test_add_func ("/net/sso", test_net_sso);
   g_test_add_func ("/net/precedence", test_net_precedence);
   return g_test_run ();
 }

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 from mtfixtures import start_python_server
 
@@ -22,7 +23,7 @@ SECRET_MARKER = "-SECRET-"
 KEY_IDS = ["AKIAPROPERTYEXAMPLE1", "AKIAENVIRONMENT00001", "AKIADEFAULTEXAMPLE01",
            "AKIANAMEDEXAMPLE0001", "AKIAPROCESSEXAMPLE01", "ASIAIMDSEXAMPLE00001",
            "ASIAECSEXAMPLE000001", "ASIASTSEXAMPLE000001",
-           "ASIAASSUMEDEXAMPLE01"]
+           "ASIAASSUMEDEXAMPLE01", "ASIASSOEXAMPLE000001"]
 
 
 def fail(message, log):
@@ -33,19 +34,22 @@ def fail(message, log):
 def main():
     exe = sys.argv[1]
     server = start_python_server(os.path.join(HERE, "aws_metadata_server.py"))
+    # A home of its own, where the SSO test writes its token cache.
+    home = tempfile.TemporaryDirectory(prefix="mt-creds-home-")
     try:
         env = dict(os.environ, MT_TEST_METADATA_URL=server.url, GST_DEBUG="*:9",
-                   GST_DEBUG_NO_COLOR="1")
+                   GST_DEBUG_NO_COLOR="1", HOME=home.name, MT_TEST_HOME=home.name)
         cp = subprocess.run([exe], env=env, capture_output=True, text=True,
                             errors="replace", timeout=150)
     finally:
         server.stop()
+        home.cleanup()
     log = cp.stdout + cp.stderr
     if cp.returncode != 0:
         fail("test-credentials exited with %d" % cp.returncode, log)
     for name in ["/net/imds", "/net/imds-refresh", "/net/ecs", "/net/web-identity",
                  "/net/precedence", "/process/refresh", "/net/assume-role",
-                 "/net/assume-role-credential-source"]:
+                 "/net/assume-role-credential-source", "/net/sso"]:
         if not re.search(r"^ok \d+ %s$" % re.escape(name), cp.stdout, re.M):
             fail("%s did not run and pass" % name, log)
     # The log is the real one: it names sources and shows key id tails.
