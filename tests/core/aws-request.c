@@ -238,7 +238,7 @@ run_send (MtAwsClient * client, const gchar * method, const gchar * url,
   ok = mt_aws_client_send (client, req, &opts, &resp, cancellable, &err);
   if (resp && !printed_status) {
     printf ("status %u\n", resp->status);
-    if (resp->body)
+    if (resp->body && g_bytes_get_size (resp->body) > 0)
       fwrite (g_bytes_get_data (resp->body, NULL), 1,
           g_bytes_get_size (resp->body), stdout);
   }
