@@ -54,6 +54,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_s3_src_debug);
 /* A jump forward this far past the buffered bytes is read through rather
  * than paid for with a new request (a round trip is worth a few MB). */
 #define SKIP_WINDOW (2 * 1024 * 1024)
+/* The unit the network fills: large enough that create() mostly hands out
+ * sub-buffers of one chunk. */
+#define CHUNK_SIZE (256 * 1024)
 #define MAX_BACKOFF_US (5 * G_USEC_PER_SEC)
 
 enum
@@ -96,32 +99,81 @@ post_error (GstS3Src * self, const GError * err)
   mt_s3_element_error (GST_ELEMENT (self), err, bucket, key);
 }
 
-/* ---- the read-ahead ring ---- */
+/* ---- the read-ahead buffer ----
+ *
+ * The transfer writes into a chunk (a GstBuffer) that, once full, goes to an
+ * adapter; create() takes its buffers from the adapter without copying (a
+ * sub-buffer of a chunk, or several chunks' memories). One copy in all,
+ * from curl's buffer into a chunk. Called with the lock held. */
 
-static void
-ring_write (GstS3Src * self, const guint8 * data, gsize n)
+static gsize
+buffered_locked (GstS3Src * self)
 {
-  gsize tail = (self->ring_head + self->ring_fill) % self->ring_size;
-  gsize first = MIN (n, self->ring_size - tail);
-
-  memcpy (self->ring + tail, data, first);
-  memcpy (self->ring, data + first, n - first);
-  self->ring_fill += n;
+  return gst_adapter_available (self->adapter) + self->chunk_fill;
 }
 
-/* Takes n bytes from the ring into dest (NULL: drops them). */
+/* Hands the chunk being filled to the adapter, even if not full. */
 static void
-ring_read (GstS3Src * self, guint8 * dest, gsize n)
+seal_chunk_locked (GstS3Src * self)
 {
-  gsize first = MIN (n, self->ring_size - self->ring_head);
+  if (self->chunk == NULL)
+    return;
+  gst_buffer_unmap (self->chunk, &self->chunk_map);
+  gst_buffer_set_size (self->chunk, self->chunk_fill);
+  if (self->chunk_fill > 0)
+    gst_adapter_push (self->adapter, self->chunk);
+  else
+    gst_buffer_unref (self->chunk);
+  self->chunk = NULL;
+  self->chunk_fill = 0;
+}
 
-  if (dest) {
-    memcpy (dest, self->ring + self->ring_head, first);
-    memcpy (dest + first, self->ring, n - first);
+static void
+clear_buffered_locked (GstS3Src * self)
+{
+  seal_chunk_locked (self);
+  gst_adapter_clear (self->adapter);
+}
+
+static gsize
+write_locked (GstS3Src * self, const guint8 * data, gsize len)
+{
+  gsize n;
+
+  if (self->chunk == NULL) {
+    self->chunk = gst_buffer_new_allocate (NULL, CHUNK_SIZE, NULL);
+    gst_buffer_map (self->chunk, &self->chunk_map, GST_MAP_WRITE);
+    self->chunk_fill = 0;
   }
-  self->ring_head = (self->ring_head + n) % self->ring_size;
-  self->ring_fill -= n;
+  n = MIN (len, CHUNK_SIZE - self->chunk_fill);
+  n = MIN (n, self->capacity - buffered_locked (self));
+  memcpy (self->chunk_map.data + self->chunk_fill, data, n);
+  self->chunk_fill += n;
+  if (self->chunk_fill == CHUNK_SIZE)
+    seal_chunk_locked (self);
+  /* Wake the reader once what it waits for is there, not per packet. */
+  if (buffered_locked (self) >= self->want)
+    g_cond_signal (&self->data_cond);
+  return n;
+}
+
+/* Takes n buffered bytes (NULL out: drops them). */
+static void
+take_locked (GstS3Src * self, gsize n, GstBuffer ** out)
+{
+  if (gst_adapter_available (self->adapter) < n)
+    seal_chunk_locked (self);
+  if (out)
+    *out = gst_adapter_take_buffer_fast (self->adapter, n);
+  else
+    gst_adapter_flush (self->adapter, n);
   self->read_offset += n;
+  /* Let the transfer go on once a good share of the buffer is free. */
+  if (self->writer_waiting
+      && self->capacity - buffered_locked (self) >= self->capacity / 4) {
+    self->writer_waiting = FALSE;
+    g_cond_signal (&self->space_cond);
+  }
 }
 
 /* ---- the transfer thread ---- */
@@ -213,24 +265,23 @@ transfer_on_data (const MtHttpResponse * resp, const guint8 * data,
       g_mutex_unlock (&self->lock);
       return FALSE;
     }
-    n = MIN (len, self->ring_size - self->ring_fill);
-    if (n == 0) {
+    if (buffered_locked (self) >= self->capacity) {
       /* Full: waiting here stops curl reading, and TCP holds the rest. */
-      g_cond_wait (&self->cond, &self->lock);
+      self->writer_waiting = TRUE;
+      g_cond_wait (&self->space_cond, &self->lock);
       continue;
     }
-    ring_write (self, data, n);
+    n = write_locked (self, data, len);
     data += n;
     len -= n;
     t->pos += n;
     self->last_data_time = g_get_monotonic_time ();
-    g_cond_broadcast (&self->cond);
   }
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
 
-/* One GET of the range [pos, size), streamed into the ring. */
+/* One GET of the range [pos, size), streamed into the read-ahead. */
 static gboolean
 transfer_fetch (Transfer * t, GError ** error)
 {
@@ -311,7 +362,7 @@ transfer_backoff (Transfer * t, guint failures, gboolean progressed)
     cap = MIN ((gint64) 100000 << MIN (failures, 10), MAX_BACKOFF_US);
     deadline = g_get_monotonic_time () + g_random_int_range (0, cap);
     while (transfer_current_locked (t)
-        && g_cond_wait_until (&self->cond, &self->lock, deadline));
+        && g_cond_wait_until (&self->space_cond, &self->lock, deadline));
   }
   current = transfer_current_locked (t);
   g_mutex_unlock (&self->lock);
@@ -352,7 +403,7 @@ transfer_thread (gpointer data)
     if (err && t->pos < self->object->size)
       self->transfer_error = g_steal_pointer (&err);
     self->transfer_done = TRUE;
-    g_cond_broadcast (&self->cond);
+    g_cond_broadcast (&self->data_cond);
   }
   g_mutex_unlock (&self->lock);
   g_clear_error (&err);
@@ -370,7 +421,8 @@ stop_transfer_locked (GstS3Src * self)
   self->generation++;
   if (self->cancellable)
     g_cancellable_cancel (self->cancellable);
-  g_cond_broadcast (&self->cond);
+  g_cond_broadcast (&self->data_cond);
+  g_cond_broadcast (&self->space_cond);
   thread = g_steal_pointer (&self->thread);
   if (thread == NULL)
     return;
@@ -385,7 +437,8 @@ start_transfer_locked (GstS3Src * self, guint64 offset)
   Transfer *t;
 
   stop_transfer_locked (self);
-  self->ring_head = self->ring_fill = 0;
+  clear_buffered_locked (self);
+  self->writer_waiting = FALSE;
   self->read_offset = offset;
   self->transfer_done = FALSE;
   self->stalled = FALSE;
@@ -399,66 +452,78 @@ start_transfer_locked (GstS3Src * self, guint64 offset)
   t->generation = self->generation;
   t->pos = offset;
   GST_DEBUG_OBJECT (self, "reading from byte %" G_GUINT64_FORMAT, offset);
+  self->thread_generation = self->generation;
   self->thread = g_thread_new ("s3src-transfer", transfer_thread, t);
 }
 
 /* ---- reading ---- */
 
-/* Waits for the transfer; when no byte came for the request timeout while
- * the ring had room, the connection has stalled: cancel it, and the
- * transfer thread resumes from where it was. */
+/* Waits for the transfer to have `need` bytes buffered; when no byte came
+ * for the request timeout while there was room, the connection has
+ * stalled: cancel it, and the transfer thread resumes where it was. */
 static void
-wait_locked (GstS3Src * self)
+wait_locked (GstS3Src * self, gsize need)
 {
   gint64 deadline;
 
+  self->want = need;
   if (self->stall_timeout_us <= 0 || !self->in_request) {
-    g_cond_wait (&self->cond, &self->lock);
+    g_cond_wait (&self->data_cond, &self->lock);
+    self->want = G_MAXSIZE;
     return;
   }
   deadline = self->last_data_time + self->stall_timeout_us;
-  if (g_cond_wait_until (&self->cond, &self->lock, deadline))
-    return;
-  if (self->in_request && self->ring_fill == 0 && self->cancellable
-      && g_get_monotonic_time () >= deadline) {
+  if (!g_cond_wait_until (&self->data_cond, &self->lock, deadline)
+      && self->in_request && !self->writer_waiting && self->cancellable
+      && g_get_monotonic_time () >= self->last_data_time +
+      self->stall_timeout_us) {
     GST_WARNING_OBJECT (self, "no data for %" G_GINT64_FORMAT " ms: "
         "reconnecting", self->stall_timeout_us / 1000);
     self->stalled = TRUE;
     self->last_data_time = g_get_monotonic_time ();
     g_cancellable_cancel (self->cancellable);
   }
+  self->want = G_MAXSIZE;
 }
 
-/* Takes n bytes at read_offset into dest (NULL: skips them). */
+/* Takes n bytes at read_offset (NULL out: skips them). A read larger than
+ * the read-ahead is gathered in several takes. */
 static GstFlowReturn
-fill_locked (GstS3Src * self, guint8 * dest, gsize n, GError ** error)
+fill_locked (GstS3Src * self, gsize n, GstBuffer ** out, GError ** error)
 {
-  while (n > 0) {
-    gsize chunk;
+  GstBuffer *gathered = NULL;
 
-    if (self->flushing)
+  while (n > 0) {
+    gsize have = buffered_locked (self);
+    GstBuffer *piece = NULL;
+
+    if (self->flushing) {
+      gst_clear_buffer (&gathered);
       return GST_FLOW_FLUSHING;
-    if (self->ring_fill > 0) {
-      chunk = MIN (n, self->ring_fill);
-      ring_read (self, dest, chunk);
-      if (dest)
-        dest += chunk;
-      n -= chunk;
-      g_cond_broadcast (&self->cond);
+    }
+    if (have >= MIN (n, self->capacity / 2) || (have > 0
+            && self->transfer_done)) {
+      have = MIN (have, n);
+      take_locked (self, have, out ? &piece : NULL);
+      if (piece)
+        gathered = gathered ? gst_buffer_append (gathered, piece) : piece;
+      n -= have;
       continue;
     }
-    if (self->transfer_error) {
-      *error = g_error_copy (self->transfer_error);
+    if (self->transfer_error || self->transfer_done || !self->thread) {
+      gst_clear_buffer (&gathered);
+      if (self->transfer_error)
+        *error = g_error_copy (self->transfer_error);
+      else
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+            "the object ended at byte %" G_GUINT64_FORMAT ", before its size",
+            self->read_offset + have);
       return GST_FLOW_ERROR;
     }
-    if (self->transfer_done || self->thread == NULL) {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-          "the object ended at byte %" G_GUINT64_FORMAT ", before its size",
-          self->read_offset);
-      return GST_FLOW_ERROR;
-    }
-    wait_locked (self);
+    wait_locked (self, MIN (n, self->capacity / 2));
   }
+  if (out)
+    *out = gathered;
   return GST_FLOW_OK;
 }
 
@@ -467,15 +532,17 @@ fill_locked (GstS3Src * self, guint8 * dest, gsize n, GError ** error)
 static GstFlowReturn
 seek_locked (GstS3Src * self, guint64 offset, GError ** error)
 {
-  gboolean live = self->thread != NULL && self->transfer_error == NULL;
+  /* A transfer retired by unlock() delivers nothing more. */
+  gboolean live = self->thread != NULL && self->transfer_error == NULL
+      && self->thread_generation == self->generation;
 
   if (offset == self->read_offset && live)
     return GST_FLOW_OK;
   if (live && offset > self->read_offset
-      && offset - self->read_offset <= self->ring_fill + SKIP_WINDOW) {
+      && offset - self->read_offset <= buffered_locked (self) + SKIP_WINDOW) {
     GST_LOG_OBJECT (self, "reading through %" G_GUINT64_FORMAT " bytes",
         offset - self->read_offset);
-    return fill_locked (self, NULL, offset - self->read_offset, error);
+    return fill_locked (self, offset - self->read_offset, NULL, error);
   }
   start_transfer_locked (self, offset);
   return GST_FLOW_OK;
@@ -487,16 +554,13 @@ gst_s3_src_create (GstBaseSrc * src, guint64 offset, guint size,
 {
   GstS3Src *self = GST_S3_SRC (src);
   g_autoptr (GError) err = NULL;
-  GstBuffer *buf;
-  GstMapInfo map;
+  GstBuffer *buf = NULL;
   GstFlowReturn ret;
   gsize want;
 
   if (offset >= self->object->size)
     return GST_FLOW_EOS;
   want = MIN ((guint64) size, self->object->size - offset);
-  buf = gst_buffer_new_allocate (NULL, want, NULL);
-  gst_buffer_map (buf, &map, GST_MAP_WRITE);
 
   g_mutex_lock (&self->lock);
   if (self->flushing)
@@ -504,12 +568,10 @@ gst_s3_src_create (GstBaseSrc * src, guint64 offset, guint size,
   else
     ret = seek_locked (self, offset, &err);
   if (ret == GST_FLOW_OK)
-    ret = fill_locked (self, map.data, want, &err);
+    ret = fill_locked (self, want, &buf, &err);
   g_mutex_unlock (&self->lock);
 
-  gst_buffer_unmap (buf, &map);
   if (ret != GST_FLOW_OK) {
-    gst_buffer_unref (buf);
     if (err)
       post_error (self, err);
     return ret;
@@ -582,9 +644,9 @@ gst_s3_src_start (GstBaseSrc * src)
   self->stall_timeout_us = (gint64)
       mt_s3_client_get_settings (self->client)->request_timeout_ms * 1000;
 
-  self->ring_size = read_ahead;
-  self->ring = g_malloc (self->ring_size);
-  self->ring_head = self->ring_fill = 0;
+  self->capacity = read_ahead;
+  self->want = G_MAXSIZE;
+  self->writer_waiting = FALSE;
   self->read_offset = 0;
   self->flushing = FALSE;
   self->transfer_done = FALSE;
@@ -611,11 +673,10 @@ gst_s3_src_stop (GstBaseSrc * src)
   g_mutex_lock (&self->lock);
   stop_transfer_locked (self);
   g_clear_error (&self->transfer_error);
+  clear_buffered_locked (self);
   GST_DEBUG_OBJECT (self, "%u GET requests", self->requests);
   g_mutex_unlock (&self->lock);
 
-  g_clear_pointer (&self->ring, g_free);
-  self->ring_size = 0;
   g_clear_pointer (&self->url, g_free);
   g_clear_pointer (&self->object, mt_s3_object_free);
   g_clear_pointer (&self->stream_client, mt_s3_client_free);
@@ -650,7 +711,8 @@ gst_s3_src_unlock (GstBaseSrc * src)
   self->generation++;
   if (self->cancellable)
     g_cancellable_cancel (self->cancellable);
-  g_cond_broadcast (&self->cond);
+  g_cond_broadcast (&self->data_cond);
+  g_cond_broadcast (&self->space_cond);
   g_mutex_unlock (&self->lock);
   return TRUE;
 }
@@ -866,8 +928,10 @@ gst_s3_src_finalize (GObject * object)
   g_free (self->version_id);
   g_free (self->uri_error);
   mt_aws_settings_clear (&self->settings);
+  g_object_unref (self->adapter);
   g_mutex_clear (&self->lock);
-  g_cond_clear (&self->cond);
+  g_cond_clear (&self->data_cond);
+  g_cond_clear (&self->space_cond);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -877,7 +941,9 @@ gst_s3_src_init (GstS3Src * self)
   mt_aws_settings_init (&self->settings);
   self->read_ahead = DEFAULT_READ_AHEAD;
   g_mutex_init (&self->lock);
-  g_cond_init (&self->cond);
+  g_cond_init (&self->data_cond);
+  g_cond_init (&self->space_cond);
+  self->adapter = gst_adapter_new ();
   gst_base_src_set_blocksize (GST_BASE_SRC (self), DEFAULT_BLOCKSIZE);
 }
 

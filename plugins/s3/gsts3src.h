@@ -3,6 +3,7 @@
 
 #include <gst/gst.h>
 #include <gst/base/gstbasesrc.h>
+#include <gst/base/gstadapter.h>
 
 #include "awssettings.h"
 #include "s3.h"
@@ -36,15 +37,20 @@ struct _GstS3Src
 
   /* the read-ahead buffer and its transfer, under `lock` */
   GMutex lock;
-  GCond cond;
-  guint8 *ring;
-  gsize ring_size;
-  gsize ring_head;
-  gsize ring_fill;
+  GCond data_cond;              /* the reader waits for data */
+  GCond space_cond;             /* the transfer waits for room */
+  GstAdapter *adapter;          /* filled chunks, in order */
+  GstBuffer *chunk;             /* the chunk being filled */
+  GstMapInfo chunk_map;
+  gsize chunk_fill;
+  gsize capacity;               /* read-ahead: bytes buffered at most */
+  gsize want;                   /* bytes the reader waits for */
+  gboolean writer_waiting;
   guint64 read_offset;          /* object offset of the ring's first byte */
   GThread *thread;
   GCancellable *cancellable;    /* of the request in flight */
   guint generation;             /* bumped to retire a transfer */
+  guint thread_generation;      /* the generation `thread` serves */
   gboolean flushing;
   gboolean in_request;
   gboolean stalled;

@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""Benchmark: sequential read of a 1 GB object by s3src against curl.
+
+Both read the same object from the same loopback S3-GET server
+(tests/s3/s3stub.py: HEAD, Range, ETag, sendfile), in the same run,
+alternating, best of N. Prints each run, the throughput ratio
+s3src/curl, and the peak resident memory of each process.
+
+  tests/bench/bench-s3src.py [--size-mb 1024] [--runs 3] [--blocksize N]
+
+Needs a build (GST_PLUGIN_PATH to the s3 plugin, as `meson devenv` sets it,
+or --plugin-dir). Run on demand only: timings on a shared machine vary.
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "common"))
+import mtfixtures  # noqa: E402
+
+MIB = 1024 * 1024
+
+
+def make_object(path, size_mb):
+    block = os.urandom(16 * MIB)
+    with open(path, "wb") as fh:
+        for _ in range(size_mb // 16):
+            fh.write(block)
+        fh.write(block[:(size_mb % 16) * MIB])
+
+
+def timed(argv, env):
+    """Runs argv; returns (seconds, peak RSS in MiB) of that one process.
+    The peak comes from /usr/bin/time, a small parent: a child forked from
+    this Python would start with Python's resident pages counted."""
+    with tempfile.NamedTemporaryFile("r") as rss_file:
+        start = time.monotonic()
+        cp = subprocess.run(["/usr/bin/time", "-o", rss_file.name, "-f", "%M"] + argv, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        elapsed = time.monotonic() - start
+        if cp.returncode != 0:
+            raise SystemExit("%s failed (%d):\n%s" % (argv[0], cp.returncode, cp.stderr))
+        return elapsed, int(rss_file.read().split()[-1]) / 1024.0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--size-mb", type=int, default=1024)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--blocksize", type=int, default=0, help="s3src blocksize (0: its default)")
+    ap.add_argument("--plugin-dir", default=None)
+    args = ap.parse_args()
+
+    env = dict(os.environ)
+    if args.plugin_dir:
+        env["GST_PLUGIN_PATH"] = args.plugin_dir
+    env.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_REGION="us-east-1",
+               AWS_EC2_METADATA_DISABLED="true")
+    env.pop("AWS_PROFILE", None)
+
+    with tempfile.TemporaryDirectory() as d:
+        obj = os.path.join(d, "object.bin")
+        make_object(obj, args.size_mb)
+        server = mtfixtures.start_python_server(os.path.join(HERE, "..", "s3", "s3stub.py"),
+                                                "serve", obj)
+        try:
+            env["AWS_ENDPOINT_URL"] = server.url
+            extra = ["blocksize=%d" % args.blocksize] if args.blocksize else []
+            gst = ["gst-launch-1.0", "-q", "s3src", "uri=s3://bench/object.bin"] + extra + \
+                ["!", "fakesink"]
+            curl = ["curl", "-s", "-f", "-o", "/dev/null", server.url + "/bench/object.bin"]
+            results = {"curl": [], "s3src": []}
+            for run in range(args.runs):
+                for name, argv in (("curl", curl), ("s3src", gst)):
+                    secs, rss = timed(argv, env)
+                    results[name].append((secs, rss))
+                    print("run %d %-6s %6.2f s  %7.1f MB/s  peak RSS %6.1f MiB" %
+                          (run + 1, name, secs, args.size_mb * MIB / 1e6 / secs, rss))
+        finally:
+            server.stop()
+
+    best = {n: min(r[0] for r in v) for n, v in results.items()}
+    rss = {n: max(r[1] for r in v) for n, v in results.items()}
+    mbps = {n: args.size_mb * MIB / 1e6 / best[n] for n in best}
+    print("best of %d, %d MiB object over loopback, machine shared with other work:" %
+          (args.runs, args.size_mb))
+    print("  curl  %7.1f MB/s, peak RSS %.1f MiB" % (mbps["curl"], rss["curl"]))
+    print("  s3src %7.1f MB/s, peak RSS %.1f MiB" % (mbps["s3src"], rss["s3src"]))
+    print("  s3src/curl throughput ratio: %.2f" % (mbps["s3src"] / mbps["curl"]))
+
+
+if __name__ == "__main__":
+    main()
