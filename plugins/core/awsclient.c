@@ -479,8 +479,7 @@ mt_aws_client_send (MtAwsClient * client, MtHttpRequest * req,
     g_clear_error (&last);
     if (g_cancellable_set_error_if_cancelled (cancellable, error))
       return FALSE;
-    if (!sign_request (client, signed_req, options, renew, cancellable,
-            error))
+    if (!sign_request (client, signed_req, options, renew, cancellable, error))
       return FALSE;
     renew = FALSE;
 

@@ -466,8 +466,7 @@ mt_aws_error_from_transport (const GError * io_error)
 
   g_return_val_if_fail (io_error != NULL, NULL);
 
-  if (io_error->domain != G_IO_ERROR
-      || io_error->code == G_IO_ERROR_CANCELLED)
+  if (io_error->domain != G_IO_ERROR || io_error->code == G_IO_ERROR_CANCELLED)
     return g_error_copy (io_error);
   d.retryable = io_error_is_retryable (io_error);
   return error_new_with_details (MT_AWS_ERROR_NETWORK, io_error->message, &d);

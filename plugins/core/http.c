@@ -205,7 +205,7 @@ mt_uri_encode (const gchar * s, gboolean keep_slash)
   g_return_val_if_fail (s != NULL, NULL);
 
   out = g_string_sized_new (strlen (s) + 8);
-  for (const guchar * p = (const guchar *) s; *p; p++) {
+  for (const guchar * p = (const guchar *)s; *p; p++) {
     if (g_ascii_isalnum (*p) || *p == '-' || *p == '_' || *p == '.'
         || *p == '~' || (keep_slash && *p == '/')) {
       g_string_append_c (out, *p);

@@ -173,8 +173,7 @@ test_s3_xml_slowdown_and_region (void)
   g_autoptr (GError) moved = decode (response (400,
           "<Error><Code>AuthorizationHeaderMalformed</Code><Message>the "
           "region 'us-east-1' is wrong; expecting 'eu-west-1'</Message>"
-          "<Region>eu-west-1</Region><RequestId>R2</RequestId></Error>",
-          NULL));
+          "<Region>eu-west-1</Region><RequestId>R2</RequestId></Error>", NULL));
   g_autoptr (GError) nokey = decode (response (404,
           "<Error><Code>NoSuchKey</Code><Message>The specified key does not "
           "exist.</Message><Key>a/b.jpg</Key><RequestId>R3</RequestId>"
@@ -216,11 +215,9 @@ test_head_without_body (void)
   g_autoptr (GError) teapot = decode (response (418, NULL, NULL));
 
   g_assert_cmpint (missing->code, ==, MT_AWS_ERROR_NOT_FOUND);
-  g_assert_cmpstr (missing->message, ==,
-      "NotFound (HTTP 404, request id H1)");
+  g_assert_cmpstr (missing->message, ==, "NotFound (HTTP 404, request id H1)");
   g_assert_cmpint (forbidden->code, ==, MT_AWS_ERROR_ACCESS_DENIED);
-  g_assert_cmpstr (mt_aws_error_get_details (forbidden)->code, ==,
-      "Forbidden");
+  g_assert_cmpstr (mt_aws_error_get_details (forbidden)->code, ==, "Forbidden");
   g_assert_cmpstr (mt_aws_error_get_details (moved)->code, ==,
       "PermanentRedirect");
   g_assert_cmpstr (mt_aws_error_get_details (moved)->region_hint, ==,

@@ -60,8 +60,7 @@ read_request (GInputStream * in)
   head = g_ascii_strdown ((const gchar *) raw->data, raw->len);
   cl = strstr (head, "\r\ncontent-length:");
   if (cl)
-    body_len = g_ascii_strtoull (cl + strlen ("\r\ncontent-length:"), NULL,
-        10);
+    body_len = g_ascii_strtoull (cl + strlen ("\r\ncontent-length:"), NULL, 10);
   if (body_len) {
     gsize off = raw->len;
 
@@ -134,7 +133,8 @@ static TestServer *
 test_server_new (ServeMode mode, const gchar * reply)
 {
   TestServer *srv = g_new0 (TestServer, 1);
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GInetAddress) lo =
+      g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
   g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
   g_autoptr (GSocketAddress) bound = NULL;
   g_autoptr (GError) err = NULL;
@@ -285,7 +285,8 @@ test_get (void)
 
   seen = test_server_request (srv, 0);
   /* The path and query go on the wire exactly as given (SigV4 signs them). */
-  g_assert_true (g_str_has_prefix (seen, "GET /a%20b/c?x=1&y=%2F HTTP/1.1\r\n"));
+  g_assert_true (g_str_has_prefix (seen,
+          "GET /a%20b/c?x=1&y=%2F HTTP/1.1\r\n"));
   g_assert_nonnull (strstr (seen, "\r\nX-Amz-Date: 20240101T000000Z\r\n"));
   g_assert_nonnull (strstr (seen, "\r\nX-Empty:"));
   g_assert_null (strstr (seen, "Accept:"));
@@ -455,7 +456,8 @@ test_cancel_silent_server (void)
 {
   TestServer *srv = test_server_new (SERVE_SILENT, NULL);
   g_autoptr (MtHttpClient) client = new_client (60000);
-  g_autofree gchar *url = test_server_url (srv, "/never?X-Amz-Signature=s3cr3t");
+  g_autofree gchar *url =
+      test_server_url (srv, "/never?X-Amz-Signature=s3cr3t");
   g_autoptr (MtHttpRequest) req = mt_http_request_new ("GET", url);
   g_autoptr (MtHttpResponse) resp = NULL;
   g_autoptr (GError) err = NULL;
