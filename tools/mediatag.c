@@ -11,6 +11,7 @@
 
 extern const MtVerb mt_verb_analyze;
 extern const MtVerb mt_verb_models;
+extern const MtVerb mt_verb_aws;
 #ifdef MT_HAVE_VISION
 extern const MtVerb mt_verb_faces;
 #endif
@@ -19,6 +20,7 @@ extern const MtVerb mt_verb_faces;
 static const MtVerb *verbs[] = {
   &mt_verb_analyze,
   &mt_verb_models,
+  &mt_verb_aws,
 #ifdef MT_HAVE_VISION
   &mt_verb_faces,
 #endif

@@ -109,9 +109,10 @@ mt_credentials_unref (MtCredentials * creds)
 }
 
 /* "...WXYZ": enough to tell keys apart in a log, no more. */
-static gchar *
-key_id_for_log (const gchar * key_id)
+gchar *
+mt_credentials_key_id_hint (const MtCredentials * creds)
 {
+  const gchar *key_id = creds->access_key_id;
   gsize n = strlen (key_id);
 
   if (n < 3 * KEY_ID_SHOWN)
@@ -1577,7 +1578,7 @@ fetch (MtCredentialsProvider * p, GCancellable * cancellable, GError ** error)
 static void
 log_credentials (const MtCredentials * c)
 {
-  g_autofree gchar *key = key_id_for_log (c->access_key_id);
+  g_autofree gchar *key = mt_credentials_key_id_hint (c);
 
   if (c->expiration == 0) {
     GST_INFO ("AWS credentials from %s (access key id %s)", c->source, key);

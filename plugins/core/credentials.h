@@ -32,6 +32,8 @@ MtCredentials *mt_credentials_new (const gchar * access_key_id,
     gint64 expiration, const gchar * source);
 MtCredentials *mt_credentials_ref (MtCredentials * creds);
 void mt_credentials_unref (MtCredentials * creds);
+/* The access key id as logs and tools may show it: "...WXYZ". */
+gchar *mt_credentials_key_id_hint (const MtCredentials * creds);
 
 typedef struct _MtCredentialsProvider MtCredentialsProvider;
 
