@@ -1,0 +1,1836 @@
+/* opensearchsink: bulk-indexes result documents (JSON lines) into
+ * OpenSearch or Elasticsearch, including Amazon OpenSearch Service and
+ * Serverless with SigV4. Streaming code splits lines and batches them;
+ * a sender thread posts the batches, reads every item of every answer, and
+ * retries or dead-letters what was not indexed. */
+
+/**
+ * SECTION:element-opensearchsink
+ * @title: opensearchsink
+ *
+ * Indexes the JSON lines it receives (the results of any analysis element,
+ * or a results file read by filesrc) into OpenSearch with the `_bulk` API.
+ * Lines may be split across buffers in any way.
+ *
+ * Each document is indexed under its `id` field, so indexing the same
+ * results twice replaces the documents instead of duplicating them. A
+ * document without an `id` gets the SHA-256 of its compact JSON as its id,
+ * which is just as stable.
+ *
+ * Batches are sent by a thread of their own when they hold
+ * #GstOpenSearchSink:bulk-max-docs documents, would pass
+ * #GstOpenSearchSink:bulk-max-bytes, or are
+ * #GstOpenSearchSink:flush-interval old. While one batch is being sent the
+ * next one fills; when it is full, upstream waits. Memory stays within
+ * about two batches.
+ *
+ * Every item of a bulk answer is read. Items rejected with 429 or 502-504
+ * are sent again, alone, after an exponential backoff with jitter, up to
+ * #GstOpenSearchSink:retries times; a whole request answered 429 or 502-504
+ * or failing on the network is retried the same way; a request answered
+ * 413 is split in two. Documents rejected for good (a mapping conflict, an
+ * input line that is not a JSON object) go to
+ * #GstOpenSearchSink:dead-letter-location with the reason, and a warning
+ * is posted; with #GstOpenSearchSink:on-error=fail they stop the pipeline
+ * instead.
+ *
+ * At start the element installs the mediatag index template (keyword
+ * `name`, `analysis`, `engine`, `asset`, `id`; float `confidence`; long
+ * `timestamp`, `end`, `frame`; `detail` stored but not indexed) for its
+ * index, unless #GstOpenSearchSink:install-template is %FALSE.
+ *
+ * At EOS every document has been indexed or dead-lettered before the EOS
+ * message is posted, and an element message summarises the run:
+ *
+ * * `opensearch-summary`: posted at EOS.
+ *   * #guint64 `indexed`: documents OpenSearch accepted.
+ *   * #guint64 `dead-lettered`: documents not indexed (written to the
+ *     dead-letter file when one is set).
+ *   * #guint64 `retried`: documents sent again after a throttled or
+ *     failed attempt.
+ *   * #guint64 `requests`: HTTP requests made.
+ *   * #gchararray `index`: the index property (with `{analysis}` unexpanded).
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 filesrc location=results.jsonl ! opensearchsink \
+ *     url=https://search.example.com:9200 username=indexer password=secret
+ * gst-launch-1.0 filesrc location=results.jsonl ! opensearchsink \
+ *     url=https://my-domain.eu-west-1.es.amazonaws.com aws-sigv4=true \
+ *     region=eu-west-1 index=media-{analysis}
+ * ]|
+ */
+#include "gstopensearchsink.h"
+
+#include <string.h>
+#include <gio/gio.h>
+
+#include "awsconfig.h"
+#include "awserror.h"
+#include "core.h"
+#include "sigv4.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_opensearch_sink_debug);
+#define GST_CAT_DEFAULT gst_opensearch_sink_debug
+
+#define DEFAULT_URL "http://localhost:9200"
+#define DEFAULT_INDEX "mediatag"
+#define DEFAULT_BULK_MAX_DOCS 1000
+#define DEFAULT_BULK_MAX_BYTES (5 * 1024 * 1024)
+#define DEFAULT_FLUSH_INTERVAL_MS 1000
+#define DEFAULT_INSTALL_TEMPLATE TRUE
+#define DEFAULT_ON_ERROR GST_OPENSEARCH_SINK_ON_ERROR_DEAD_LETTER
+#define DEFAULT_AWS_SERVICE GST_OPENSEARCH_SINK_AWS_SERVICE_ES
+
+#define ANALYSIS_PLACEHOLDER "{analysis}"
+#define TEMPLATE_RESOURCE "/org/mediatag/opensearch/index-template.json"
+#define BACKOFF_BASE_MS 100
+#define BACKOFF_MAX_MS 20000
+/* What a dead letter keeps of a line too long to ever be sent. */
+#define DEAD_LETTER_PREVIEW 1024
+/* Warnings beyond these are counted, then told once at EOS. */
+#define MAX_WARNINGS 10
+#define ERROR_PREVIEW 300
+
+enum
+{
+  PROP_0,
+  PROP_URL,
+  PROP_INDEX,
+  PROP_USERNAME,
+  PROP_PASSWORD,
+  PROP_AWS_SIGV4,
+  PROP_AWS_SERVICE,
+  PROP_BULK_MAX_DOCS,
+  PROP_BULK_MAX_BYTES,
+  PROP_FLUSH_INTERVAL,
+  PROP_DEAD_LETTER_LOCATION,
+  PROP_INSTALL_TEMPLATE,
+  PROP_ON_ERROR,
+  PROP_AWS_FIRST,
+};
+
+/* One document, ready to go into a bulk body. */
+typedef struct
+{
+  gchar *id;
+  gchar *index;
+  GBytes *payload;              /* action line and source line, each with '\n' */
+  gsize source_offset;
+} OpenSearchDoc;
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("application/x-json"));
+
+#define gst_opensearch_sink_parent_class parent_class
+G_DEFINE_TYPE (GstOpenSearchSink, gst_opensearch_sink, GST_TYPE_BASE_SINK);
+GST_ELEMENT_REGISTER_DEFINE (opensearchsink, "opensearchsink",
+    GST_RANK_NONE, GST_TYPE_OPENSEARCH_SINK);
+
+GType
+gst_opensearch_sink_on_error_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_OPENSEARCH_SINK_ON_ERROR_DEAD_LETTER,
+        "Write the document and the reason to dead-letter-location, warn, "
+          "go on", "dead-letter"},
+    {GST_OPENSEARCH_SINK_ON_ERROR_FAIL, "Stop the pipeline with an error",
+        "fail"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstOpenSearchSinkOnError", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+GType
+gst_opensearch_sink_aws_service_get_type (void)
+{
+  static GType type = 0;
+  static const GEnumValue values[] = {
+    {GST_OPENSEARCH_SINK_AWS_SERVICE_ES, "Amazon OpenSearch Service (es)",
+        "es"},
+    {GST_OPENSEARCH_SINK_AWS_SERVICE_AOSS,
+        "Amazon OpenSearch Serverless (aoss)", "aoss"},
+    {0, NULL, NULL},
+  };
+
+  if (g_once_init_enter (&type)) {
+    GType t = g_enum_register_static ("GstOpenSearchSinkAwsService", values);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+/* --- documents --- */
+
+static void
+doc_free (gpointer data)
+{
+  OpenSearchDoc *doc = data;
+
+  g_free (doc->id);
+  g_free (doc->index);
+  g_bytes_unref (doc->payload);
+  g_free (doc);
+}
+
+static OpenSearchDoc *
+doc_new (gchar * index_name, gchar * id, const gchar * source, gsize len)
+{
+  OpenSearchDoc *doc = g_new0 (OpenSearchDoc, 1);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) action = NULL;
+  g_autofree gchar *action_line = NULL;
+  gsize alen;
+  guint8 *buf;
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "index");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "_index");
+  json_builder_add_string_value (b, index_name);
+  json_builder_set_member_name (b, "_id");
+  json_builder_add_string_value (b, id);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  action = json_builder_get_root (b);
+  action_line = json_to_string (action, FALSE);
+
+  alen = strlen (action_line);
+  buf = g_malloc (alen + len + 2);
+  memcpy (buf, action_line, alen);
+  buf[alen] = '\n';
+  memcpy (buf + alen + 1, source, len);
+  buf[alen + 1 + len] = '\n';
+
+  doc->index = index_name;
+  doc->id = id;
+  doc->payload = g_bytes_new_take (buf, alen + len + 2);
+  doc->source_offset = alen + 1;
+  return doc;
+}
+
+static const gchar *
+member_string (JsonObject * obj, const gchar * name)
+{
+  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gint64
+member_int (JsonObject * obj, const gchar * name)
+{
+  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return 0;
+  return json_node_get_int (node);
+}
+
+static JsonObject *
+member_object (JsonObject * obj, const gchar * name)
+{
+  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
+
+  return node && JSON_NODE_HOLDS_OBJECT (node) ?
+      json_node_get_object (node) : NULL;
+}
+
+/* The document's own id, or one derived from its content so that indexing
+ * the same document again still replaces it. NULL when `id` is unusable. */
+static gchar *
+doc_id (JsonObject * obj, JsonNode * root)
+{
+  JsonNode *node = json_object_get_member (obj, "id");
+  g_autofree gchar *compact = NULL;
+
+  if (node != NULL && !JSON_NODE_HOLDS_NULL (node)) {
+    const gchar *s = member_string (obj, "id");
+
+    if (s != NULL && *s != '\0')
+      return g_strdup (s);
+    if (JSON_NODE_HOLDS_VALUE (node) &&
+        json_node_get_value_type (node) == G_TYPE_INT64)
+      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
+    return NULL;
+  }
+  compact = json_to_string (root, FALSE);
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, compact, -1);
+}
+
+/* `{analysis}` in the index name becomes the document's analysis type,
+ * made into something OpenSearch accepts in an index name. */
+static gchar *
+doc_index (GstOpenSearchSink * self, JsonObject * obj)
+{
+  const gchar *analysis;
+  g_autofree gchar *safe = NULL;
+  GString *name;
+
+  if (!self->per_analysis)
+    return g_strdup (self->cur_index);
+
+  analysis = member_string (obj, "analysis");
+  if (analysis == NULL || *analysis == '\0')
+    analysis = "unknown";
+  safe = g_ascii_strdown (analysis, -1);
+  for (gchar * p = safe; *p; p++) {
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
+      *p = '_';
+  }
+  name = g_string_new (self->cur_index);
+  g_string_replace (name, ANALYSIS_PLACEHOLDER, safe, 0);
+  return g_string_free (name, FALSE);
+}
+
+/* --- dead letters --- */
+
+static void
+warn_not_indexed (GstOpenSearchSink * self, const gchar * what,
+    const gchar * reason)
+{
+  g_mutex_lock (&self->dead_lock);
+  if (self->warnings_posted >= MAX_WARNINGS) {
+    self->warnings_suppressed++;
+  } else if (self->dead_out != NULL) {
+    self->warnings_posted++;
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("%s was not indexed and was written to the dead-letter file %s: %s",
+            what, self->cur_dead_letter_location, reason), (NULL));
+  } else {
+    self->warnings_posted++;
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("%s was not indexed: %s. Set dead-letter-location to keep such "
+            "documents.", what, reason), (NULL));
+  }
+  g_mutex_unlock (&self->dead_lock);
+}
+
+static void
+write_dead_letter (GstOpenSearchSink * self, JsonNode * letter)
+{
+  g_autofree gchar *text = json_to_string (letter, FALSE);
+  g_autoptr (GError) error = NULL;
+
+  g_mutex_lock (&self->lock);
+  self->n_dead++;
+  g_mutex_unlock (&self->lock);
+
+  g_mutex_lock (&self->dead_lock);
+  if (self->dead_out != NULL &&
+      (!g_output_stream_write_all (self->dead_out, text, strlen (text), NULL,
+              NULL, &error) ||
+          !g_output_stream_write_all (self->dead_out, "\n", 1, NULL, NULL,
+              &error))) {
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("Could not write to the dead-letter file %s.",
+            self->cur_dead_letter_location), ("%s", error->message));
+  }
+  g_mutex_unlock (&self->dead_lock);
+}
+
+/* A line that never became a document. */
+static void
+dead_letter_line (GstOpenSearchSink * self, const gchar * line, gsize len,
+    gsize total, const gchar * reason)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonNode) letter = NULL;
+  g_autofree gchar *text = g_utf8_make_valid (line, len);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "reason");
+  json_builder_add_string_value (b, reason);
+  json_builder_set_member_name (b, "line_number");
+  json_builder_add_int_value (b, self->line_no);
+  json_builder_set_member_name (b, "line");
+  json_builder_add_string_value (b, text);
+  if (total > len) {
+    json_builder_set_member_name (b, "truncated");
+    json_builder_add_boolean_value (b, TRUE);
+    json_builder_set_member_name (b, "bytes");
+    json_builder_add_int_value (b, total);
+  }
+  json_builder_end_object (b);
+  letter = json_builder_get_root (b);
+  write_dead_letter (self, letter);
+}
+
+/* A document OpenSearch did not take: the document itself, its index and
+ * id, and OpenSearch's own error object, verbatim. */
+static void
+dead_letter_doc (GstOpenSearchSink * self, OpenSearchDoc * doc,
+    gint64 status, JsonObject * error_obj, const gchar * reason)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonNode) letter = NULL;
+  gsize size;
+  const gchar *data = g_bytes_get_data (doc->payload, &size);
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "reason");
+  json_builder_add_string_value (b, reason);
+  if (status > 0) {
+    json_builder_set_member_name (b, "status");
+    json_builder_add_int_value (b, status);
+  }
+  json_builder_set_member_name (b, "index");
+  json_builder_add_string_value (b, doc->index);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, doc->id);
+  if (error_obj != NULL) {
+    JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+    json_node_set_object (node, error_obj);
+    json_builder_set_member_name (b, "error");
+    json_builder_add_value (b, node);
+  }
+  /* The source was parsed once already: it parses again. */
+  if (json_parser_load_from_data (parser, data + doc->source_offset,
+          size - doc->source_offset - 1, NULL)) {
+    json_builder_set_member_name (b, "document");
+    json_builder_add_value (b, json_node_copy (json_parser_get_root (parser)));
+  }
+  json_builder_end_object (b);
+  letter = json_builder_get_root (b);
+  write_dead_letter (self, letter);
+}
+
+static gboolean
+open_dead_letter (GstOpenSearchSink * self)
+{
+  g_autoptr (GFile) file = NULL;
+  g_autoptr (GError) error = NULL;
+  GFileOutputStream *out;
+
+  if (self->cur_dead_letter_location == NULL)
+    return TRUE;
+  file = g_file_new_for_path (self->cur_dead_letter_location);
+  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &error);
+  if (out == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+        ("Could not open the dead-letter file %s for writing: check that "
+            "its folder exists and is writable.",
+            self->cur_dead_letter_location), ("%s", error->message));
+    return FALSE;
+  }
+  self->dead_out = G_OUTPUT_STREAM (out);
+  return TRUE;
+}
+
+/* --- HTTP --- */
+
+static gboolean
+status_is_retryable (guint status)
+{
+  return status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+static gboolean
+apply_auth (GstOpenSearchSink * self, MtHttpRequest * req, GError ** error)
+{
+  g_autoptr (MtCredentials) creds = NULL;
+  MtSigV4Params params = { 0 };
+
+  if (self->basic_auth != NULL) {
+    mt_http_request_set_header (req, "Authorization", self->basic_auth);
+    return TRUE;
+  }
+  if (self->signing_name == NULL)
+    return TRUE;
+
+  creds = mt_credentials_provider_get (self->credentials, self->cancellable,
+      error);
+  if (creds == NULL)
+    return FALSE;
+  params.region = self->region;
+  params.service = self->signing_name;
+  params.normalize_path = TRUE;
+  params.payload = MT_SIGV4_PAYLOAD_SIGNED;
+  /* Serverless refuses requests without the payload hash header. */
+  params.add_content_sha256 = g_str_equal (self->signing_name, "aoss");
+  return mt_sigv4_sign (req, creds, &params, NULL, error);
+}
+
+static MtHttpRequest *
+build_request (GstOpenSearchSink * self, const gchar * method,
+    const gchar * path, GBytes * body, GError ** error)
+{
+  g_autofree gchar *url = g_strconcat (self->base_url, path, NULL);
+  g_autoptr (MtHttpRequest) req = mt_http_request_new (method, url);
+
+  if (body != NULL) {
+    mt_http_request_set_body (req, body);
+    mt_http_request_set_header (req, "Content-Type",
+        g_str_has_suffix (path, "/_bulk") ? "application/x-ndjson" :
+        "application/json");
+  }
+  mt_http_request_set_header (req, "Accept", "application/json");
+  if (!apply_auth (self, req, error))
+    return NULL;
+  return g_steal_pointer (&req);
+}
+
+/* Sleeps before attempt `attempt` + 1: full jitter over an exponential
+ * window, at least what the server asked for. FALSE when stopping. */
+static gboolean
+backoff (GstOpenSearchSink * self, guint attempt, guint min_ms)
+{
+  guint window = BACKOFF_BASE_MS << MIN (attempt, 10);
+  guint delay = g_random_int_range (0, MIN (window, BACKOFF_MAX_MS) + 1);
+  gint64 until;
+  gboolean stopping;
+
+  delay = MIN (MAX (delay, min_ms), BACKOFF_MAX_MS);
+  until = g_get_monotonic_time () + (gint64) delay * G_TIME_SPAN_MILLISECOND;
+  g_mutex_lock (&self->lock);
+  while (!self->stopping && g_get_monotonic_time () < until)
+    g_cond_wait_until (&self->cond, &self->lock, until);
+  stopping = self->stopping;
+  g_mutex_unlock (&self->lock);
+  return !stopping;
+}
+
+static guint
+retry_after_ms (MtHttpResponse * resp)
+{
+  const gchar *v = mt_http_response_get_header (resp, "Retry-After");
+  guint64 seconds;
+
+  if (v == NULL || !g_ascii_string_to_unsigned (v, 10, 0, 3600, &seconds,
+          NULL))
+    return 0;
+  return seconds * 1000;
+}
+
+/* One request, retried on network failures and on 429 and 502-504 with
+ * backoff. Any final status is a success here: the caller reads it.
+ * `n_docs` is counted as retried on each retry. */
+static gboolean
+send_request (GstOpenSearchSink * self, const gchar * method,
+    const gchar * path, GBytes * body, guint n_docs,
+    MtHttpResponse ** response, GError ** error)
+{
+  for (guint attempt = 0;; attempt++) {
+    g_autoptr (MtHttpRequest) req = NULL;
+    g_autoptr (MtHttpResponse) resp = NULL;
+    g_autoptr (GError) err = NULL;
+    guint min_ms = 0;
+
+    req = build_request (self, method, path, body, error);
+    if (req == NULL)
+      return FALSE;
+    g_mutex_lock (&self->lock);
+    self->n_requests++;
+    g_mutex_unlock (&self->lock);
+
+    if (mt_http_client_send (self->http, req, NULL, NULL, &resp,
+            self->cancellable, &err)) {
+      if (!status_is_retryable (resp->status) || attempt >= self->retries) {
+        *response = g_steal_pointer (&resp);
+        return TRUE;
+      }
+      GST_INFO_OBJECT (self, "%s %s answered %u, retrying", method, path,
+          resp->status);
+      min_ms = retry_after_ms (resp);
+    } else if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
+        attempt >= self->retries) {
+      g_propagate_error (error, g_steal_pointer (&err));
+      return FALSE;
+    } else {
+      GST_INFO_OBJECT (self, "%s %s failed (%s), retrying", method, path,
+          err->message);
+    }
+
+    g_mutex_lock (&self->lock);
+    self->n_retried += n_docs;
+    g_mutex_unlock (&self->lock);
+    if (!backoff (self, attempt, min_ms)) {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+          "stopping");
+      return FALSE;
+    }
+  }
+}
+
+/* OpenSearch's own words from an error answer: {"error": {type, reason}},
+ * {"error": "..."}, AWS's {"message": "..."}, or the start of the body. */
+static gchar *
+describe_response (MtHttpResponse * resp)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  gsize size = 0;
+  const gchar *data = resp->body ? g_bytes_get_data (resp->body, &size) : "";
+  JsonObject *root = NULL;
+  JsonObject *err;
+  const gchar *s;
+
+  if (size > 0 && json_parser_load_from_data (parser, data, size, NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    root = json_node_get_object (json_parser_get_root (parser));
+  err = member_object (root, "error");
+  if (err != NULL)
+    return g_strdup_printf ("%s: %s",
+        member_string (err, "type") ? member_string (err, "type") : "error",
+        member_string (err, "reason") ? member_string (err, "reason") : "");
+  if ((s = member_string (root, "error")) != NULL ||
+      (s = member_string (root, "message")) != NULL ||
+      (s = member_string (root, "Message")) != NULL)
+    return g_strdup (s);
+  if (size == 0)
+    return g_strdup ("empty answer");
+  return g_utf8_make_valid (data, MIN (size, ERROR_PREVIEW));
+}
+
+/* Posts the element error for a request that could not be made. */
+static gboolean
+fail_request (GstOpenSearchSink * self, const gchar * what, GError * error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return FALSE;
+  if (error->domain == MT_AWS_ERROR) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
+        ("Could not sign the %s for %s: check the AWS credentials "
+            "(access-key, profile, AWS_* variables) and region.", what,
+            self->base_url), ("%s", error->message));
+  } else {
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
+        ("Could not reach OpenSearch at %s: check the url property and that "
+            "the server is running.", self->base_url), ("%s: %s", what,
+            error->message));
+  }
+  return FALSE;
+}
+
+/* Posts the element error for a final answer that is not a success. */
+static gboolean
+fail_response (GstOpenSearchSink * self, const gchar * what,
+    MtHttpResponse * resp)
+{
+  g_autofree gchar *reason = describe_response (resp);
+
+  if (resp->status == 401 || resp->status == 403) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
+        ("OpenSearch at %s refused the %s (HTTP %u, %s): %s", self->base_url,
+            what, resp->status, reason, self->signing_name ?
+            "check the AWS credentials, the region and the domain's access "
+            "policy" : "check username and password"), (NULL));
+  } else {
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+        ("OpenSearch at %s refused the %s (HTTP %u): %s", self->base_url,
+            what, resp->status, reason), (NULL));
+  }
+  return FALSE;
+}
+
+/* --- the index template --- */
+
+static gchar *
+template_pattern (GstOpenSearchSink * self, const gchar * replacement)
+{
+  GString *s = g_string_new (self->cur_index);
+
+  g_string_replace (s, ANALYSIS_PLACEHOLDER, replacement, 0);
+  return g_string_free (s, FALSE);
+}
+
+/* The template shipped in data/opensearch, compiled in as a resource, with
+ * index_patterns narrowed to this element's index so templates of other
+ * indices are not touched. */
+static GBytes *
+template_body (GstOpenSearchSink * self, GError ** error)
+{
+  g_autoptr (GBytes) data = NULL;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_autoptr (JsonArray) patterns = json_array_new ();
+  g_autofree gchar *pattern = template_pattern (self, "*");
+  JsonNode *root;
+  const gchar *text;
+  gchar *body;
+  gsize size;
+
+  data = g_resources_lookup_data (TEMPLATE_RESOURCE, 0, error);
+  if (data == NULL)
+    return NULL;
+  text = g_bytes_get_data (data, &size);
+  if (!json_parser_load_from_data (parser, text, size, error))
+    return NULL;
+  root = json_parser_get_root (parser);
+  json_array_add_string_element (patterns, pattern);
+  json_object_set_array_member (json_node_get_object (root), "index_patterns",
+      json_array_ref (patterns));
+  body = json_to_string (root, FALSE);
+  return g_bytes_new_take (body, strlen (body));
+}
+
+static gboolean
+install_template (GstOpenSearchSink * self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (MtHttpResponse) resp = NULL;
+  g_autofree gchar *name = template_pattern (self, "analysis");
+  g_autofree gchar *escaped = mt_uri_encode (name, FALSE);
+  g_autofree gchar *path = g_strconcat ("/_index_template/", escaped, NULL);
+
+  body = template_body (self, &error);
+  if (body == NULL) {
+    GST_ELEMENT_ERROR (self, CORE, FAILED,
+        ("The built-in index template could not be read."), ("%s",
+            error->message));
+    return FALSE;
+  }
+  if (!send_request (self, "PUT", path, body, 0, &resp, &error))
+    return fail_request (self, "index template", error);
+  if (resp->status < 200 || resp->status >= 300)
+    return fail_response (self, "index template (set install-template=false "
+        "to index without it)", resp);
+  GST_INFO_OBJECT (self, "installed index template %s", name);
+  return TRUE;
+}
+
+/* --- sending batches --- */
+
+static gboolean send_docs (GstOpenSearchSink * self, GPtrArray * docs);
+
+/* A document OpenSearch will not take: dead letter, or the end of the
+ * pipeline with on-error=fail. */
+static gboolean
+reject_doc (GstOpenSearchSink * self, OpenSearchDoc * doc, gint64 status,
+    JsonObject * error_obj, const gchar * reason)
+{
+  g_autofree gchar *what = g_strdup_printf ("Document %s (index %s)",
+      doc->id, doc->index);
+
+  if (self->cur_on_error == GST_OPENSEARCH_SINK_ON_ERROR_FAIL) {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        ("OpenSearch rejected document %s (index %s): %s", doc->id,
+            doc->index, reason),
+        ("on-error=fail; on-error=dead-letter keeps going"));
+    return FALSE;
+  }
+  dead_letter_doc (self, doc, status, error_obj, reason);
+  warn_not_indexed (self, what, reason);
+  return TRUE;
+}
+
+/* Each item is {"<action>": {...}}: its one member is the result. */
+static JsonObject *
+item_result (JsonNode * item)
+{
+  GList *values;
+  JsonNode *first;
+
+  if (!JSON_NODE_HOLDS_OBJECT (item) ||
+      json_object_get_size (json_node_get_object (item)) != 1)
+    return NULL;
+  values = json_object_get_values (json_node_get_object (item));
+  first = values->data;
+  g_list_free (values);
+  return JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
+}
+
+static gchar *
+item_reason (gint64 status, JsonObject * error_obj)
+{
+  const gchar *type = member_string (error_obj, "type");
+  const gchar *reason = member_string (error_obj, "reason");
+
+  return g_strdup_printf ("HTTP %" G_GINT64_FORMAT " %s: %s", status,
+      type ? type : "error", reason ? reason : "no reason given");
+}
+
+/* Reads every item of a bulk answer, in request order. Items to try again
+ * go to `again`; FALSE when the answer is not a bulk answer for these
+ * documents or on-error=fail stopped on a rejection. */
+static gboolean
+settle_items (GstOpenSearchSink * self, GPtrArray * docs,
+    MtHttpResponse * resp, guint round, GPtrArray * again)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonArray *items = NULL;
+  gsize size = 0;
+  const gchar *data = resp->body ? g_bytes_get_data (resp->body, &size) : "";
+  guint64 indexed = 0;
+
+  if (json_parser_load_from_data (parser, data, size, NULL) &&
+      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
+    JsonObject *root = json_node_get_object (json_parser_get_root (parser));
+    JsonNode *node = json_object_get_member (root, "items");
+
+    if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+      items = json_node_get_array (node);
+  }
+  if (items == NULL || json_array_get_length (items) != docs->len) {
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+        ("OpenSearch at %s answered a bulk request of %u documents with "
+            "something that is not a bulk answer for them.", self->base_url,
+            docs->len), ("%.*s", (int) MIN (size, ERROR_PREVIEW), data));
+    return FALSE;
+  }
+
+  for (guint i = 0; i < docs->len; i++) {
+    OpenSearchDoc *doc = g_ptr_array_index (docs, i);
+    JsonObject *result;
+    JsonObject *error_obj;
+    gint64 status;
+    g_autofree gchar *reason = NULL;
+
+    result = item_result (json_array_get_element (items, i));
+    status = member_int (result, "status");
+    error_obj = member_object (result, "error");
+    if (status >= 200 && status < 300) {
+      indexed++;
+      continue;
+    }
+    if (status_is_retryable (status) && round < self->retries) {
+      g_ptr_array_add (again, doc);
+      continue;
+    }
+    reason = item_reason (status, error_obj);
+    if (status_is_retryable (status)) {
+      g_autofree gchar *r = reason;
+      reason = g_strdup_printf ("still rejected after %u retries: %s", round,
+          r);
+    }
+    if (!reject_doc (self, doc, status, error_obj, reason))
+      return FALSE;
+  }
+
+  g_mutex_lock (&self->lock);
+  self->n_indexed += indexed;
+  self->n_retried += again->len;
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static GBytes *
+bulk_body (GPtrArray * docs)
+{
+  gsize total = 0;
+  GByteArray *body;
+
+  for (guint i = 0; i < docs->len; i++)
+    total += g_bytes_get_size (((OpenSearchDoc *) docs->pdata[i])->payload);
+  body = g_byte_array_sized_new (total);
+  for (guint i = 0; i < docs->len; i++) {
+    gsize size;
+    const guint8 *data =
+        g_bytes_get_data (((OpenSearchDoc *) docs->pdata[i])->payload, &size);
+
+    g_byte_array_append (body, data, size);
+  }
+  return g_byte_array_free_to_bytes (body);
+}
+
+/* 413: the server takes less per request than bulk-max-bytes. Halves are
+ * sent on their own; a single document that is still too large is
+ * rejected. */
+static gboolean
+split_docs (GstOpenSearchSink * self, GPtrArray * docs)
+{
+  g_autoptr (GPtrArray) first = g_ptr_array_new ();
+  g_autoptr (GPtrArray) second = g_ptr_array_new ();
+  guint half = docs->len / 2;
+
+  if (docs->len == 1)
+    return reject_doc (self, docs->pdata[0], 413, NULL,
+        "HTTP 413: the document alone is larger than the server accepts in "
+        "one request (http.max_content_length)");
+  GST_INFO_OBJECT (self, "413 for %u documents: sending them in halves",
+      docs->len);
+  for (guint i = 0; i < docs->len; i++)
+    g_ptr_array_add (i < half ? first : second, docs->pdata[i]);
+  return send_docs (self, first) && send_docs (self, second);
+}
+
+/* Sends documents until each is indexed, dead-lettered or the element has
+ * failed. `docs` does not own them. */
+static gboolean
+send_docs (GstOpenSearchSink * self, GPtrArray * docs)
+{
+  g_autoptr (GPtrArray) todo = g_ptr_array_ref (docs);
+
+  for (guint round = 0; todo->len > 0; round++) {
+    g_autoptr (GBytes) body = bulk_body (todo);
+    g_autoptr (MtHttpResponse) resp = NULL;
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GPtrArray) again = g_ptr_array_new ();
+
+    if (!send_request (self, "POST", "/_bulk", body, todo->len, &resp,
+            &error))
+      return fail_request (self, "bulk request", error);
+    if (resp->status == 413)
+      return split_docs (self, todo);
+    if (resp->status != 200)
+      return fail_response (self, "bulk request", resp);
+    if (!settle_items (self, todo, resp, round, again))
+      return FALSE;
+    if (again->len > 0) {
+      GST_DEBUG_OBJECT (self, "%u of %u items to send again", again->len,
+          todo->len);
+      if (!backoff (self, round, 0))
+        return FALSE;
+    }
+    g_ptr_array_unref (todo);
+    todo = g_steal_pointer (&again);
+  }
+  return TRUE;
+}
+
+/* Called with the lock held: the batch to send now, or NULL and the time
+ * at which the flush interval will make it due (0: none). */
+static GPtrArray *
+take_batch (GstOpenSearchSink * self, gint64 * deadline)
+{
+  GPtrArray *batch;
+  gint64 due = self->pending_since + self->flush_interval_us;
+  gboolean ready;
+
+  *deadline = 0;
+  if (self->flow != GST_FLOW_OK || self->pending->len == 0)
+    return NULL;
+  ready = self->want_send || self->draining ||
+      self->pending->len >= self->max_docs ||
+      self->pending_bytes >= self->max_bytes ||
+      (self->flush_interval_us > 0 && g_get_monotonic_time () >= due);
+  if (!ready) {
+    *deadline = self->flush_interval_us > 0 ? due : 0;
+    return NULL;
+  }
+  batch = self->pending;
+  self->pending = g_ptr_array_new_with_free_func (doc_free);
+  self->pending_bytes = 0;
+  self->want_send = FALSE;
+  return batch;
+}
+
+static gpointer
+sender_thread (gpointer data)
+{
+  GstOpenSearchSink *self = data;
+
+  g_mutex_lock (&self->lock);
+  while (!self->stopping) {
+    g_autoptr (GPtrArray) batch = NULL;
+    gint64 deadline;
+    gboolean ok;
+
+    batch = take_batch (self, &deadline);
+    if (batch == NULL) {
+      if (deadline > 0)
+        g_cond_wait_until (&self->cond, &self->lock, deadline);
+      else
+        g_cond_wait (&self->cond, &self->lock);
+      continue;
+    }
+    self->in_flight = batch->len;
+    g_cond_broadcast (&self->cond);
+    g_mutex_unlock (&self->lock);
+
+    ok = send_docs (self, batch);
+
+    g_mutex_lock (&self->lock);
+    self->in_flight = 0;
+    if (!ok && self->flow == GST_FLOW_OK)
+      self->flow = self->stopping ? GST_FLOW_FLUSHING : GST_FLOW_ERROR;
+    g_cond_broadcast (&self->cond);
+  }
+  g_mutex_unlock (&self->lock);
+  return NULL;
+}
+
+/* --- streaming thread --- */
+
+static gboolean
+batch_is_full (GstOpenSearchSink * self, gsize size)
+{
+  return self->pending->len >= self->max_docs ||
+      (self->pending->len > 0 && self->pending_bytes + size > self->max_bytes);
+}
+
+/* Called with the lock held. Waits for the sender as render and EOS may:
+ * through a PLAYING to PAUSED change (GstBaseSink::unlock) it waits for
+ * preroll, and a flush or stop ends the wait. */
+static GstFlowReturn
+wait_for_sender (GstOpenSearchSink * self)
+{
+  GstFlowReturn ret;
+
+  if (self->flow != GST_FLOW_OK)
+    return self->flow;
+  if (self->stopping)
+    return GST_FLOW_FLUSHING;
+  if (!self->unlocked) {
+    g_cond_wait (&self->cond, &self->lock);
+    return GST_FLOW_OK;
+  }
+  g_mutex_unlock (&self->lock);
+  ret = gst_base_sink_wait_preroll (GST_BASE_SINK (self));
+  g_mutex_lock (&self->lock);
+  return ret;
+}
+
+static GstFlowReturn
+enqueue (GstOpenSearchSink * self, OpenSearchDoc * doc)
+{
+  gsize size = g_bytes_get_size (doc->payload);
+  GstFlowReturn ret = GST_FLOW_OK;
+
+  g_mutex_lock (&self->lock);
+  while (ret == GST_FLOW_OK && (batch_is_full (self, size) ||
+          self->flow != GST_FLOW_OK || self->stopping)) {
+    self->want_send = TRUE;
+    g_cond_broadcast (&self->cond);
+    ret = wait_for_sender (self);
+  }
+  if (ret != GST_FLOW_OK) {
+    g_mutex_unlock (&self->lock);
+    doc_free (doc);
+    return ret;
+  }
+  if (self->pending->len == 0)
+    self->pending_since = g_get_monotonic_time ();
+  g_ptr_array_add (self->pending, doc);
+  self->pending_bytes += size;
+  if (batch_is_full (self, 0) || self->pending_bytes >= self->max_bytes)
+    g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  return GST_FLOW_OK;
+}
+
+/* A line that cannot become a document. */
+static GstFlowReturn
+reject_line (GstOpenSearchSink * self, const gchar * line, gsize len,
+    gsize total, const gchar * reason)
+{
+  g_autofree gchar *what = NULL;
+
+  if (self->cur_on_error == GST_OPENSEARCH_SINK_ON_ERROR_FAIL) {
+    GST_ELEMENT_ERROR (self, STREAM, FORMAT,
+        ("Input line %" G_GUINT64_FORMAT " cannot be indexed: %s",
+            self->line_no, reason),
+        ("on-error=fail; on-error=dead-letter keeps going"));
+    return GST_FLOW_ERROR;
+  }
+  dead_letter_line (self, line, len, total, reason);
+  what = g_strdup_printf ("Input line %" G_GUINT64_FORMAT, self->line_no);
+  warn_not_indexed (self, what, reason);
+  return GST_FLOW_OK;
+}
+
+static GstFlowReturn
+take_line (GstOpenSearchSink * self, const gchar * line, gsize len)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *reason = NULL;
+  JsonNode *root;
+  JsonObject *obj;
+  gchar *id;
+
+  self->line_no++;
+  while (len > 0 && g_ascii_isspace (line[len - 1]))
+    len--;
+  while (len > 0 && g_ascii_isspace (*line)) {
+    line++;
+    len--;
+  }
+  if (len == 0)
+    return GST_FLOW_OK;
+  if (len > self->max_bytes) {
+    reason = g_strdup_printf ("a line of %" G_GSIZE_FORMAT " bytes is larger "
+        "than bulk-max-bytes (%" G_GSIZE_FORMAT ")", len, self->max_bytes);
+    return reject_line (self, line, DEAD_LETTER_PREVIEW, len, reason);
+  }
+  if (!json_parser_load_from_data (self->parser, line, len, &error)) {
+    reason = g_strdup_printf ("not JSON: %s", error->message);
+    return reject_line (self, line, len, len, reason);
+  }
+  root = json_parser_get_root (self->parser);
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    return reject_line (self, line, len, len, "not a JSON object");
+  obj = json_node_get_object (root);
+  id = doc_id (obj, root);
+  if (id == NULL)
+    return reject_line (self, line, len, len,
+        "its \"id\" is neither a non-empty string nor an integer");
+  return enqueue (self, doc_new (doc_index (self, obj), id, line, len));
+}
+
+/* Lines longer than bulk-max-bytes could never be sent: only a preview of
+ * them is kept, for the dead letter. */
+static void
+line_append (GstOpenSearchSink * self, const guint8 * data, gsize n)
+{
+  gsize keep;
+
+  if (self->line_dropped == 0 && self->line->len + n <= self->max_bytes) {
+    g_byte_array_append (self->line, data, n);
+    return;
+  }
+  if (self->line->len > DEAD_LETTER_PREVIEW) {
+    self->line_dropped += self->line->len - DEAD_LETTER_PREVIEW;
+    g_byte_array_set_size (self->line, DEAD_LETTER_PREVIEW);
+  }
+  keep = MIN (n, DEAD_LETTER_PREVIEW - self->line->len);
+  g_byte_array_append (self->line, data, keep);
+  self->line_dropped += n - keep;
+}
+
+static GstFlowReturn
+take_buffered_line (GstOpenSearchSink * self)
+{
+  GstFlowReturn ret;
+  const gchar *line = (const gchar *) self->line->data;
+  gsize len = self->line->len;
+
+  if (self->line_dropped > 0) {
+    g_autofree gchar *reason = NULL;
+    gsize total = len + self->line_dropped;
+
+    self->line_no++;
+    reason = g_strdup_printf ("a line of %" G_GSIZE_FORMAT " bytes is larger "
+        "than bulk-max-bytes (%" G_GSIZE_FORMAT ")", total, self->max_bytes);
+    ret = reject_line (self, line, len, total, reason);
+  } else {
+    ret = take_line (self, line, len);
+  }
+  g_byte_array_set_size (self->line, 0);
+  self->line_dropped = 0;
+  return ret;
+}
+
+static GstFlowReturn
+gst_opensearch_sink_render (GstBaseSink * sink, GstBuffer * buffer)
+{
+  GstOpenSearchSink *self = GST_OPENSEARCH_SINK (sink);
+  GstFlowReturn ret = GST_FLOW_OK;
+  GstMapInfo map;
+  const guint8 *data;
+  gsize size;
+
+  if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Could not read a buffer."),
+        (NULL));
+    return GST_FLOW_ERROR;
+  }
+  data = map.data;
+  size = map.size;
+  while (ret == GST_FLOW_OK && size > 0) {
+    const guint8 *nl = memchr (data, '\n', size);
+    gsize n = nl ? (gsize) (nl - data) : size;
+
+    if (nl == NULL) {
+      line_append (self, data, n);
+      break;
+    }
+    /* Most lines lie whole in one buffer: no copy for them. */
+    if (self->line->len == 0 && self->line_dropped == 0) {
+      ret = take_line (self, (const gchar *) data, n);
+    } else {
+      line_append (self, data, n);
+      ret = take_buffered_line (self);
+    }
+    data += n + 1;
+    size -= n + 1;
+  }
+  gst_buffer_unmap (buffer, &map);
+  return ret;
+}
+
+/* EOS: the last line, then every batch, answered. */
+static gboolean
+drain (GstOpenSearchSink * self)
+{
+  GstFlowReturn ret = GST_FLOW_OK;
+  gboolean done;
+
+  if (self->line->len > 0 || self->line_dropped > 0)
+    ret = take_buffered_line (self);
+  if (ret != GST_FLOW_OK)
+    return FALSE;
+
+  g_mutex_lock (&self->lock);
+  self->draining = TRUE;
+  g_cond_broadcast (&self->cond);
+  while (ret == GST_FLOW_OK && (self->pending->len > 0 || self->in_flight > 0))
+    ret = wait_for_sender (self);
+  self->draining = FALSE;
+  done = ret == GST_FLOW_OK && self->flow == GST_FLOW_OK;
+  g_mutex_unlock (&self->lock);
+
+  g_mutex_lock (&self->dead_lock);
+  if (self->dead_out != NULL)
+    g_output_stream_flush (self->dead_out, NULL, NULL);
+  g_mutex_unlock (&self->dead_lock);
+  return done;
+}
+
+static void
+post_summary (GstOpenSearchSink * self)
+{
+  GstStructure *s;
+
+  if (self->warnings_suppressed > 0) {
+    GST_ELEMENT_WARNING (self, STREAM, FAILED,
+        ("%" G_GUINT64_FORMAT " more documents were not indexed%s%s.",
+            self->warnings_suppressed, self->dead_out ?
+            "; see the dead-letter file " : "",
+            self->dead_out ? self->cur_dead_letter_location : ""), (NULL));
+  }
+  g_mutex_lock (&self->lock);
+  s = gst_structure_new ("opensearch-summary",
+      "indexed", G_TYPE_UINT64, self->n_indexed,
+      "dead-lettered", G_TYPE_UINT64, self->n_dead,
+      "retried", G_TYPE_UINT64, self->n_retried,
+      "requests", G_TYPE_UINT64, self->n_requests,
+      "index", G_TYPE_STRING, self->cur_index, NULL);
+  g_mutex_unlock (&self->lock);
+  GST_INFO_OBJECT (self, "%" GST_PTR_FORMAT, s);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
+static gboolean
+gst_opensearch_sink_event (GstBaseSink * sink, GstEvent * event)
+{
+  GstOpenSearchSink *self = GST_OPENSEARCH_SINK (sink);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_EOS:
+      if (!drain (self)) {
+        gst_event_unref (event);
+        return FALSE;
+      }
+      post_summary (self);
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      /* The stream starts again: a partial line belongs to the old one. */
+      g_byte_array_set_size (self->line, 0);
+      self->line_dropped = 0;
+      break;
+    default:
+      break;
+  }
+  return GST_BASE_SINK_CLASS (parent_class)->event (sink, event);
+}
+
+/* --- start and stop --- */
+
+static gboolean
+index_is_valid (const gchar * index_name)
+{
+  GString *s = g_string_new (index_name);
+  gboolean ok;
+
+  g_string_replace (s, ANALYSIS_PLACEHOLDER, "", 0);
+  ok = (s->len > 0 || strstr (index_name, ANALYSIS_PLACEHOLDER)) &&
+      strpbrk (s->str, "\\/*?\"<>| ,#:{}") == NULL &&
+      !g_str_has_prefix (index_name, "_") &&
+      !g_str_has_prefix (index_name, "-") &&
+      !g_str_has_prefix (index_name, "+");
+  for (gsize i = 0; ok && i < s->len; i++)
+    ok = !g_ascii_isupper (s->str[i]);
+  g_string_free (s, TRUE);
+  return ok;
+}
+
+/* The base URL without user info, which goes to basic auth instead so it
+ * never shows in a log or an error message. */
+static gboolean
+parse_url (GstOpenSearchSink * self, const gchar * url, gchar ** user,
+    gchar ** password)
+{
+  g_autoptr (GUri) uri = NULL;
+  g_autoptr (GUri) clean = NULL;
+  g_autofree gchar *text = NULL;
+  const gchar *scheme;
+
+  uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED,
+      NULL);
+  scheme = uri ? g_uri_get_scheme (uri) : NULL;
+  if (uri == NULL || g_uri_get_host (uri) == NULL ||
+      (g_ascii_strcasecmp (scheme, "http") != 0 &&
+          g_ascii_strcasecmp (scheme, "https") != 0)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("The url must be an http:// or https:// URL of OpenSearch, "
+            "such as " DEFAULT_URL "."), (NULL));
+    return FALSE;
+  }
+  if (*user == NULL && g_uri_get_user (uri) != NULL)
+    *user = g_uri_unescape_string (g_uri_get_user (uri), NULL);
+  if (*password == NULL && g_uri_get_password (uri) != NULL)
+    *password = g_uri_unescape_string (g_uri_get_password (uri), NULL);
+  clean = g_uri_build (G_URI_FLAGS_ENCODED, scheme, NULL,
+      g_uri_get_host (uri), g_uri_get_port (uri), g_uri_get_path (uri),
+      NULL, NULL);
+  text = g_uri_to_string (clean);
+  while (g_str_has_suffix (text, "/"))
+    text[strlen (text) - 1] = '\0';
+  self->base_url = g_steal_pointer (&text);
+  return TRUE;
+}
+
+static gboolean
+setup_auth (GstOpenSearchSink * self, const MtAwsSettings * settings,
+    gboolean aws_sigv4, GstOpenSearchSinkAwsService service,
+    const gchar * user, const gchar * password)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (aws_sigv4 && user != NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Use either username and password or aws-sigv4, not both."),
+        (NULL));
+    return FALSE;
+  }
+  if (user != NULL) {
+    g_autofree gchar *pair = g_strconcat (user, ":", password ? password : "",
+        NULL);
+    g_autofree gchar *b64 = g_base64_encode ((const guchar *) pair,
+        strlen (pair));
+
+    self->basic_auth = g_strconcat ("Basic ", b64, NULL);
+    memset (pair, 0, strlen (pair));
+    return TRUE;
+  }
+  if (!aws_sigv4)
+    return TRUE;
+
+  self->region = mt_aws_resolve_region (settings, &error);
+  if (self->region == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("aws-sigv4 needs the AWS region of the domain or collection: set "
+            "the region property or AWS_REGION."), ("%s", error->message));
+    return FALSE;
+  }
+  self->signing_name =
+      service == GST_OPENSEARCH_SINK_AWS_SERVICE_AOSS ? "aoss" : "es";
+  self->credentials = mt_credentials_provider_new (settings);
+  return TRUE;
+}
+
+/* Reads the properties once: later changes apply at the next start. */
+static gboolean
+read_config (GstOpenSearchSink * self)
+{
+  MtAwsSettings settings;
+  MtHttpOptions options = { 0 };
+  g_autofree gchar *url = NULL;
+  g_autofree gchar *user = NULL;
+  g_autofree gchar *password = NULL;
+  gboolean aws_sigv4, ok;
+  GstOpenSearchSinkAwsService service;
+
+  mt_aws_settings_init (&settings);
+  GST_OBJECT_LOCK (self);
+  mt_aws_settings_copy (&settings, &self->settings);
+  url = g_strdup (self->url ? self->url :
+      self->settings.endpoint ? self->settings.endpoint : DEFAULT_URL);
+  user = g_strdup (self->username);
+  password = g_strdup (self->password);
+  aws_sigv4 = self->aws_sigv4;
+  service = self->aws_service;
+  self->cur_index = g_strdup (self->index);
+  self->max_docs = self->bulk_max_docs;
+  self->max_bytes = self->bulk_max_bytes;
+  self->flush_interval_us =
+      (gint64) self->flush_interval_ms * G_TIME_SPAN_MILLISECOND;
+  self->cur_on_error = self->on_error;
+  self->cur_install_template = self->install_template;
+  self->cur_dead_letter_location = g_strdup (self->dead_letter_location);
+  GST_OBJECT_UNLOCK (self);
+
+  self->per_analysis = strstr (self->cur_index, ANALYSIS_PLACEHOLDER) != NULL;
+  self->retries = settings.retries;
+  ok = index_is_valid (self->cur_index);
+  if (!ok) {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("The index name \"%s\" is not one OpenSearch accepts: use lowercase "
+            "letters, digits, '-', '_' and '.', and {analysis}.",
+            self->cur_index), (NULL));
+  }
+  if (ok)
+    ok = parse_url (self, url, &user, &password);
+  if (ok)
+    ok = setup_auth (self, &settings, aws_sigv4, service, user, password);
+  if (ok) {
+    options.tls_verify = settings.tls_verify;
+    options.ca_file = settings.ca_file;
+    options.request_timeout_ms = settings.request_timeout_ms;
+    self->http = mt_http_client_new (&options);
+  }
+  if (password != NULL)
+    memset (password, 0, strlen (password));
+  mt_aws_settings_clear (&settings);
+  return ok;
+}
+
+static void
+release_running_state (GstOpenSearchSink * self)
+{
+  g_clear_pointer (&self->http, mt_http_client_free);
+  g_clear_pointer (&self->credentials, mt_credentials_provider_free);
+  g_clear_object (&self->cancellable);
+  if (self->basic_auth != NULL) {
+    memset (self->basic_auth, 0, strlen (self->basic_auth));
+    g_clear_pointer (&self->basic_auth, g_free);
+  }
+  g_clear_pointer (&self->base_url, g_free);
+  g_clear_pointer (&self->cur_index, g_free);
+  g_clear_pointer (&self->region, g_free);
+  self->signing_name = NULL;
+  g_clear_pointer (&self->line, g_byte_array_unref);
+  g_clear_object (&self->parser);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
+  if (self->dead_out != NULL)
+    g_output_stream_close (self->dead_out, NULL, NULL);
+  g_clear_object (&self->dead_out);
+  g_clear_pointer (&self->cur_dead_letter_location, g_free);
+}
+
+static gboolean
+gst_opensearch_sink_start (GstBaseSink * sink)
+{
+  GstOpenSearchSink *self = GST_OPENSEARCH_SINK (sink);
+
+  self->cancellable = g_cancellable_new ();
+  self->line = g_byte_array_new ();
+  self->line_dropped = 0;
+  self->line_no = 0;
+  self->parser = json_parser_new_immutable ();
+  self->pending = g_ptr_array_new_with_free_func (doc_free);
+  self->pending_bytes = 0;
+  self->want_send = self->draining = self->stopping = FALSE;
+  self->unlocked = FALSE;
+  self->in_flight = 0;
+  self->flow = GST_FLOW_OK;
+  self->n_indexed = self->n_dead = self->n_retried = self->n_requests = 0;
+  self->warnings_posted = 0;
+  self->warnings_suppressed = 0;
+
+  if (!read_config (self) || !open_dead_letter (self) ||
+      (self->cur_install_template && !install_template (self))) {
+    release_running_state (self);
+    return FALSE;
+  }
+  GST_INFO_OBJECT (self, "indexing into %s, index %s", self->base_url,
+      self->cur_index);
+  self->sender = g_thread_new ("opensearchsink", sender_thread, self);
+  return TRUE;
+}
+
+static gboolean
+gst_opensearch_sink_stop (GstBaseSink * sink)
+{
+  GstOpenSearchSink *self = GST_OPENSEARCH_SINK (sink);
+
+  g_mutex_lock (&self->lock);
+  self->stopping = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  if (self->sender != NULL)
+    g_thread_join (self->sender);
+  self->sender = NULL;
+  release_running_state (self);
+  return TRUE;
+}
+
+static gboolean
+gst_opensearch_sink_unlock (GstBaseSink * sink)
+{
+  GstOpenSearchSink *self = GST_OPENSEARCH_SINK (sink);
+
+  g_mutex_lock (&self->lock);
+  self->unlocked = TRUE;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+static gboolean
+gst_opensearch_sink_unlock_stop (GstBaseSink * sink)
+{
+  GstOpenSearchSink *self = GST_OPENSEARCH_SINK (sink);
+
+  g_mutex_lock (&self->lock);
+  self->unlocked = FALSE;
+  g_mutex_unlock (&self->lock);
+  return TRUE;
+}
+
+/* --- properties --- */
+
+static void
+set_secret (gchar ** field, const GValue * value)
+{
+  if (*field != NULL)
+    memset (*field, 0, strlen (*field));
+  g_free (*field);
+  *field = g_value_dup_string (value);
+}
+
+static void
+gst_opensearch_sink_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstOpenSearchSink *self = GST_OPENSEARCH_SINK (object);
+
+  GST_OBJECT_LOCK (self);
+  if (mt_aws_settings_set_property (&self->settings, PROP_AWS_FIRST, prop_id,
+          value)) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  switch (prop_id) {
+    case PROP_URL:
+      g_free (self->url);
+      self->url = g_value_dup_string (value);
+      break;
+    case PROP_INDEX:
+      g_free (self->index);
+      self->index = g_value_dup_string (value);
+      if (self->index == NULL)
+        self->index = g_strdup (DEFAULT_INDEX);
+      break;
+    case PROP_USERNAME:
+      set_secret (&self->username, value);
+      break;
+    case PROP_PASSWORD:
+      set_secret (&self->password, value);
+      break;
+    case PROP_AWS_SIGV4:
+      self->aws_sigv4 = g_value_get_boolean (value);
+      break;
+    case PROP_AWS_SERVICE:
+      self->aws_service = g_value_get_enum (value);
+      break;
+    case PROP_BULK_MAX_DOCS:
+      self->bulk_max_docs = g_value_get_uint (value);
+      break;
+    case PROP_BULK_MAX_BYTES:
+      self->bulk_max_bytes = g_value_get_uint64 (value);
+      break;
+    case PROP_FLUSH_INTERVAL:
+      self->flush_interval_ms = g_value_get_uint (value);
+      break;
+    case PROP_DEAD_LETTER_LOCATION:
+      g_free (self->dead_letter_location);
+      self->dead_letter_location = g_value_dup_string (value);
+      break;
+    case PROP_INSTALL_TEMPLATE:
+      self->install_template = g_value_get_boolean (value);
+      break;
+    case PROP_ON_ERROR:
+      self->on_error = g_value_get_enum (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_opensearch_sink_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstOpenSearchSink *self = GST_OPENSEARCH_SINK (object);
+
+  GST_OBJECT_LOCK (self);
+  if (mt_aws_settings_get_property (&self->settings, PROP_AWS_FIRST, prop_id,
+          value)) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  switch (prop_id) {
+    case PROP_URL:
+      g_value_set_string (value, self->url ? self->url :
+          self->settings.endpoint ? self->settings.endpoint : DEFAULT_URL);
+      break;
+    case PROP_INDEX:
+      g_value_set_string (value, self->index);
+      break;
+    case PROP_AWS_SIGV4:
+      g_value_set_boolean (value, self->aws_sigv4);
+      break;
+    case PROP_AWS_SERVICE:
+      g_value_set_enum (value, self->aws_service);
+      break;
+    case PROP_BULK_MAX_DOCS:
+      g_value_set_uint (value, self->bulk_max_docs);
+      break;
+    case PROP_BULK_MAX_BYTES:
+      g_value_set_uint64 (value, self->bulk_max_bytes);
+      break;
+    case PROP_FLUSH_INTERVAL:
+      g_value_set_uint (value, self->flush_interval_ms);
+      break;
+    case PROP_DEAD_LETTER_LOCATION:
+      g_value_set_string (value, self->dead_letter_location);
+      break;
+    case PROP_INSTALL_TEMPLATE:
+      g_value_set_boolean (value, self->install_template);
+      break;
+    case PROP_ON_ERROR:
+      g_value_set_enum (value, self->on_error);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_opensearch_sink_finalize (GObject * object)
+{
+  GstOpenSearchSink *self = GST_OPENSEARCH_SINK (object);
+  GValue empty = G_VALUE_INIT;
+
+  g_value_init (&empty, G_TYPE_STRING);
+  set_secret (&self->username, &empty);
+  set_secret (&self->password, &empty);
+  g_value_unset (&empty);
+  g_free (self->url);
+  g_free (self->index);
+  g_free (self->dead_letter_location);
+  mt_aws_settings_clear (&self->settings);
+  g_mutex_clear (&self->lock);
+  g_mutex_clear (&self->dead_lock);
+  g_cond_clear (&self->cond);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_opensearch_sink_class_init (GstOpenSearchSinkClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseSinkClass *basesink_class = GST_BASE_SINK_CLASS (klass);
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_READY;
+  const GParamFlags wo = G_PARAM_WRITABLE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_READY;
+
+  gobject_class->set_property = gst_opensearch_sink_set_property;
+  gobject_class->get_property = gst_opensearch_sink_get_property;
+  gobject_class->finalize = gst_opensearch_sink_finalize;
+
+  /**
+   * GstOpenSearchSink:url:
+   *
+   * Base URL of OpenSearch or Elasticsearch, such as
+   * `https://search.example.com:9200` or an Amazon OpenSearch domain or
+   * Serverless collection endpoint. User info in the URL
+   * (`https://user:pass@host`) is used as username and password and is
+   * never logged. When unset, the `endpoint` property gives it, then
+   * `http://localhost:9200`.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_URL,
+      g_param_spec_string ("url", "URL",
+          "Base URL of OpenSearch or Elasticsearch (user info in it is used "
+          "as username and password)", DEFAULT_URL, rw));
+
+  /**
+   * GstOpenSearchSink:index:
+   *
+   * The index to write to. `{analysis}` in it is replaced by each
+   * document's `analysis` field (`label`, `face`, ...; `unknown` when it
+   * has none), giving one index per analysis type.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_INDEX,
+      g_param_spec_string ("index", "Index",
+          "Index to write to; {analysis} in it gives one index per analysis "
+          "type", DEFAULT_INDEX, rw));
+
+  /**
+   * GstOpenSearchSink:username:
+   *
+   * User name for HTTP basic authentication (write-only).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_USERNAME,
+      g_param_spec_string ("username", "User name",
+          "User name for HTTP basic authentication (write-only)", NULL, wo));
+
+  /**
+   * GstOpenSearchSink:password:
+   *
+   * Password for HTTP basic authentication (write-only: never readable,
+   * never logged).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_PASSWORD,
+      g_param_spec_string ("password", "Password",
+          "Password for HTTP basic authentication (write-only: never "
+          "readable, never logged)", NULL, wo));
+
+  /**
+   * GstOpenSearchSink:aws-sigv4:
+   *
+   * Sign requests with AWS SigV4 for Amazon OpenSearch Service or
+   * Serverless (see #GstOpenSearchSink:aws-service), with the credentials
+   * and region of the common AWS properties and the AWS credential chain.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_AWS_SIGV4,
+      g_param_spec_boolean ("aws-sigv4", "AWS SigV4",
+          "Sign requests with AWS SigV4 (Amazon OpenSearch Service or "
+          "Serverless)", FALSE, rw));
+
+  /**
+   * GstOpenSearchSink:aws-service:
+   *
+   * What aws-sigv4 signs for: `es` (OpenSearch Service domains) or `aoss`
+   * (OpenSearch Serverless collections).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_AWS_SERVICE,
+      g_param_spec_enum ("aws-service", "AWS service",
+          "What aws-sigv4 signs for: es (domains) or aoss (Serverless)",
+          GST_TYPE_OPENSEARCH_SINK_AWS_SERVICE, DEFAULT_AWS_SERVICE, rw));
+
+  /**
+   * GstOpenSearchSink:bulk-max-docs:
+   *
+   * Documents per bulk request at most.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_BULK_MAX_DOCS,
+      g_param_spec_uint ("bulk-max-docs", "Bulk max documents",
+          "Documents per bulk request at most", 1, G_MAXINT,
+          DEFAULT_BULK_MAX_DOCS, rw));
+
+  /**
+   * GstOpenSearchSink:bulk-max-bytes:
+   *
+   * Bytes per bulk request at most (a single larger document goes alone).
+   * Input lines longer than this are not indexed but dead-lettered.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_BULK_MAX_BYTES,
+      g_param_spec_uint64 ("bulk-max-bytes", "Bulk max bytes",
+          "Bytes per bulk request at most; longer input lines are "
+          "dead-lettered", 1024, G_MAXSIZE / 4, DEFAULT_BULK_MAX_BYTES, rw));
+
+  /**
+   * GstOpenSearchSink:flush-interval:
+   *
+   * Milliseconds a document may wait for its batch to fill before the
+   * batch is sent anyway (0: only full batches and EOS send).
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_FLUSH_INTERVAL,
+      g_param_spec_uint ("flush-interval", "Flush interval",
+          "Milliseconds a document may wait for its batch to fill (0: no "
+          "limit)", 0, G_MAXINT, DEFAULT_FLUSH_INTERVAL_MS, rw));
+
+  /**
+   * GstOpenSearchSink:dead-letter-location:
+   *
+   * File that receives, as JSON lines, each document that could not be
+   * indexed, with the reason (`reason`, `status`, `index`, `id`, OpenSearch's
+   * `error` object, and the `document`; for an input line that is not a
+   * document, `line` and `line_number`). Replaced at start.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_DEAD_LETTER_LOCATION,
+      g_param_spec_string ("dead-letter-location", "Dead-letter location",
+          "File that receives each document not indexed, with the reason, "
+          "as JSON lines (replaced at start)", NULL, rw));
+
+  /**
+   * GstOpenSearchSink:install-template:
+   *
+   * Install the mediatag index template for #GstOpenSearchSink:index at
+   * start.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_INSTALL_TEMPLATE,
+      g_param_spec_boolean ("install-template", "Install template",
+          "Install the mediatag index template for the index at start",
+          DEFAULT_INSTALL_TEMPLATE, rw));
+
+  /**
+   * GstOpenSearchSink:on-error:
+   *
+   * What to do with a document that cannot be indexed: an input line that
+   * is not a JSON object, or a document OpenSearch rejects for good.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_ON_ERROR,
+      g_param_spec_enum ("on-error", "On error",
+          "What to do with a document that cannot be indexed",
+          GST_TYPE_OPENSEARCH_SINK_ON_ERROR, DEFAULT_ON_ERROR, rw));
+
+  mt_aws_settings_install (gobject_class, PROP_AWS_FIRST);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_set_static_metadata (element_class,
+      "OpenSearch sink", "Sink/Network",
+      "Bulk-indexes JSON-lines result documents into OpenSearch or "
+      "Elasticsearch, under their stable ids",
+      "mediatag developers <https://github.com/mediatag/mediatag>");
+
+  basesink_class->start = GST_DEBUG_FUNCPTR (gst_opensearch_sink_start);
+  basesink_class->stop = GST_DEBUG_FUNCPTR (gst_opensearch_sink_stop);
+  basesink_class->render = GST_DEBUG_FUNCPTR (gst_opensearch_sink_render);
+  basesink_class->event = GST_DEBUG_FUNCPTR (gst_opensearch_sink_event);
+  basesink_class->unlock = GST_DEBUG_FUNCPTR (gst_opensearch_sink_unlock);
+  basesink_class->unlock_stop =
+      GST_DEBUG_FUNCPTR (gst_opensearch_sink_unlock_stop);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_OPENSEARCH_SINK_ON_ERROR, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_OPENSEARCH_SINK_AWS_SERVICE, 0);
+  GST_DEBUG_CATEGORY_INIT (gst_opensearch_sink_debug, "opensearchsink", 0,
+      "OpenSearch bulk indexing sink");
+}
+
+static void
+gst_opensearch_sink_init (GstOpenSearchSink * self)
+{
+  self->index = g_strdup (DEFAULT_INDEX);
+  self->aws_service = DEFAULT_AWS_SERVICE;
+  self->bulk_max_docs = DEFAULT_BULK_MAX_DOCS;
+  self->bulk_max_bytes = DEFAULT_BULK_MAX_BYTES;
+  self->flush_interval_ms = DEFAULT_FLUSH_INTERVAL_MS;
+  self->install_template = DEFAULT_INSTALL_TEMPLATE;
+  self->on_error = DEFAULT_ON_ERROR;
+  mt_aws_settings_init (&self->settings);
+  g_mutex_init (&self->lock);
+  g_mutex_init (&self->dead_lock);
+  g_cond_init (&self->cond);
+  /* An indexer has no use for the clock: documents go as fast as they come. */
+  gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
+  gst_base_sink_set_last_sample_enabled (GST_BASE_SINK (self), FALSE);
+}
