@@ -3,14 +3,20 @@
   s3stub.py PORT redirect REGION   every request answers 301 PermanentRedirect
                                    naming REGION (x-amz-bucket-region), as S3
                                    does for a bucket in another region
-  s3stub.py PORT serve FILE        GET/HEAD of any key serve FILE, with
+  s3stub.py PORT serve FILE [OPTIONS]
+                                   GET/HEAD of any key serve FILE, with
                                    Range and an ETag, fast (sendfile): the
-                                   peer of tests/bench/bench-s3src.py
+                                   peer of tests/bench/bench-s3src.py.
+      --stall-first-after N        the first GET sends N body bytes, then
+                                   nothing (the connection stays open)
+      --ignore-range               answer every GET with 200 and the whole
+                                   file, as a server without Range support
 """
 import http.server
 import os
 import socketserver
 import sys
+import time
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -46,6 +52,9 @@ class Redirect(http.server.BaseHTTPRequestHandler):
 class Serve(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     path_on_disk = None
+    stall_after = None
+    ignore_range = False
+    gets = 0
 
     def headers_for(self, start, end, size, partial):
         self.send_response(206 if partial else 200)
@@ -58,7 +67,7 @@ class Serve(http.server.BaseHTTPRequestHandler):
 
     def span(self, size):
         rng = self.headers.get("Range")
-        if not rng or not rng.startswith("bytes="):
+        if not rng or self.ignore_range or not rng.startswith("bytes="):
             return 0, size, False
         first, _, last = rng[6:].partition("-")
         start = int(first)
@@ -73,6 +82,9 @@ class Serve(http.server.BaseHTTPRequestHandler):
         size = os.path.getsize(self.path_on_disk)
         start, end, partial = self.span(size)
         self.headers_for(start, end, size, partial)
+        Serve.gets += 1
+        if Serve.gets == 1 and self.stall_after is not None:
+            end = min(end, start + self.stall_after)
         with open(self.path_on_disk, "rb") as fh:
             offset = start
             while offset < end:
@@ -81,6 +93,8 @@ class Serve(http.server.BaseHTTPRequestHandler):
                 if sent <= 0:
                     break
                 offset += sent
+        if Serve.gets == 1 and self.stall_after is not None:
+            time.sleep(120)
 
     def log_message(self, *args):
         pass
@@ -93,6 +107,9 @@ def main():
         handler = Redirect
     else:
         Serve.path_on_disk = sys.argv[3]
+        if "--stall-first-after" in sys.argv:
+            Serve.stall_after = int(sys.argv[sys.argv.index("--stall-first-after") + 1])
+        Serve.ignore_range = "--ignore-range" in sys.argv
         handler = Serve
     Server(("127.0.0.1", port), handler).serve_forever()
 

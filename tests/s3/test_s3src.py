@@ -28,10 +28,13 @@ class S3SrcTest(unittest.TestCase):
             cls.moto.put(key, data)
             cls.digests[key] = f.sha256(data)
         cls.env = cls.moto.env()
+        cls.tmpdir = f.tempfile.TemporaryDirectory()
+        cls.tmp = cls.tmpdir.name
 
     @classmethod
     def tearDownClass(cls):
         cls.moto.stop()
+        cls.tmpdir.cleanup()
 
     def assertReads(self, key, extra="", env=None):
         cp, digest = f.read_object("s3://media/%s" % key, env or self.env, extra)
@@ -105,6 +108,33 @@ class S3SrcTest(unittest.TestCase):
             self.assertFails('s3src uri=s3://media/one.bin ! fakesink',
                              "is in region eu-west-3, not us-east-1", "region=eu-west-3",
                              env=env)
+
+    def stub_serving(self, data, *options):
+        path = os.path.join(self.tmp, "served.bin")
+        with open(path, "wb") as fh:
+            fh.write(data)
+        stub = f.mtfixtures.start_python_server(os.path.join(f.HERE, "s3stub.py"), "serve",
+                                                path, *options)
+        self.addCleanup(stub.stop)
+        return self.moto.env(AWS_ENDPOINT_URL=stub.url)
+
+    def test_stalled_connection_is_resumed(self):
+        # The first GET goes silent after 1 MB: with request-timeout=1000
+        # s3src gives up on it after a second and resumes where it was.
+        data = f.content(3 * MIB, seed=11)
+        env = self.stub_serving(data, "--stall-first-after", MIB)
+        cp, digest = f.read_object("s3://media/k", env, "request-timeout=1000", timeout=60)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertEqual(digest, f.sha256(data))
+
+    def test_server_ignoring_range(self):
+        # Resuming against a server that answers 200 to Range: s3src reads
+        # through to where it was instead of repeating bytes.
+        data = f.content(3 * MIB, seed=12)
+        env = self.stub_serving(data, "--stall-first-after", MIB + 5, "--ignore-range")
+        cp, digest = f.read_object("s3://media/k", env, "request-timeout=1000", timeout=60)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertEqual(digest, f.sha256(data))
 
     def test_version_id(self):
         self.moto.s3.create_bucket(Bucket="versioned")
