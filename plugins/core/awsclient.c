@@ -382,6 +382,17 @@ url_path (const gchar * url)
       uri ? g_uri_get_path (uri) : "");
 }
 
+/* For logs: what AWS support asks for when a call misbehaves. */
+static const gchar *
+response_request_id (const MtHttpResponse * resp)
+{
+  const gchar *id = mt_http_response_get_header (resp, "x-amzn-RequestId");
+
+  if (id == NULL)
+    id = mt_http_response_get_header (resp, "x-amz-request-id");
+  return id ? id : "-";
+}
+
 /* Sends one attempt. TRUE: a success, *resp set. FALSE: *error set, and
  * *resp set when the service answered. */
 static gboolean
@@ -402,10 +413,11 @@ send_attempt (MtAwsClient * client, MtHttpRequest * req,
       filter.error_body ? stream_filter_cb : NULL, &filter, resp,
       cancellable, &io_error);
 
-  GST_DEBUG ("%s %s %s: %s%u, attempt %u/%u, %" G_GINT64_FORMAT " ms",
+  GST_DEBUG ("%s %s %s: %s%u, attempt %u/%u, %" G_GINT64_FORMAT " ms%s%s",
       client->service->service_id, req->method, where,
       sent ? "HTTP " : "failed, ", sent ? (*resp)->status : 0, attempt,
-      max_attempts, (g_get_monotonic_time () - start) / 1000);
+      max_attempts, (g_get_monotonic_time () - start) / 1000,
+      sent ? ", request id " : "", sent ? response_request_id (*resp) : "");
 
   if (!sent) {
     if (filter.error_body)

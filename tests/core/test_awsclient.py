@@ -28,6 +28,7 @@ MT_AWS_ERROR_THROTTLED = 1
 MT_AWS_ERROR_SERVER = 2
 MT_AWS_ERROR_NETWORK = 3
 MT_AWS_ERROR_AUTH = 4
+MT_AWS_ERROR_NOT_FOUND = 6
 MT_AWS_ERROR_INVALID = 7
 
 
@@ -371,6 +372,29 @@ class MotoSignedTests(unittest.TestCase):
         s3 = mtfixtures.boto_client("s3", self.moto.url, key=self.key_id, secret=self.secret)
         self.assertEqual(s3.get_object(Bucket="signed-bucket", Key="dir/a b.bin")["Body"].read(),
                          payload)
+
+    def test_s3_errors_decoded_from_moto(self):
+        self.assertEqual(self.aws("--s3", "PUT", "/errors-bucket").returncode, 0)
+        cp = self.aws("--s3", "GET", "/errors-bucket/missing.jpg")
+        self.assertEqual(cp.returncode, 1)
+        self.assertEqual(error_line(cp), ("MtAwsError", MT_AWS_ERROR_NOT_FOUND, "NoSuchKey"))
+        self.assertRegex(cp.err, r"NoSuchKey: The specified key does not exist\. \(HTTP 404, request id \S+\)")
+        # HEAD answers carry no body: the code comes from the status.
+        cp = self.aws("--s3", "HEAD", "/errors-bucket/missing.jpg")
+        self.assertEqual(error_line(cp), ("MtAwsError", MT_AWS_ERROR_NOT_FOUND, "NotFound"))
+        cp = self.aws("--s3", "GET", "/no-such-bucket-here/k")
+        self.assertEqual(error_line(cp), ("MtAwsError", MT_AWS_ERROR_NOT_FOUND, "NoSuchBucket"))
+
+    def test_json11_error_decoded_from_moto(self):
+        with tempfile.NamedTemporaryFile("w", suffix=".json") as f:
+            json.dump({"EntityRecognizerArn": "arn:aws:comprehend:us-east-1:"
+                       "123456789012:entity-recognizer/none"}, f)
+            f.flush()
+            cp = self.aws("--service", "comprehend", "--target",
+                          "Comprehend_20171127.DescribeEntityRecognizer", f.name)
+        self.assertEqual(cp.returncode, 1)
+        self.assertEqual(error_line(cp), ("MtAwsError", MT_AWS_ERROR_NOT_FOUND,
+                                          "ResourceNotFoundException"))
 
     def test_s3_wrong_secret_is_signature_error(self):
         cp = self.aws("--s3", "PUT", "/wrong-secret-bucket", secret="not-the-secret")
