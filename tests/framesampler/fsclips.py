@@ -62,11 +62,11 @@ def gop_frames(fr):
 
 
 def make_clip(path, fr, seconds, audio=False, pattern="ball", extra=""):
-    """An H.264 clip, 160x120, a key unit every 2 s; returns its frame count."""
+    """An H.264 clip, 128x96, a key unit every 2 s; returns its frame count."""
     nframes = js_round(seconds * fr)
     mux = "matroskamux" if path.endswith(".mkv") else "mp4mux"
     launch = ("videotestsrc num-buffers=%d pattern=%s %s "
-              "! video/x-raw,format=I420,width=160,height=120,framerate=%d/%d "
+              "! video/x-raw,format=I420,width=128,height=96,framerate=%d/%d "
               "! x264enc speed-preset=ultrafast key-int-max=%d option-string=scenecut=0 "
               "! h264parse ! %s name=m ! filesink location=%s"
               % (nframes, pattern, extra, fr.numerator, fr.denominator,
