@@ -24,6 +24,7 @@
 #include "awsclient.h"
 #include "awserror.h"
 #include "credentials.h"
+#include "framecapture.h"
 #include "result.h"
 #include "s3.h"
 
@@ -1106,8 +1107,10 @@ read_sampling_event (MtAnalysisSink * self, GstEvent * event)
   const GstStructure *s = gst_event_get_structure (event);
   guint64 interval;
 
+  /* framesampler's interval drives the track gap rule; 0 (dynamic mode)
+   * leaves it to be inferred from the frames. */
   if (s && gst_structure_has_name (s, MT_SAMPLING_EVENT_NAME)
-      && gst_structure_get_uint64 (s, "interval", &interval)) {
+      && gst_structure_get_uint64 (s, MT_SAMPLING_FIELD_INTERVAL, &interval)) {
     GST_DEBUG_OBJECT (self, "sampling interval %" GST_TIME_FORMAT,
         GST_TIME_ARGS (interval));
     priv->interval = interval;

@@ -50,13 +50,6 @@ GType mt_on_error_get_type (void);
 
 #define MT_ANALYSIS_SINK_DEFAULT_MAX_IN_FLIGHT 4
 
-/* The name of the custom downstream sticky event framesampler sends, and
- * its fields: `mode` (gint, the frame capture mode) and `interval`
- * (guint64, ns between samples). Used for the track gap rule. */
-#ifndef MT_SAMPLING_EVENT_NAME
-#define MT_SAMPLING_EVENT_NAME "mediatag/sampling"
-#endif
-
 struct _MtAnalysisSinkClass {
   GstElementClass parent_class;
 

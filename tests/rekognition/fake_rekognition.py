@@ -458,7 +458,8 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(400, "ValidationException", "; ".join(problems))
         for k in ("ProjectVersionArn", "CollectionId", "MinConfidence", "MaxLabels", "Filters",
                   "Attributes", "FaceMatchThreshold", "MaxFaces", "MinInferenceUnits",
-                  "SummarizationAttributes"):
+                  "SummarizationAttributes", "ProjectName", "VersionName", "ProjectArn",
+                  "TrainingData", "TestingData", "OutputConfig", "VersionNames", "ProjectNames"):
             if k in req:
                 entry[k] = req[k]
         if st.args.refuse_credentials:

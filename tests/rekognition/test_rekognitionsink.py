@@ -32,6 +32,11 @@ def have_element(name):
     return subprocess.run(["gst-inspect-1.0", "--exists", name], env=fx.gst_env()).returncode == 0
 
 
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def png(width, height, rows):
     """A grey PNG; rows(y) gives each row's bytes (filter byte included)."""
     def chunk(kind, data):
@@ -56,11 +61,6 @@ class SinkTest(unittest.TestCase):
         log = os.path.join(self.tmp, "fake-%d.log" % len(self.servers))
         server = fx.start_python_server(FAKE, "--log", log, *args)
         server.log_path = log
-        self.servers.append(server)
-        return server
-
-    def moto(self):
-        server = fx.start_moto()
         self.servers.append(server)
         return server
 
@@ -100,16 +100,22 @@ class MotoTest(SinkTest):
     """Labels, text and custom labels: moto answers, the fake checks and
     records every request on the way (a validating proxy)."""
 
+    @classmethod
+    def setUpClass(cls):
+        cls.mt = fx.start_moto()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.mt.stop()
+
     def setUp(self):
         super().setUp()
-        self.mt = self.moto()
         self.proxy = self.fake("--upstream", self.mt.url, "--model", ARN + "=RUNNING")
 
     def expected(self, min_confidence):
         """What moto answers, asked with boto3 directly."""
         rk = fx.boto_client("rekognition", self.mt.url)
-        with open(DOG, "rb") as f:
-            img = {"Bytes": f.read()}
+        img = {"Bytes": read(DOG)}
         labels = rk.detect_labels(Image=img, MinConfidence=min_confidence)["Labels"]
         texts = rk.detect_text(Image=img)["TextDetections"]
         custom = rk.detect_custom_labels(Image=img, ProjectVersionArn=ARN)["CustomLabels"]
@@ -154,7 +160,7 @@ class MotoTest(SinkTest):
                          ["DescribeProjects", "DescribeProjectVersions", "DetectLabels",
                           "DetectText", "DetectCustomLabels"])
         self.assertEqual(reqs[2]["MinConfidence"], 70)
-        self.assertEqual(reqs[2]["image_sha1"], hashlib.sha1(open(DOG, "rb").read()).hexdigest())
+        self.assertEqual(reqs[2]["image_sha1"], hashlib.sha1(read(DOG)).hexdigest())
 
     def test_same_input_same_ids(self):
         props = "features=labels+text"
@@ -320,7 +326,7 @@ class FakeTest(SinkTest):
 
     def test_bad_input(self):
         fake = self.fake()
-        data = open(DOG, "rb").read()
+        data = read(DOG)
         trunc = os.path.join(self.tmp, "trunc.jpg")
         with open(trunc, "wb") as f:
             f.write(data[:len(data) // 2])
