@@ -4,7 +4,9 @@
  * throttling, transient and connection errors; backoff is exponential with
  * full jitter, capped at 20 s; x-amz-retry-after / Retry-After stretch it
  * (bounded); a per-client retry quota (token bucket) stops retry storms
- * when a service is down. */
+ * when a service is down. A clock-skew error with a server Date far from
+ * ours corrects the signing time, as the Java, Go and JavaScript SDKs do:
+ * a device with a wrong clock still gets its requests through. */
 #include "awsclient.h"
 #include "awsconfig.h"
 #include "awserror.h"
@@ -23,6 +25,9 @@
 #define QUOTA_RETRY_COST 5
 #define QUOTA_TIMEOUT_COST 10
 #define QUOTA_SUCCESS_REFUND 1
+
+/* The SDKs' threshold: below it a signature is still accepted. */
+#define CLOCK_SKEW_MIN_S (4 * 60)
 
 /* curl's connect timeout default is 300 s: a dead endpoint should be
  * noticed (and retried) long before that. */
@@ -52,6 +57,7 @@ struct _MtAwsClient
   MtCredentialsProvider *provider;      /* created at the first request */
   GPtrArray *retired;           /* providers replaced after an expired token */
   gint quota;
+  gint64 clock_skew_s;          /* server time minus ours */
   guint backoff_base_ms;
   guint backoff_max_ms;
 };
@@ -365,6 +371,10 @@ sign_request (MtAwsClient * client, MtHttpRequest * req,
   if (creds == NULL)
     return FALSE;
 
+  g_mutex_lock (&client->lock);
+  if (client->clock_skew_s)
+    params.time = g_get_real_time () / G_USEC_PER_SEC + client->clock_skew_s;
+  g_mutex_unlock (&client->lock);
   params.region = client->region;
   params.service = client->service->signing_name;
   params.normalize_path = !(options && options->s3);
@@ -438,6 +448,41 @@ send_attempt (MtAwsClient * client, MtHttpRequest * req,
   return FALSE;
 }
 
+/* After a signature refused for its time: learns the server's clock from
+ * its Date header. TRUE when the skew is new and worth a retry. */
+static gboolean
+correct_clock_skew (MtAwsClient * client, const GError * error,
+    const MtHttpResponse * resp)
+{
+  static const gchar *const skew_codes[] = {
+    "RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture",
+    "InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure", NULL
+  };
+  const MtAwsErrorDetails *d = mt_aws_error_get_details (error);
+  const gchar *date = resp ? mt_http_response_get_header (resp, "Date") : NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  time_t server;
+  gint64 skew;
+  gboolean changed;
+
+  if (d == NULL || d->code == NULL || !g_strv_contains (skew_codes, d->code)
+      || date == NULL || (server = curl_getdate (date, NULL)) == -1)
+    return FALSE;
+  skew = (gint64) server - now;
+
+  g_mutex_lock (&client->lock);
+  changed = ABS (skew - client->clock_skew_s) > CLOCK_SKEW_MIN_S;
+  if (changed)
+    client->clock_skew_s = ABS (skew) > CLOCK_SKEW_MIN_S ? skew : 0;
+  g_mutex_unlock (&client->lock);
+
+  if (changed)
+    GST_WARNING ("%s: the server's clock is %" G_GINT64_FORMAT " s from "
+        "ours; signing with its time (fix this machine's clock)",
+        client->service->service_id, skew);
+  return changed;
+}
+
 static void
 note_attempts (GError * error, guint attempts)
 {
@@ -476,7 +521,7 @@ mt_aws_client_send (MtAwsClient * client, MtHttpRequest * req,
     GCancellable * cancellable, GError ** error)
 {
   guint max_attempts = client->settings.retries + 1;
-  gboolean renewed = FALSE, renew = FALSE;
+  gboolean renewed = FALSE, renew = FALSE, reclocked = FALSE;
   guint held = 0;               /* quota taken by the last retry */
   GError *last = NULL;
 
@@ -509,6 +554,15 @@ mt_aws_client_send (MtAwsClient * client, MtHttpRequest * req,
       GST_INFO ("%s: the session token expired, fetching new credentials",
           client->service->service_id);
       renewed = renew = TRUE;
+      attempt--;
+      continue;
+    }
+
+    /* Likewise once for a signing time the server finds too far off. */
+    if (!reclocked && !client->anonymous
+        && g_error_matches (last, MT_AWS_ERROR, MT_AWS_ERROR_AUTH)
+        && correct_clock_skew (client, last, resp)) {
+      reclocked = TRUE;
       attempt--;
       continue;
     }

@@ -46,8 +46,12 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(n) if n else b""
 
     def _send(self, status, body=b"", headers=None):
-        self.send_response(status)
-        for k, v in (headers or {}).items():
+        headers = headers or {}
+        # A step may bring its own Date (a server with another clock).
+        self.send_response_only(status)
+        if "Date" not in headers:
+            self.send_header("Date", self.date_time_string())
+        for k, v in headers.items():
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()

@@ -6,6 +6,8 @@ and signed S3 and JSON 1.1 calls to moto in signature-checking mode.
     test_awsclient.py AWS_REQUEST FAULT_SERVER_PY
 """
 import base64
+import calendar
+import email.utils
 import hashlib
 import hmac
 import json
@@ -146,6 +148,29 @@ class FaultServerTests(unittest.TestCase):
                        "--session-token", "old", "--retries", "3")
         self.assertEqual(error_line(cp)[1:], (MT_AWS_ERROR_AUTH, "ExpiredTokenException"))
         self.assertEqual(len(self.log()), 2)
+
+    def test_clock_skew_is_corrected(self):
+        # This machine's clock is taken to be 2 hours fast: the server says
+        # so with its Date, and the retry is signed with the server's time.
+        server_time = time.time() - 7200
+        skewed = {"status": 403, "headers": {"Date": email.utils.formatdate(server_time, usegmt=True)},
+                  "body": "<Error><Code>RequestTimeTooSkewed</Code><Message>The difference "
+                  "between the request time and the current time is too large.</Message></Error>"}
+        self.script(skewed, {"status": 200, "body": "on time"})
+        cp = self.send("--access-key", "AKIDSKEW", "--secret-key", "s", "--retries", "0")
+        self.assertEqual(cp.returncode, 0, cp.err)
+        self.assertEqual(cp.out, "status 200\non time")
+        first, second = self.log()
+        def signed_at(entry):
+            return calendar.timegm(time.strptime(entry["headers"]["X-Amz-Date"], "%Y%m%dT%H%M%SZ"))
+        self.assertLess(abs(signed_at(first) - time.time()), 60)
+        self.assertLess(abs(signed_at(second) - server_time), 60)
+        # A skew error without a telling Date is final.
+        del skewed["headers"]["Date"]
+        self.script(skewed)
+        cp = self.send("--access-key", "AKIDSKEW", "--secret-key", "s", "--retries", "2")
+        self.assertEqual(error_line(cp)[1:], (MT_AWS_ERROR_AUTH, "RequestTimeTooSkewed"))
+        self.assertEqual(len(self.log()), 1)
 
     def test_each_attempt_is_signed(self):
         self.script({"status": 500}, {"status": 200})
