@@ -2,7 +2,9 @@
  * from an element's settings, signs with SigV4, retries as the SDKs'
  * standard mode does (throttling, 5xx and network errors, exponential
  * backoff with full jitter, Retry-After honoured, bounded attempts;
- * permanent errors returned at once), and decodes errors (awserror.h).
+ * permanent errors returned at once), corrects the signing time once when
+ * the service says the clock is off (its Date header), refreshes
+ * credentials once on an expired token, and decodes errors (awserror.h).
  *
  * One client per element and service; thread-safe, so an element's worker
  * threads share it and its connections. */
