@@ -102,8 +102,7 @@ print_version (JsonObject * v)
 }
 
 static gboolean
-list_project (MtAwsClient * client, const gchar * project_arn,
-    GError ** error)
+list_project (MtAwsClient * client, const gchar * project_arn, GError ** error)
 {
   g_autoptr (JsonObject) req = json_object_new ();
   g_autoptr (JsonObject) resp = NULL;
@@ -426,8 +425,7 @@ dispatch (const gchar * cmd, int argc, char **argv, const ModelsOptions * o,
   }
   if (!needs_arn && strcmp (cmd, "list") && strcmp (cmd, "train")) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-        "unknown command \"%s\": use list, status, start, stop or train",
-        cmd);
+        "unknown command \"%s\": use list, status, start, stop or train", cmd);
     return 2;
   }
   if (!(client = make_client (o, error)))
@@ -458,7 +456,7 @@ models_run (int argc, char **argv)
     {"profile", 0, 0, G_OPTION_ARG_STRING, &o.profile,
         "AWS profile (default: AWS_PROFILE or default)", "P"},
     {"project", 0, 0, G_OPTION_ARG_STRING, &o.project,
-        "list: only this project; train: the project (created if needed)",
+          "list: only this project; train: the project (created if needed)",
         "NAME"},
     {"min-inference-units", 0, 0, G_OPTION_ARG_INT, &o.min_inference_units,
         "start: inference units (default 1)", "N"},
@@ -472,10 +470,10 @@ models_run (int argc, char **argv)
     {"manifest", 0, 0, G_OPTION_ARG_STRING, &o.manifest,
         "train: the SageMaker Ground Truth manifest (s3://bucket/key)", "URI"},
     {"test-manifest", 0, 0, G_OPTION_ARG_STRING, &o.test_manifest,
-        "train: a test manifest (default: split from the training set)",
+          "train: a test manifest (default: split from the training set)",
         "URI"},
     {"output", 0, 0, G_OPTION_ARG_STRING, &o.output,
-        "train: where training writes its results (s3://bucket/prefix/)",
+          "train: where training writes its results (s3://bucket/prefix/)",
         "URI"},
     {NULL}
   };

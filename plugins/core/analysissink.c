@@ -403,8 +403,7 @@ worker_func (gpointer data, gpointer user_data)
   if (gst_buffer_get_size (item->unit.buffer) == 0) {
     g_set_error_literal (&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
         "The buffer is empty: there is no image to analyse");
-  } else if (!g_cancellable_set_error_if_cancelled (item->cancellable,
-          &error)) {
+  } else if (!g_cancellable_set_error_if_cancelled (item->cancellable, &error)) {
     if (!priv->engine->analyze (priv->engine_state, &priv->ctx, &item->unit,
             results, item->cancellable, &error) && !error)
       g_set_error (&error, G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -666,8 +665,7 @@ emit_document (MtAnalysisSink * self, JsonObject * doc, GstClockTime pts,
     g_autoptr (GError) error = NULL;
 
     if (!g_output_stream_write_all (priv->out, line, len, NULL, NULL, &error)
-        || !g_output_stream_write_all (priv->out, "\n", 1, NULL, NULL,
-            &error)) {
+        || !g_output_stream_write_all (priv->out, "\n", 1, NULL, NULL, &error)) {
       GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
           ("Could not write the results to the location file: %s",
               error->message), (NULL));
@@ -842,8 +840,7 @@ output_eos (MtAnalysisSink * self, GstEvent * event)
   GstFlowReturn ret;
 
   mt_track_merger_flush (priv->tracks, priv->asset, closed);
-  ret = emit_documents (self, closed, GST_CLOCK_TIME_NONE,
-      GST_CLOCK_TIME_NONE);
+  ret = emit_documents (self, closed, GST_CLOCK_TIME_NONE, GST_CLOCK_TIME_NONE);
   if (ret != GST_FLOW_OK)
     return ret;
   if (!finish_location (self))

@@ -182,8 +182,7 @@ mt_result_finish (JsonObject * result, const gchar * asset, guint ordinal)
 }
 
 void
-mt_result_finish_all (GPtrArray * results, const gchar * asset,
-    guint64 unit)
+mt_result_finish_all (GPtrArray * results, const gchar * asset, guint64 unit)
 {
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash,
       g_str_equal, g_free, NULL);
@@ -197,8 +196,7 @@ mt_result_finish_all (GPtrArray * results, const gchar * asset,
     while (g_hash_table_contains (seen, json_object_get_string_member (r,
                 "id")))
       finish (r, asset, ++ordinal, (gint64) unit);
-    g_hash_table_add (seen, g_strdup (json_object_get_string_member (r,
-                "id")));
+    g_hash_table_add (seen, g_strdup (json_object_get_string_member (r, "id")));
   }
 }
 
@@ -259,7 +257,8 @@ mt_results_to_json_array (GPtrArray * results)
 
 /* Tracks */
 
-typedef struct {
+typedef struct
+{
   gchar *analysis;
   gchar *engine;
   gchar *name;
@@ -270,7 +269,8 @@ typedef struct {
   guint confidence_n;
 } MtTrack;
 
-struct _MtTrackMerger {
+struct _MtTrackMerger
+{
   GHashTable *open;             /* "analysis\nengine\nname" -> MtTrack */
   GstClockTime last_timestamp;
   GstClockTime inferred_interval;
@@ -380,8 +380,7 @@ track_sighting (MtTrackMerger * m, JsonObject * r, GstClockTime timestamp)
   g_autofree gchar *key = NULL;
   MtTrack *t;
 
-  if (!name || !analysis || !engine || !g_strcmp0 (analysis,
-          MT_ANALYSIS_ERROR))
+  if (!name || !analysis || !engine || !g_strcmp0 (analysis, MT_ANALYSIS_ERROR))
     return;
   key = g_strjoin ("\n", analysis, engine, name, NULL);
   t = g_hash_table_lookup (m->open, key);

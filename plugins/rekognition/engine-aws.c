@@ -228,8 +228,7 @@ prepare_bytes (const MtUnit * unit, gsize limit, GError ** error)
 }
 
 static gboolean
-prepare_image (AwsState * st, const MtUnit * unit, Image * img,
-    GError ** error)
+prepare_image (AwsState * st, const MtUnit * unit, Image * img, GError ** error)
 {
   img->bytes = prepare_bytes (unit, MAX_IMAGE_BYTES, error);
   if (!img->bytes)
@@ -267,8 +266,7 @@ call (AwsState * st, const MtEngineContext * ctx, const gchar * op,
   if (!mt_engine_context_rate_limit (ctx, cancellable, error))
     return NULL;
   GST_LOG_OBJECT (st->element, "calling %s", op);
-  return mt_aws_client_json_call (st->client, target, req, cancellable,
-      error);
+  return mt_aws_client_json_call (st->client, target, req, cancellable, error);
 }
 
 static JsonObject *
@@ -327,8 +325,7 @@ detect_labels (AwsState * st, const MtEngineContext * ctx, Image * img,
   JsonArray *labels;
   guint i, j;
 
-  json_object_set_double_member (req, "MinConfidence",
-      st->cfg->min_confidence);
+  json_object_set_double_member (req, "MinConfidence", st->cfg->min_confidence);
   if (st->cfg->max_labels)
     json_object_set_int_member (req, "MaxLabels", st->cfg->max_labels);
   if (!(resp = call (st, ctx, "DetectLabels", req, c, error)))
@@ -579,8 +576,7 @@ detect_moderation (AwsState * st, const MtEngineContext * ctx, Image * img,
   JsonArray *labels;
   guint i, n = 0;
 
-  json_object_set_double_member (req, "MinConfidence",
-      st->cfg->min_confidence);
+  json_object_set_double_member (req, "MinConfidence", st->cfg->min_confidence);
   if (!(resp = call (st, ctx, "DetectModerationLabels", req, c, error)))
     return FALSE;
   labels = array_member (resp, "ModerationLabels");
@@ -881,8 +877,7 @@ aws_start (const MtEngineContext * ctx, gpointer * state, GError ** error)
   st->element = ctx->element;
   st->client = mt_aws_client_new (ctx->aws, &mt_aws_service_rekognition,
       FALSE, error);
-  if (!st->client || !mt_aws_client_check_credentials (st->client, NULL,
-          error))
+  if (!st->client || !mt_aws_client_check_credentials (st->client, NULL, error))
     goto failed;
   if ((st->features & MT_REKOGNITION_FACE_SEARCH)
       && !check_collection (st, error))

@@ -127,7 +127,7 @@ mt_rekognition_features_get_type (void)
         "Moderation labels (DetectModerationLabels)", "moderation"},
     {MT_REKOGNITION_TEXT, "Text (DetectText)", "text"},
     {MT_REKOGNITION_CUSTOM_LABELS,
-        "Custom labels of custom-label-models (DetectCustomLabels)",
+          "Custom labels of custom-label-models (DetectCustomLabels)",
         "custom-labels"},
     {MT_REKOGNITION_PPE,
         "Protective equipment (DetectProtectiveEquipment)", "ppe"},
@@ -434,8 +434,7 @@ mt_rekognition_sink_class_init (MtRekognitionSinkClass * klass)
   g_object_class_install_property (gobject_class, PROP_TEXT_ROI,
       g_param_spec_string ("text-roi", "Text region of interest",
           "3x3 grid, row by row from the top-left: nine 0/1 values, or the "
-          "indices (0-8) of the cells to keep", NULL,
-          PARAM_FLAGS));
+          "indices (0-8) of the cells to keep", NULL, PARAM_FLAGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class,

@@ -205,8 +205,7 @@ pull_doc (GstHarness * h)
       NULL);
   gst_buffer_unmap (buf, &map);
   g_assert_true (ok);
-  return json_object_ref (json_node_get_object (json_parser_get_root
-          (parser)));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
 }
 
 static gboolean

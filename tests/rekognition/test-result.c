@@ -23,8 +23,7 @@ parse_line (const gchar * line)
   g_autoptr (JsonParser) parser = json_parser_new ();
 
   g_assert_true (json_parser_load_from_data (parser, line, -1, NULL));
-  return json_object_ref (json_node_get_object (json_parser_get_root
-          (parser)));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
 }
 
 static void
@@ -142,8 +141,7 @@ test_error_document (void)
       G_IO_ERROR_INVALID_DATA, "InvalidImageFormatException: bad image");
   g_autoptr (JsonObject) r = mt_result_new_error ("aws:rekognition", err);
 
-  g_assert_cmpstr (json_object_get_string_member (r, "analysis"), ==,
-      "error");
+  g_assert_cmpstr (json_object_get_string_member (r, "analysis"), ==, "error");
   g_assert_cmpstr (json_object_get_string_member (r, "error"), ==,
       "InvalidImageFormatException: bad image");
 }
@@ -188,8 +186,7 @@ feed (MtTrackMerger * m, const gchar * name, const gdouble * secs, guint n,
 static JsonObject *
 track_of (GPtrArray * closed, guint i)
 {
-  return json_object_get_object_member (g_ptr_array_index (closed, i),
-      "track");
+  return json_object_get_object_member (g_ptr_array_index (closed, i), "track");
 }
 
 static void
@@ -224,8 +221,7 @@ test_tracks_gap_rule (void)
               0), "analysis"), ==, "label");
   g_assert_cmpint (json_object_get_int_member (g_ptr_array_index (closed, 0),
           "end"), ==, 8300);
-  g_assert_true (json_object_has_member (g_ptr_array_index (closed, 0),
-          "id"));
+  g_assert_true (json_object_has_member (g_ptr_array_index (closed, 0), "id"));
 }
 
 static void
