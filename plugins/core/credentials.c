@@ -38,6 +38,10 @@
 #define ECS_RELATIVE_HOST "http://169.254.170.2"
 #define ECS_CONNECT_TIMEOUT_MS 2000
 #define ECS_REQUEST_TIMEOUT_MS 5000
+/* The container agent may not answer yet when the task starts: botocore
+ * tries three times, a second apart; so do we. */
+#define ECS_ATTEMPTS 3
+#define ECS_RETRY_DELAY_MS 1000
 
 #define STS_API_VERSION "2011-06-15"
 
@@ -1267,6 +1271,54 @@ ecs_request (const MtAwsSettings * s, const gchar * url, const gchar * token,
   return credentials_from_json (o, "Token", "ecs", what, error);
 }
 
+/* Sleeps, but returns at once (FALSE) when cancelled. */
+static gboolean
+cancellable_sleep (guint ms, GCancellable * cancellable)
+{
+  GPollFD pfd;
+
+  if (cancellable == NULL || !g_cancellable_make_pollfd (cancellable, &pfd)) {
+    g_usleep (ms * G_TIME_SPAN_MILLISECOND);
+    return TRUE;
+  }
+  g_poll (&pfd, 1, ms);
+  g_cancellable_release_fd (cancellable);
+  return !g_cancellable_is_cancelled (cancellable);
+}
+
+/* Network failures and 5xx are worth another try; a refused token is not. */
+static gboolean
+ecs_retryable (const GError * error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return FALSE;
+  return error->domain == G_IO_ERROR
+      || g_error_matches (error, MT_AWS_ERROR, MT_AWS_ERROR_SERVER);
+}
+
+static MtCredentials *
+ecs_request_with_retries (const MtAwsSettings * s, const gchar * url,
+    const gchar * token, GCancellable * cancellable, GError ** error)
+{
+  guint attempt;
+
+  for (attempt = 1;; attempt++) {
+    GError *local = NULL;
+    MtCredentials *creds = ecs_request (s, url, token, cancellable, &local);
+
+    if (creds != NULL)
+      return creds;
+    if (attempt == ECS_ATTEMPTS || !ecs_retryable (local)
+        || !cancellable_sleep (ECS_RETRY_DELAY_MS, cancellable)) {
+      g_propagate_error (error, local);
+      return NULL;
+    }
+    GST_DEBUG ("ECS container credentials, attempt %u of %u: %s", attempt,
+        ECS_ATTEMPTS, local->message);
+    g_error_free (local);
+  }
+}
+
 static MtCredentials *
 fetch_ecs (MtCredentialsProvider * p, GCancellable * cancellable,
     GError ** error)
@@ -1287,7 +1339,8 @@ fetch_ecs (MtCredentialsProvider * p, GCancellable * cancellable,
     return NULL;
   if (!ecs_authorization (&token, error))
     return NULL;
-  creds = ecs_request (&p->settings, url, token, cancellable, error);
+  creds = ecs_request_with_retries (&p->settings, url, token, cancellable,
+      error);
   secret_free (token);
   return creds;
 }

@@ -48,6 +48,7 @@ DEFAULTS = {
     "imds_v1_only": False,       # token PUT answers 405, GETs need no token
     "ecs_token": "ecs-auth-token-SECRET-0004",
     "ecs_status": 200,
+    "ecs_fail_times": 0,         # the first N requests answer 503
     "sts_role_arn": "arn:aws:iam::123456789012:role/mt-web",
     "sts_token": "web-identity-token-SECRET-0005",
     "sso_token": "sso-access-token-SECRET-0017",
@@ -144,6 +145,9 @@ class Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != state["ecs_token"]:
             stats["ecs_rejected"] += 1
             return self.json_reply(403, {"code": "AccessDenied", "message": "bad token"})
+        if state["ecs_fail_times"] > 0:
+            state["ecs_fail_times"] -= 1
+            return self.reply(503, "")
         if state["ecs_status"] != 200:
             return self.reply(state["ecs_status"], "")
         self.json_reply(200, {

@@ -775,6 +775,30 @@ test_net_ecs (void)
   g_assert_cmpint (server_stat ("ecs_rejected"), ==, 1);
 }
 
+/* A container agent that is not ready yet (503) is asked again, three
+ * times in all; one that stays down gives a clear error. */
+static void
+test_net_ecs_retries (void)
+{
+  g_autoptr (MtAwsSettings) s = settings_new ();
+  g_autoptr (MtCredentials) c = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!net_setup ())
+    return;
+  enable_ecs ();
+  server_control ("{\"ecs_fail_times\": 2}");
+  c = get_ok (s);
+  g_assert_cmpstr (c->source, ==, "ecs");
+  g_assert_cmpint (server_stat ("ecs_gets"), ==, 3);
+
+  server_control ("{\"ecs_fail_times\": 3}");
+  error = get_error (s);
+  g_assert_error (error, MT_AWS_ERROR, MT_AWS_ERROR_SERVER);
+  assert_contains (error->message, "HTTP 503");
+  g_assert_cmpint (server_stat ("ecs_gets"), ==, 6);
+}
+
 /* The token file wins over the variable (EKS Pod Identity rotates it). */
 static void
 test_net_ecs_token_file (void)
@@ -1161,6 +1185,7 @@ main (int argc, char **argv)
   g_test_add_func ("/net/imds-refresh", test_net_imds_refresh);
   g_test_add_func ("/net/threads", test_net_threads);
   g_test_add_func ("/net/ecs", test_net_ecs);
+  g_test_add_func ("/net/ecs-retries", test_net_ecs_retries);
   g_test_add_func ("/net/ecs-token-file", test_net_ecs_token_file);
   g_test_add_func ("/net/web-identity", test_net_web_identity);
   g_test_add_func ("/net/web-identity-profile", test_net_web_identity_profile);
