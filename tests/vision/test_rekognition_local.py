@@ -35,7 +35,8 @@ class LocalEngine(unittest.TestCase):
             raise AssertionError("%s\n%s%s" % (" ".join(cmd), p.stdout, p.stderr))
         docs = []
         if os.path.exists(out):
-            docs = [json.loads(l) for l in open(out) if l.strip()]
+            with open(out) as f:
+                docs = [json.loads(l) for l in f if l.strip()]
         # Video tracks repeat findings; the per-frame documents are checked.
         return p, [d for d in docs if "track" not in d]
 
