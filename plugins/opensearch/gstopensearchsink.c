@@ -618,7 +618,7 @@ fail_request (GstOpenSearchSink * self, const gchar * what, GError * error)
 /* Posts the element error for a final answer that is not a success. */
 static gboolean
 fail_response (GstOpenSearchSink * self, const gchar * what,
-    MtHttpResponse * resp)
+    MtHttpResponse * resp, const gchar * advice)
 {
   g_autofree gchar *reason = describe_response (resp);
 
@@ -630,8 +630,8 @@ fail_response (GstOpenSearchSink * self, const gchar * what,
             "policy" : "check username and password"), (NULL));
   } else {
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        ("OpenSearch at %s refused the %s (HTTP %u): %s", self->base_url,
-            what, resp->status, reason), (NULL));
+        ("OpenSearch at %s refused the %s (HTTP %u): %s%s", self->base_url,
+            what, resp->status, reason, advice ? advice : ""), (NULL));
   }
   return FALSE;
 }
@@ -696,8 +696,8 @@ install_template (GstOpenSearchSink * self)
   if (!send_request (self, "PUT", path, body, 0, &resp, &error))
     return fail_request (self, "index template", error);
   if (resp->status < 200 || resp->status >= 300)
-    return fail_response (self, "index template (set install-template=false "
-        "to index without it)", resp);
+    return fail_response (self, "index template", resp,
+        ". Set install-template=false to index without it.");
   GST_INFO_OBJECT (self, "installed index template %s", name);
   return TRUE;
 }
@@ -876,7 +876,7 @@ send_docs (GstOpenSearchSink * self, GPtrArray * docs)
     if (resp->status == 413)
       return split_docs (self, todo);
     if (resp->status != 200)
-      return fail_response (self, "bulk request", resp);
+      return fail_response (self, "bulk request", resp, NULL);
     if (!settle_items (self, todo, resp, round, again))
       return FALSE;
     if (again->len > 0) {
