@@ -46,7 +46,9 @@ if [ $status -ne 0 ] || grep -q "^ERROR" "$log"; then
 fi
 
 # framesampler: timestamp -> frame; multifilesink: timestamp -> file.
-awk -v outdir="$outdir" -v mvfile="$log.mv" '
+# (awk only reads text: keep a sanitizer runtime preloaded for the plugins
+# out of it, mawk trips its memcmp interceptor.)
+LD_PRELOAD= awk -v outdir="$outdir" -v mvfile="$log.mv" '
   function field(name,   m) {
     if (match($0, name "=\\(g?u?int(64)?\\)[0-9]+")) {
       m = substr($0, RSTART, RLENGTH); sub(/.*\)/, "", m); return m
