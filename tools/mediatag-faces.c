@@ -30,10 +30,10 @@ static const GOptionEntry entries[] = {
   {"min-confidence", 0, 0, G_OPTION_ARG_DOUBLE, &opt_min_confidence,
       "Lowest face detection confidence, 0-100 (default 60)", "N"},
   {"collections-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_dir,
-        "Where collections live (default $MEDIATAG_FACES_DIR or "
+      "Where collections live (default $MEDIATAG_FACES_DIR or "
         "$XDG_DATA_HOME/mediatag/faces)", "DIR"},
   {"models-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_models,
-      "Where the models are (default $MEDIATAG_MODELS_DIR or data/models)",
+        "Where the models are (default $MEDIATAG_MODELS_DIR or data/models)",
       "DIR"},
   {NULL}
 };
@@ -279,8 +279,7 @@ dispatch (const gchar * action, int argc, char **argv)
     return fail ("cannot open the collection", error);
   if (!strcmp (action, "list"))
     return run_list (coll);
-  ctx = mt_vision_context_new (opt_models, MT_VISION_FACE_DESCRIPTORS,
-      &error);
+  ctx = mt_vision_context_new (opt_models, MT_VISION_FACE_DESCRIPTORS, &error);
   if (!ctx)
     return fail ("cannot load the face models", error);
   if (indexing)

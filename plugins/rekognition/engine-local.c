@@ -113,8 +113,7 @@ convert_to_bgr (GstVideoInfo * in, GstBuffer * buffer, GstVideoInfo * out)
   GstVideoFrame src, dst;
   GstBuffer *bgr;
 
-  gst_video_info_set_format (out, GST_VIDEO_FORMAT_BGR, in->width,
-      in->height);
+  gst_video_info_set_format (out, GST_VIDEO_FORMAT_BGR, in->width, in->height);
   bgr = gst_buffer_new_allocate (NULL, out->size, NULL);
   if (!gst_video_frame_map (&src, in, buffer, GST_MAP_READ)) {
     gst_buffer_unref (bgr);
@@ -404,8 +403,7 @@ detect_text (LocalState * st, const MtImage * img, GPtrArray * results,
 
 static gboolean
 local_analyze (gpointer state, const MtEngineContext * ctx,
-    const MtUnit * unit, GPtrArray * results, GCancellable * c,
-    GError ** error)
+    const MtUnit * unit, GPtrArray * results, GCancellable * c, GError ** error)
 {
   LocalState *st = state;
   g_auto (Pixels) px = { {0}, };

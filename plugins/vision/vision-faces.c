@@ -184,8 +184,7 @@ add_survivors (GArray * cands, gdouble side, const MtImage * img,
   guint i;
 
   for (i = 0; i < cands->len; i++)
-    memcpy (boxes[i], g_array_index (cands, Candidate, i).box,
-        sizeof boxes[i]);
+    memcpy (boxes[i], g_array_index (cands, Candidate, i).box, sizeof boxes[i]);
   mt_vision_nms ((const gfloat (*)[4]) boxes, cands->len, FACE_NMS_IOU, keep);
   for (i = 0; i < cands->len; i++)
     if (keep[i])
@@ -345,8 +344,7 @@ mt_vision_detect_faces (MtVisionContext * ctx, const MtImage * img,
 
   if (!mt_vision_check_image (img, error))
     return NULL;
-  if (!(ctx->features & MT_VISION_FACES) || (describe
-          && !ctx->face_descriptor)) {
+  if (!(ctx->features & MT_VISION_FACES) || (describe && !ctx->face_descriptor)) {
     g_set_error (error, MT_VISION_ERROR, MT_VISION_ERROR_NOT_LOADED,
         "this vision context was created without %s",
         describe ? "face descriptors" : "faces");

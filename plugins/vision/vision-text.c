@@ -382,8 +382,7 @@ filter_results (GPtrArray * all, guint cells, gdouble min_confidence)
   for (i = 0; i < all->len; i++) {
     MtText *t = g_ptr_array_index (all, i);
 
-    if (t->confidence < min_confidence
-        || share_in_cells (&t->box, cells) < 0.5)
+    if (t->confidence < min_confidence || share_in_cells (&t->box, cells) < 0.5)
       continue;
     /* A word stays only with its line. */
     if (t->type == MT_TEXT_WORD

@@ -88,8 +88,7 @@ load_features (MtVisionContext * ctx, GError ** error)
       && !mt_vision_faces_init (ctx, error))
     return FALSE;
   if (ctx->features & MT_VISION_LABELS) {
-    ctx->labels = mt_vision_load_model (ctx, "centernet.onnx", "labels",
-        error);
+    ctx->labels = mt_vision_load_model (ctx, "centernet.onnx", "labels", error);
     if (!ctx->labels)
       return FALSE;
   }

@@ -190,10 +190,12 @@ main (int argc, char **argv)
     t_page = time_engine (ctx, pg, run_text, runs);
   }
   {
-    const gchar *const cli1[] = { "/usr/bin/tesseract", sign, "-", "--dpi", "300",
+    const gchar *const cli1[] =
+        { "/usr/bin/tesseract", sign, "-", "--dpi", "300",
       NULL
     };
-    const gchar *const cli2[] = { "/usr/bin/tesseract", page, "-", "--dpi", "300",
+    const gchar *const cli2[] =
+        { "/usr/bin/tesseract", page, "-", "--dpi", "300",
       NULL
     };
 

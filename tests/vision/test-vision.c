@@ -628,8 +628,7 @@ test_face_search (void)
     for (i = 0; i < faces->len; i++) {
       g_autoptr (GError) error = NULL;
       g_autoptr (GPtrArray) m = mt_face_collection_search (coll,
-          ((MtFace *) g_ptr_array_index (faces, i))->descriptor, 80, 0,
-          &error);
+          ((MtFace *) g_ptr_array_index (faces, i))->descriptor, 80, 0, &error);
 
       g_assert_no_error (error);
       if (m->len > 0)
@@ -682,8 +681,8 @@ test_collection_store (void)
   matches = mt_face_collection_search (coll, b.descriptor, 80, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (matches->len, ==, 1);
-  g_assert_cmpstr (((MtFaceMatch *) g_ptr_array_index (matches, 0))->
-      face.external_id, ==, "bob");
+  g_assert_cmpstr (((MtFaceMatch *) g_ptr_array_index (matches,
+              0))->face.external_id, ==, "bob");
   g_assert_cmpfloat (((MtFaceMatch *) g_ptr_array_index (matches,
               0))->similarity, >, 98);
 
@@ -966,8 +965,7 @@ test_text_scenes (void)
     g_autofree gchar *path = g_build_filename (SCENETEXT, scenes[i].file,
         NULL);
     g_autoptr (MtImage) img = load (path);
-    g_autoptr (GPtrArray) t = text_of (img, MT_TEXT_MODE_AUTO,
-        MT_TEXT_ROI_ALL);
+    g_autoptr (GPtrArray) t = text_of (img, MT_TEXT_MODE_AUTO, MT_TEXT_ROI_ALL);
     guint before = tp;
 
     score_words (t, scenes[i].words, &tp, &found, &expected);
