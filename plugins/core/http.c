@@ -133,6 +133,14 @@ mt_http_request_copy (const MtHttpRequest * req)
   return copy;
 }
 
+/* A line break in a header (user metadata, say) would end the header and
+ * let the rest pass as another header or request: make it a space. */
+static gchar *
+header_value_sanitize (const gchar * value)
+{
+  return g_strdelimit (g_strdup (value), "\r\n", ' ');
+}
+
 void
 mt_http_request_set_header (MtHttpRequest * req, const gchar * name,
     const gchar * value)
@@ -143,13 +151,16 @@ mt_http_request_set_header (MtHttpRequest * req, const gchar * name,
 
   i = header_array_find (req->headers, name);
   if (i < 0) {
-    header_array_append (req->headers, name, value);
+    MtHeader h = { g_strdup (name), header_value_sanitize (value) };
+    g_array_append_val (req->headers, h);
     return;
   }
   /* Keep the position so a header's order stays as first set. */
   g_free (g_array_index (req->headers, MtHeader, i).value);
-  g_array_index (req->headers, MtHeader, i).value = g_strdup (value);
+  g_array_index (req->headers, MtHeader, i).value =
+      header_value_sanitize (value);
 }
+
 
 const gchar *
 mt_http_request_get_header (const MtHttpRequest * req, const gchar * name)

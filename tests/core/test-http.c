@@ -272,6 +272,7 @@ test_get (void)
 
   mt_http_request_set_header (req, "X-Amz-Date", "20240101T000000Z");
   mt_http_request_set_header (req, "X-Empty", "");
+  mt_http_request_set_header (req, "X-Amz-Meta-Note", "a\r\nX-Injected: 1");
   g_assert_true (mt_http_client_send (client, req, NULL, NULL, &resp, NULL,
           &err));
   g_assert_no_error (err);
@@ -289,8 +290,35 @@ test_get (void)
           "GET /a%20b/c?x=1&y=%2F HTTP/1.1\r\n"));
   g_assert_nonnull (strstr (seen, "\r\nX-Amz-Date: 20240101T000000Z\r\n"));
   g_assert_nonnull (strstr (seen, "\r\nX-Empty:"));
+  /* A line break cannot smuggle in a header. */
+  g_assert_nonnull (strstr (seen, "\r\nX-Amz-Meta-Note: a  X-Injected: 1\r\n"));
+  g_assert_null (strstr (seen, "\r\nX-Injected"));
   g_assert_null (strstr (seen, "Accept:"));
   g_assert_null (strstr (seen, "Content-Type:"));
+  test_server_free (srv);
+}
+
+static void
+test_redirect_not_followed (void)
+{
+  TestServer *srv = test_server_new (SERVE_NORMAL,
+      "HTTP/1.1 301 Moved Permanently\r\nLocation: http://127.0.0.1:1/x\r\n"
+      "x-amz-bucket-region: eu-west-1\r\nContent-Length: 0\r\n\r\n");
+  g_autoptr (MtHttpClient) client = new_client (5000);
+  g_autofree gchar *url = test_server_url (srv, "/bucket");
+  g_autoptr (MtHttpRequest) req = mt_http_request_new ("HEAD", url);
+  g_autoptr (MtHttpResponse) resp = NULL;
+  g_autoptr (GError) err = NULL;
+
+  /* S3 answers a wrong region with 301: the caller reads the region, and
+   * a signed request must not be replayed to another host. */
+  g_assert_true (mt_http_client_send (client, req, NULL, NULL, &resp, NULL,
+          &err));
+  g_assert_no_error (err);
+  g_assert_cmpuint (resp->status, ==, 301);
+  g_assert_cmpstr (mt_http_response_get_header (resp, "X-Amz-Bucket-Region"),
+      ==, "eu-west-1");
+  g_assert_cmpuint (test_server_n_requests (srv), ==, 1);
   test_server_free (srv);
 }
 
@@ -603,6 +631,7 @@ main (int argc, char **argv)
   g_test_add_func ("/http/uri-encode", test_uri_encode);
   g_test_add_func ("/http/request-headers", test_request_headers);
   g_test_add_func ("/http/get", test_get);
+  g_test_add_func ("/http/redirect-not-followed", test_redirect_not_followed);
   g_test_add_func ("/http/methods-and-bodies", test_methods_and_bodies);
   g_test_add_func ("/http/streaming", test_streaming);
   g_test_add_func ("/http/cancel-silent-server", test_cancel_silent_server);

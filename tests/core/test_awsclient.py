@@ -125,7 +125,9 @@ class FaultServerTests(unittest.TestCase):
         self.assertTrue(cp.out.startswith("status 503"))
 
     def test_retry_after_is_honoured(self):
+        http_date = email.utils.formatdate(time.time() + 2, usegmt=True)
         for headers, wait in (({"Retry-After": "1"}, 1.0),
+                              ({"Retry-After": http_date}, 1.0),
                               ({"x-amz-retry-after": "700"}, 0.7)):
             self.script({"status": 503, "headers": headers}, {"status": 200})
             cp = self.send("--anonymous", "--retries", "1", "--backoff", "1")
