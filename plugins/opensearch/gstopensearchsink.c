@@ -1006,7 +1006,9 @@ enqueue (GstOpenSearchSink * self, OpenSearchDoc * doc)
     self->pending_since = g_get_monotonic_time ();
   g_ptr_array_add (self->pending, doc);
   self->pending_bytes += size;
-  if (batch_is_full (self, 0) || self->pending_bytes >= self->max_bytes)
+  /* The sender learns of a new batch (its flush deadline) or a full one. */
+  if (self->pending->len == 1 || batch_is_full (self, 0) ||
+      self->pending_bytes >= self->max_bytes)
     g_cond_broadcast (&self->cond);
   g_mutex_unlock (&self->lock);
   return GST_FLOW_OK;

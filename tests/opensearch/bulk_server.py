@@ -28,6 +28,7 @@ the same names in a JSON object):
   request_429_rate  fraction of bulk requests answered 429 rejected_execution_exception
   request_503_rate  fraction of bulk requests answered 503
   fail_next         list of HTTP statuses: the next bulk requests get these
+  delay_ms          answer each bulk request this much later (a slow cluster)
 GET /_mt/stats tells what happened: requests, statuses, per-document count of
 successful index operations, SigV4 checks.
 
@@ -78,6 +79,7 @@ class State:
             "request_429_rate": args.request_429_rate,
             "request_503_rate": args.request_503_rate,
             "fail_next": list(args.fail_next or []),
+            "delay_ms": args.delay_ms,
         }
         self.stats = {"requests": 0, "bulk_requests": 0, "bulk_items": 0, "statuses": {},
                       "item_statuses": {}, "index_ops": {}, "sigv4_checked": 0,
@@ -602,6 +604,8 @@ class Handler(BaseHTTPRequestHandler):
                 state.count("item_statuses", str(item["status"]))
                 items.append({op: item})
             state.stats["bulk_items"] += len(ops)
+        if state.inject["delay_ms"]:
+            time.sleep(state.inject["delay_ms"] / 1000.0)
         took = int((time.monotonic() - start) * 1000)
         self.send_json(200, {"took": took, "errors": errors, "items": items})
 
@@ -614,6 +618,7 @@ def main():
     ap.add_argument("--request-429-rate", type=float, default=0.0)
     ap.add_argument("--request-503-rate", type=float, default=0.0)
     ap.add_argument("--fail-next", type=int, action="append", metavar="STATUS")
+    ap.add_argument("--delay-ms", type=int, default=0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--basic", metavar="USER:PASS")
     ap.add_argument("--sigv4", metavar="REGION/SERVICE")
