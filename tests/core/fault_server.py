@@ -11,7 +11,8 @@ Control (the test drives it over the same port):
                        {"action": "drop"}    read the request, close, no answer
                        {"action": "silent"}  read the request, never answer
     GET  /__log      JSON list of the requests seen since the last script:
-                     {"method", "path", "headers", "body", "time"}
+                     {"method", "path", "headers", "body", "time" (monotonic),
+                      "wall" (unix time)}
 
 Only 127.0.0.1; stopped by process id (mtfixtures.Server).
 """
@@ -88,7 +89,7 @@ class Handler(BaseHTTPRequestHandler):
                 "method": self.command, "path": self.path,
                 "headers": dict(self.headers.items()),
                 "body": body.decode("utf-8", "replace"),
-                "time": time.monotonic()})
+                "time": time.monotonic(), "wall": time.time()})
         step = next_step()
         action = step.get("action")
         if action == "drop":
