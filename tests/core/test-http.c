@@ -539,6 +539,93 @@ test_request_timeout (void)
   test_server_free (srv);
 }
 
+/* A listener whose accept queue is full: the kernel drops further SYNs, so
+ * a connect hangs as it would towards a host that is down. */
+typedef struct
+{
+  GSocket *listener;
+  GSocket *filler;
+  guint16 port;
+} FullQueue;
+
+static void
+full_queue_init (FullQueue * q)
+{
+  g_autoptr (GInetAddress) lo =
+      g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
+  g_autoptr (GSocketAddress) bound = NULL;
+  g_autoptr (GError) err = NULL;
+
+  q->listener = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, &err);
+  g_assert_no_error (err);
+  g_socket_set_listen_backlog (q->listener, 0);
+  g_assert_true (g_socket_bind (q->listener, addr, TRUE, &err));
+  g_assert_true (g_socket_listen (q->listener, &err));
+  bound = g_socket_get_local_address (q->listener, &err);
+  q->port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  /* This one takes the only place in the queue. */
+  q->filler = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM,
+      G_SOCKET_PROTOCOL_TCP, &err);
+  g_assert_true (g_socket_connect (q->filler, bound, NULL, &err));
+  g_assert_no_error (err);
+}
+
+static void
+full_queue_clear (FullQueue * q)
+{
+  g_socket_close (q->filler, NULL);
+  g_socket_close (q->listener, NULL);
+  g_object_unref (q->filler);
+  g_object_unref (q->listener);
+}
+
+static void
+test_connect_hangs (void)
+{
+  FullQueue q;
+  MtHttpOptions opts = { 0, };
+  g_autoptr (MtHttpClient) quick = NULL;
+  g_autoptr (MtHttpClient) patient = NULL;
+  g_autofree gchar *url = NULL;
+  g_autoptr (MtHttpRequest) req = NULL;
+  g_autoptr (GError) err = NULL;
+  CancelLater c = { g_cancellable_new (), 0 };
+  GThread *th;
+  gint64 start, returned_at;
+
+  full_queue_init (&q);
+  url = g_strdup_printf ("http://127.0.0.1:%u/k", q.port);
+  req = mt_http_request_new ("GET", url);
+
+  /* The connect timeout ends it... */
+  opts.connect_timeout_ms = 500;
+  opts.tls_verify = TRUE;
+  quick = mt_http_client_new (&opts);
+  start = g_get_monotonic_time ();
+  g_assert_false (mt_http_client_send (quick, req, NULL, NULL, NULL, NULL,
+          &err));
+  g_assert_error (err, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+  g_assert_cmpint (g_get_monotonic_time () - start, >=, 490 * 1000);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 10 * G_USEC_PER_SEC);
+  g_clear_error (&err);
+
+  /* ...and so does a cancel from another thread, at once. */
+  opts.connect_timeout_ms = 60000;
+  patient = mt_http_client_new (&opts);
+  th = g_thread_new ("canceller", cancel_thread, &c);
+  g_assert_false (mt_http_client_send (patient, req, NULL, NULL, NULL,
+          c.cancellable, &err));
+  returned_at = g_get_monotonic_time ();
+  g_thread_join (th);
+  g_assert_error (err, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_cmpint (returned_at - c.cancelled_at, <, 200 * 1000);
+
+  g_object_unref (c.cancellable);
+  full_queue_clear (&q);
+}
+
 static void
 test_connection_refused (void)
 {
@@ -636,6 +723,7 @@ main (int argc, char **argv)
   g_test_add_func ("/http/streaming", test_streaming);
   g_test_add_func ("/http/cancel-silent-server", test_cancel_silent_server);
   g_test_add_func ("/http/request-timeout", test_request_timeout);
+  g_test_add_func ("/http/connect-hangs", test_connect_hangs);
   g_test_add_func ("/http/connection-refused", test_connection_refused);
   g_test_add_func ("/http/truncated-response", test_truncated_response);
   g_test_add_func ("/http/threads-share-connections",
