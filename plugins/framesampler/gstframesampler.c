@@ -829,6 +829,8 @@ gst_frame_sampler_sink_event (GstPad * pad, GstObject * parent,
       GstCaps *caps;
 
       gst_event_parse_caps (event, &caps);
+      /* a frame held by the dynamic mode belongs to the old caps */
+      push_held (self);
       if (!configure (self, caps)) {
         gst_event_unref (event);
         return FALSE;
@@ -848,6 +850,11 @@ gst_frame_sampler_sink_event (GstPad * pad, GstObject * parent,
         gst_event_unref (event);
         return TRUE;
       }
+      /* someone else's flushing seek overtook ours: theirs decides */
+      GST_OBJECT_LOCK (self);
+      self->seek_pending = FALSE;
+      self->landing = FALSE;
+      GST_OBJECT_UNLOCK (self);
       reset_position (self);
       break;
     case GST_EVENT_EOS:

@@ -117,6 +117,38 @@ class Clips(unittest.TestCase):
         self.assertEqual(passed["s"], none["m1004"])
         self.assertLess(seen["s"], n / 2)
 
+    def test_user_seek(self):
+        """An application's own flushing seek passes through: sampling goes
+        on from the first sample after the new position."""
+        key = ("2997", 180)
+        path, fr, n, _ = self.clips[key]
+        none, _ = self.all_modes(key)
+        pipeline = fsclips.Gst.parse_launch(
+            "filesrc location=%s ! decodebin ! video/x-raw ! framesampler name=s "
+            "frame-capture-mode=1f-every-10s seek=accurate ! fakesink sync=false" % path)
+        got = []
+        pipeline.get_by_name("s").get_static_pad("src").add_probe(
+            fsclips.Gst.PadProbeType.BUFFER,
+            lambda pad, info: got.append((info.get_buffer().offset, info.get_buffer().pts))
+            or fsclips.Gst.PadProbeReturn.OK)
+        bus = pipeline.get_bus()
+        pipeline.set_state(fsclips.Gst.State.PAUSED)
+        self.assertIsNotNone(bus.timed_pop_filtered(60 * fsclips.Gst.SECOND,
+                                                    fsclips.Gst.MessageType.ASYNC_DONE))
+        self.assertTrue(pipeline.seek_simple(
+            fsclips.Gst.Format.TIME,
+            fsclips.Gst.SeekFlags.FLUSH | fsclips.Gst.SeekFlags.ACCURATE,
+            65 * fsclips.Gst.SECOND))
+        bus.timed_pop_filtered(60 * fsclips.Gst.SECOND, fsclips.Gst.MessageType.ASYNC_DONE)
+        pipeline.set_state(fsclips.Gst.State.PLAYING)
+        msg = bus.timed_pop_filtered(60 * fsclips.Gst.SECOND,
+                                     fsclips.Gst.MessageType.EOS | fsclips.Gst.MessageType.ERROR)
+        pipeline.set_state(fsclips.Gst.State.NULL)
+        self.assertEqual(msg.type, fsclips.Gst.MessageType.EOS)
+        want = [s for s in none["m1004"] if s[1] >= 65 * fsclips.Gst.SECOND]
+        self.assertEqual(got[0], (0, 0))
+        self.assertEqual(got[1:], want)
+
     def test_interval_property(self):
         key = ("5994", 7)
         path, fr, n, _ = self.clips[key]
