@@ -115,6 +115,14 @@ fps_is_integer (gint fps_n, gint fps_d)
   return fps_n % fps_d == 0;
 }
 
+static gboolean
+set_rate (MtFrameCaptureRate * rate, gint64 num, gint64 den)
+{
+  rate->num = num;
+  rate->den = den;
+  return TRUE;
+}
+
 /* "all" and "half" follow the source: NTSC-style rates (not whole numbers)
  * get the 1001 denominator, exactly as suggestFrameCaptureRate() does. */
 static gboolean
@@ -153,45 +161,27 @@ mt_frame_capture_mode_get_rate (MtFrameCaptureMode mode, gint fps_n,
     case MT_FRAME_CAPTURE_MODE_10FPS:
     case MT_FRAME_CAPTURE_MODE_12FPS:
     case MT_FRAME_CAPTURE_MODE_15FPS:
-      *rate = (MtFrameCaptureRate) {
-      mode, 1};
-      return TRUE;
+      return set_rate (rate, mode, 1);
     case MT_FRAME_CAPTURE_MODE_ALL:
       return source_rate (fps_n, fps_d, 1000, rate);
     case MT_FRAME_CAPTURE_MODE_HALF:
       return source_rate (fps_n, fps_d, 500, rate);
     case MT_FRAME_CAPTURE_MODE_1F_EVERY_2S:
-      *rate = (MtFrameCaptureRate) {
-      5, 10};
-      return TRUE;
+      return set_rate (rate, 5, 10);
     case MT_FRAME_CAPTURE_MODE_1F_EVERY_5S:
-      *rate = (MtFrameCaptureRate) {
-      2, 10};
-      return TRUE;
+      return set_rate (rate, 2, 10);
     case MT_FRAME_CAPTURE_MODE_1F_EVERY_10S:
-      *rate = (MtFrameCaptureRate) {
-      1, 10};
-      return TRUE;
+      return set_rate (rate, 1, 10);
     case MT_FRAME_CAPTURE_MODE_1F_EVERY_30S:
-      *rate = (MtFrameCaptureRate) {
-      1, 30};
-      return TRUE;
+      return set_rate (rate, 1, 30);
     case MT_FRAME_CAPTURE_MODE_1F_EVERY_1MIN:
-      *rate = (MtFrameCaptureRate) {
-      1, 60};
-      return TRUE;
+      return set_rate (rate, 1, 60);
     case MT_FRAME_CAPTURE_MODE_1F_EVERY_2MIN:
-      *rate = (MtFrameCaptureRate) {
-      1, 120};
-      return TRUE;
+      return set_rate (rate, 1, 120);
     case MT_FRAME_CAPTURE_MODE_1F_EVERY_5MIN:
-      *rate = (MtFrameCaptureRate) {
-      1, 300};
-      return TRUE;
+      return set_rate (rate, 1, 300);
     case MT_FRAME_CAPTURE_MODE_DYNAMIC:
-      *rate = (MtFrameCaptureRate) {
-      1, 1};
-      return TRUE;
+      return set_rate (rate, 1, 1);
     case MT_FRAME_CAPTURE_MODE_NONE:
     default:
       return FALSE;
@@ -253,5 +243,6 @@ mt_frame_capture_frame_at_time (GstClockTime time, gint fps_n, gint fps_d)
   g_return_val_if_fail (GST_CLOCK_TIME_IS_VALID (time), 0);
   g_return_val_if_fail (fps_n > 0 && fps_d > 0, 0);
 
-  return gst_util_uint64_scale_round (time, fps_n, (guint64) fps_d * GST_SECOND);
+  return gst_util_uint64_scale_round (time, fps_n,
+      (guint64) fps_d * GST_SECOND);
 }

@@ -40,8 +40,11 @@ mt_frame_analyzer_new (const GstVideoInfo * in_info)
   height = MAX (height, HASH_SIZE);
 
   a = g_new0 (MtFrameAnalyzer, 1);
-  gst_video_info_set_format (&a->out_info, GST_VIDEO_FORMAT_RGB, width,
-      height);
+  gst_video_info_set_interlaced_format (&a->out_info, GST_VIDEO_FORMAT_RGB,
+      GST_VIDEO_INFO_INTERLACE_MODE (in_info), width, height);
+  /* the converter insists on the input's rate */
+  GST_VIDEO_INFO_FPS_N (&a->out_info) = GST_VIDEO_INFO_FPS_N (in_info);
+  GST_VIDEO_INFO_FPS_D (&a->out_info) = GST_VIDEO_INFO_FPS_D (in_info);
   a->convert = gst_video_converter_new ((GstVideoInfo *) in_info,
       &a->out_info, NULL);
   if (!a->convert) {
@@ -136,7 +139,8 @@ laplacian_variance (const guint8 * l, gint w, gint h)
 
 /* Area-average the luma down to HASH_SIZE x HASH_SIZE. */
 static void
-shrink_luma (const guint8 * l, gint w, gint h, gdouble out[HASH_SIZE][HASH_SIZE])
+shrink_luma (const guint8 * l, gint w, gint h,
+    gdouble out[HASH_SIZE][HASH_SIZE])
 {
   for (gint by = 0; by < HASH_SIZE; by++) {
     gint y0 = by * h / HASH_SIZE, y1 = (by + 1) * h / HASH_SIZE;

@@ -290,10 +290,13 @@ static void
 configure_rate (GstFrameSampler * self, GstClockTime interval)
 {
   self->index_step = 0;
+  self->sample_interval = 0;
   self->active = self->cur_mode != MT_FRAME_CAPTURE_MODE_NONE || interval > 0;
+  if (!self->active)
+    return;
   if (interval > 0) {
-    self->rate = (MtFrameCaptureRate) {
-    GST_SECOND, (gint64) interval};
+    self->rate.num = GST_SECOND;
+    self->rate.den = (gint64) interval;
     self->sample_interval = interval;
   } else if (mt_frame_capture_mode_get_rate (self->cur_mode, self->fps_n,
           self->fps_d, &self->rate)) {
@@ -302,7 +305,6 @@ configure_rate (GstFrameSampler * self, GstClockTime interval)
   } else {
     /* all and half on a variable-rate source: by frame count */
     self->index_step = self->cur_mode == MT_FRAME_CAPTURE_MODE_HALF ? 2 : 1;
-    self->sample_interval = 0;
   }
 }
 
@@ -787,8 +789,7 @@ handle_segment (GstFrameSampler * self, GstEvent * event)
             self->segment.start));
 
     /* an update of the segment must not pass a frame twice */
-    self->next_k = self->last_frame == G_MAXUINT64 ? k :
-        MAX (k, self->next_k);
+    self->next_k = self->last_frame == G_MAXUINT64 ? k : MAX (k, self->next_k);
   }
   return gst_pad_push_event (self->srcpad, event);
 }
@@ -868,8 +869,7 @@ gst_frame_sampler_sink_event (GstPad * pad, GstObject * parent,
 /* ---- GObject / GstElement ---- */
 
 static GstStateChangeReturn
-gst_frame_sampler_change_state (GstElement * element,
-    GstStateChange transition)
+gst_frame_sampler_change_state (GstElement * element, GstStateChange transition)
 {
   GstFrameSampler *self = GST_FRAME_SAMPLER (element);
   GstStateChangeReturn ret;
@@ -1073,8 +1073,7 @@ gst_frame_sampler_class_init (GstFrameSamplerClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Frame capture mode sampler", "Filter/Video",
       "Passes the frames a Media2Cloud frame capture mode selects, with their "
-      "timestamps and source frame numbers",
-      "mediatag developers");
+      "timestamps and source frame numbers", "mediatag developers");
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_frame_sampler_change_state);
 

@@ -75,8 +75,7 @@ test_rates (void)
           0, 1, &rate));
 
   g_assert_true (mt_frame_capture_mode_get_rate (1003, 25, 1, &rate));
-  g_assert_cmpuint (mt_frame_capture_rate_interval (&rate), ==,
-      5 * GST_SECOND);
+  g_assert_cmpuint (mt_frame_capture_rate_interval (&rate), ==, 5 * GST_SECOND);
   g_assert_true (mt_frame_capture_mode_get_rate (1000, 30000, 1001, &rate));
   g_assert_cmpuint (mt_frame_capture_rate_interval (&rate), ==, 33366667);
 }

@@ -284,8 +284,10 @@ test_dynamic (void)
   GstHarness *h = new_sampler ("framesampler frame-capture-mode=dynamic",
       "RGB", 10, 1);
   const Scene a = { {20, 40, 120}, FALSE, 0 }, b = { {
-  120, 30, 20}, FALSE, 0}, c = { {
-  120, 30, 20}, TRUE, 0};
+      120, 30, 20}, FALSE, 0
+  }, c = { {
+      120, 30, 20}, TRUE, 0
+  };
   const guint64 want[] = { 30, 80, 100 };
   GstBuffer *buf;
   guint i = 0;
@@ -337,10 +339,12 @@ main (int argc, char **argv)
   gst_init (&argc, &argv);
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/framesampler/1fps-ntsc", test_1fps_ntsc);
-  g_test_add_func ("/framesampler/nick-and-code", test_nick_and_code_are_the_same);
+  g_test_add_func ("/framesampler/nick-and-code",
+      test_nick_and_code_are_the_same);
   g_test_add_func ("/framesampler/half-and-all", test_half_and_all);
   g_test_add_func ("/framesampler/interval", test_interval_overrides_mode);
-  g_test_add_func ("/framesampler/short-clip", test_short_clip_gives_first_frame);
+  g_test_add_func ("/framesampler/short-clip",
+      test_short_clip_gives_first_frame);
   g_test_add_func ("/framesampler/none", test_none_passes_nothing);
   g_test_add_func ("/framesampler/sampling-event", test_sampling_event);
   g_test_add_func ("/framesampler/post-messages", test_post_messages);
