@@ -194,7 +194,9 @@ normalise_code (const gchar * raw)
     return NULL;
   hash = strrchr (raw, '#');
   code = g_strdup (hash ? hash + 1 : raw);
-  colon = strchr (code, ':');
+  /* "ValidationException:http://..." (REST-JSON header) and
+   * "AWS.Queue.Missing;Sender" (x-amzn-query-error). */
+  colon = strpbrk (code, ":;");
   if (colon)
     *colon = '\0';
   g_strstrip (code);
@@ -368,9 +370,15 @@ static gchar *
 format_message (const MtAwsErrorDetails * d)
 {
   GString *s = g_string_new (d->code);
+  const gchar *message = d->message;
+  gsize code_len = strlen (d->code);
 
-  if (d->message && d->message[0])
-    g_string_append_printf (s, ": %s", d->message);
+  /* Some services (and emulators) start the message with the code. */
+  if (message && strncmp (message, d->code, code_len) == 0
+      && g_str_has_prefix (message + code_len, ": "))
+    message += code_len + 2;
+  if (message && message[0])
+    g_string_append_printf (s, ": %s", message);
   g_string_append_printf (s, " (HTTP %u", d->http_status);
   if (d->request_id)
     g_string_append_printf (s, ", request id %s", d->request_id);

@@ -104,6 +104,36 @@ test_rest_json_header_wins (void)
 }
 
 static void
+test_query_compatible_and_repeated_code (void)
+{
+  g_autoptr (GError) e = decode (response (400,
+          "{\"__type\":\"com.amazonaws.x#QueueDoesNotExist\","
+          "\"message\":\"QueueDoesNotExist: no such queue\"}",
+          "x-amzn-query-error",
+          "AWS.SimpleQueueService.NonExistentQueue;Sender", NULL));
+
+  g_assert_cmpstr (mt_aws_error_get_details (e)->code, ==,
+      "AWS.SimpleQueueService.NonExistentQueue");
+  /* The details keep the service's message as sent. */
+  g_assert_cmpstr (mt_aws_error_get_details (e)->message, ==,
+      "QueueDoesNotExist: no such queue");
+  g_assert_cmpstr (e->message, ==, "AWS.SimpleQueueService.NonExistentQueue: "
+      "QueueDoesNotExist: no such queue (HTTP 400)");
+}
+
+static void
+test_message_repeating_code (void)
+{
+  g_autoptr (GError) e = decode (response (400,
+          "{\"__type\":\"InvalidJobIdException\",\"message\":"
+          "\"InvalidJobIdException: An invalid job identifier was passed.\"}",
+          NULL));
+
+  g_assert_cmpstr (e->message, ==, "InvalidJobIdException: An invalid job "
+      "identifier was passed. (HTTP 400)");
+}
+
+static void
 test_auth_and_access (void)
 {
   static const struct
@@ -285,6 +315,10 @@ main (int argc, char **argv)
   g_test_add_func ("/awserror/json11-throttling", test_json11_throttling);
   g_test_add_func ("/awserror/json11-validation", test_json11_validation);
   g_test_add_func ("/awserror/rest-json-header", test_rest_json_header_wins);
+  g_test_add_func ("/awserror/query-compatible",
+      test_query_compatible_and_repeated_code);
+  g_test_add_func ("/awserror/message-repeating-code",
+      test_message_repeating_code);
   g_test_add_func ("/awserror/auth-and-access", test_auth_and_access);
   g_test_add_func ("/awserror/s3-xml", test_s3_xml);
   g_test_add_func ("/awserror/s3-xml-slowdown-region",
