@@ -416,8 +416,12 @@ mt_vision_detect_text (MtVisionContext * ctx, const MtImage * img,
     regions = detect_regions (ctx, img, error);
     ok = regions != NULL;
   }
-  if (ok && mode == MT_TEXT_MODE_AUTO && looks_like_document (regions, img))
-    mode = MT_TEXT_MODE_DOCUMENT;
+  if (ok && mode == MT_TEXT_MODE_AUTO)
+    mode = looks_like_document (regions, img) ? MT_TEXT_MODE_DOCUMENT
+        : MT_TEXT_MODE_SCENE;
+  if (ok && regions)
+    g_debug ("text: %u regions, read as %s", regions->len,
+        mode == MT_TEXT_MODE_DOCUMENT ? "a document" : "scene text");
   if (ok && mode == MT_TEXT_MODE_DOCUMENT)
     ok = read_document (ctx, img, all, error);
   else if (ok)
