@@ -28,7 +28,9 @@ typedef enum {
   MT_AWS_ERROR_INVALID,         /* 400 validation, bad parameters */
   MT_AWS_ERROR_NO_CREDENTIALS,  /* the chain yielded nothing */
   MT_AWS_ERROR_CONFIG,          /* no region, malformed endpoint, ... */
-  MT_AWS_ERROR_CANCELLED,
+  MT_AWS_ERROR_CANCELLED,       /* reserved: the HTTP layer and the client
+                                 * report cancellation as G_IO_ERROR_CANCELLED,
+                                 * as GIO does, so test for that */
 } MtAwsErrorCode;
 
 typedef struct {
