@@ -11,6 +11,7 @@
 #include <gst/gst.h>
 
 G_BEGIN_DECLS
+
 /* The sticky custom downstream event framesampler sends before its first
  * buffer, so analysis sinks know the sampling interval. */
 #define MT_SAMPLING_EVENT_NAME "mediatag/sampling"
@@ -19,7 +20,8 @@ G_BEGIN_DECLS
 /* guint64: nanoseconds between samples (the `interval` property when set),
  * 0 when not constant (dynamic) */
 #define MT_SAMPLING_FIELD_INTERVAL "interval"
-    typedef enum
+
+typedef enum
 {
   MT_FRAME_CAPTURE_MODE_NONE = 0,
   MT_FRAME_CAPTURE_MODE_1FPS = 1,

@@ -10,8 +10,10 @@
 #include <gst/video/video.h>
 
 G_BEGIN_DECLS
+
 #define MT_FRAME_HIST_BINS 64
-    typedef struct
+
+typedef struct
 {
   gdouble sharpness;
   guint64 phash;

@@ -8,8 +8,9 @@
 #include "framefeatures.h"
 
 G_BEGIN_DECLS
+
 /* How framesampler skips the frames between samples. */
-    typedef enum
+typedef enum
 {
   MT_FRAME_SAMPLER_SEEK_AUTO,
   MT_FRAME_SAMPLER_SEEK_NONE,
