@@ -128,7 +128,7 @@ laplacian_variance (const guint8 * l, gint w, gint h)
       gint v = row[x - 1] + row[x + 1] + row[x - w] + row[x + w] - 4 * row[x];
 
       sum += v;
-      sum2 += (gdouble) v *v;
+      sum2 += (gdouble) (v * v);
       n++;
     }
   }
