@@ -372,6 +372,31 @@ test_flush_cancels (void)
 }
 
 static void
+test_stop_cancels (void)
+{
+  GstHarness *h = make_harness (4, "skip");
+  gint64 start;
+  guint i;
+
+  fake_reset ();
+  for (i = 0; i < 3; i++)
+    gst_harness_push (h, unit_buffer ('x', i));
+  g_mutex_lock (&fake.lock);
+  while (fake.running < 3)
+    g_cond_wait_until (&fake.cond, &fake.lock, g_get_monotonic_time () +
+        10 * G_TIME_SPAN_MILLISECOND);
+  g_mutex_unlock (&fake.lock);
+  /* Going to NULL with units the engine would never finish by itself. */
+  start = g_get_monotonic_time ();
+  g_assert_cmpint (gst_element_set_state (h->element, GST_STATE_NULL), ==,
+      GST_STATE_CHANGE_SUCCESS);
+  g_assert_cmpint (g_get_monotonic_time () - start, <, 5 * G_USEC_PER_SEC);
+  g_assert_cmpuint (fake.cancelled, ==, 3);
+  g_assert_cmpuint (fake.running, ==, 0);
+  gst_harness_teardown (h);
+}
+
+static void
 test_on_error_skip (void)
 {
   GstHarness *h = make_harness (2, "skip");
@@ -581,6 +606,7 @@ main (int argc, char **argv)
   g_test_add_func ("/analysissink/bounded-queue", test_bounded_queue);
   g_test_add_func ("/analysissink/eos-drains", test_eos_drains);
   g_test_add_func ("/analysissink/flush-cancels", test_flush_cancels);
+  g_test_add_func ("/analysissink/stop-cancels", test_stop_cancels);
   g_test_add_func ("/analysissink/on-error-skip", test_on_error_skip);
   g_test_add_func ("/analysissink/on-error-fail", test_on_error_fail);
   g_test_add_func ("/analysissink/auth-always-fails", test_auth_always_fails);
