@@ -10,6 +10,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _GstS3SrcBlockPool GstS3SrcBlockPool;
+
 #define GST_TYPE_S3_SRC (gst_s3_src_get_type ())
 G_DECLARE_FINAL_TYPE (GstS3Src, gst_s3_src, GST, S3_SRC, GstBaseSrc)
 
@@ -40,6 +42,7 @@ struct _GstS3Src
   GCond data_cond;              /* the reader waits for data */
   GCond space_cond;             /* the transfer waits for room */
   GstAdapter *adapter;          /* filled chunks, in order */
+  GstS3SrcBlockPool *blocks;    /* recycled chunk memory */
   GstBuffer *chunk;             /* the chunk being filled */
   GstMapInfo chunk_map;
   gsize chunk_fill;
