@@ -4,7 +4,8 @@
  *
  *   mediatag faces index COLLECTION IMAGE... --external-id NAME
  *   mediatag faces list COLLECTION
- *   mediatag faces search COLLECTION IMAGE [--threshold 80] */
+ *   mediatag faces search COLLECTION IMAGE [--threshold 80]
+ *   mediatag faces delete COLLECTION FACE_ID... */
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
@@ -257,6 +258,37 @@ run_search (MtVisionContext * ctx, MtFaceCollection * coll, const gchar * path)
   return 0;
 }
 
+/* As DeleteFaces: prints the ids that were there and are gone. */
+static int
+run_delete (MtFaceCollection * coll, int argc, char **argv)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GPtrArray) faces = mt_face_collection_list (coll, &error);
+  g_autoptr (GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
+  guint i;
+
+  if (!faces)
+    return fail ("cannot read the collection", error);
+  for (i = 0; i < faces->len; i++)
+    g_hash_table_add (known,
+        ((MtIndexedFace *) g_ptr_array_index (faces, i))->face_id);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "DeletedFaces");
+  json_builder_begin_array (b);
+  for (i = 0; i < (guint) argc; i++) {
+    if (!g_hash_table_contains (known, argv[i]))
+      continue;
+    if (!mt_face_collection_delete (coll, argv[i], &error))
+      return fail ("cannot delete a face", error);
+    json_builder_add_string_value (b, argv[i]);
+  }
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  print_json (b);
+  return 0;
+}
+
 static int
 usage (GOptionContext * oc)
 {
@@ -279,6 +311,8 @@ dispatch (const gchar * action, int argc, char **argv)
     return fail ("cannot open the collection", error);
   if (!strcmp (action, "list"))
     return run_list (coll);
+  if (!strcmp (action, "delete"))
+    return run_delete (coll, argc - 1, argv + 1);
   ctx = mt_vision_context_new (opt_models, MT_VISION_FACE_DESCRIPTORS, &error);
   if (!ctx)
     return fail ("cannot load the face models", error);
@@ -291,13 +325,14 @@ static int
 run_faces (int argc, char **argv)
 {
   g_autoptr (GOptionContext) oc = g_option_context_new ("index COLLECTION "
-      "IMAGE... | list COLLECTION | search COLLECTION IMAGE");
+      "IMAGE... | list COLLECTION | search COLLECTION IMAGE | delete "
+      "COLLECTION FACE_ID...");
   g_autoptr (GError) error = NULL;
   const gchar *action;
 
   g_option_context_set_summary (oc, "Local face collections (offline "
-      "IndexFaces, ListFaces, SearchFacesByImage); prints Rekognition's "
-      "JSON.");
+      "IndexFaces, ListFaces, SearchFacesByImage, DeleteFaces); prints "
+      "Rekognition's JSON.");
   g_option_context_add_main_entries (oc, entries, NULL);
   if (!g_option_context_parse (oc, &argc, &argv, &error)) {
     fprintf (stderr, "mediatag faces: %s\n", error->message);
@@ -312,6 +347,8 @@ run_faces (int argc, char **argv)
     return dispatch (action, 1, argv + 2);
   if (!strcmp (action, "search") && argc == 4)
     return dispatch (action, 2, argv + 2);
+  if (!strcmp (action, "delete") && argc >= 4)
+    return dispatch (action, argc - 2, argv + 2);
   return usage (oc);
 }
 

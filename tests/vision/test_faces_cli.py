@@ -72,6 +72,15 @@ class FacesCli(unittest.TestCase):
         out = json.loads(run("search", "team", self.photo(3), *self.env_dir).stdout)
         self.assertEqual(out["FaceMatches"], [])
 
+        # Deleted, the face is no longer found; unknown ids are skipped.
+        out = json.loads(run("delete", "team", face["FaceId"], "no-such-id",
+                             *self.env_dir).stdout)
+        self.assertEqual(out["DeletedFaces"], [face["FaceId"]])
+        faces = json.loads(run("list", "team", *self.env_dir).stdout)["Faces"]
+        self.assertEqual(len(faces), 3)
+        out = json.loads(run("search", "team", mirrored, *self.env_dir).stdout)
+        self.assertEqual(out["FaceMatches"], [])
+
     def test_errors(self):
         p = run("list", "nothing-here", *self.env_dir, check=False)
         self.assertEqual(p.returncode, 1)
