@@ -519,6 +519,9 @@ setup_easy (MtHttpClient * client, CURL * easy, const MtHttpRequest * req,
   curl_easy_setopt (easy, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt (easy, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt (easy, CURLOPT_ERRORBUFFER, errbuf);
+  /* Services log the agent: it tells AWS support and proxy admins who
+   * called. A request's own User-Agent header still wins. */
+  curl_easy_setopt (easy, CURLOPT_USERAGENT, "mediatag/" VERSION);
   curl_easy_setopt (easy, CURLOPT_TCP_KEEPALIVE, 1L);
   /* Bigger reads than curl's 16 KiB: fewer wakeups per large S3 GET. */
   curl_easy_setopt (easy, CURLOPT_BUFFERSIZE, 128L * 1024);

@@ -294,6 +294,7 @@ test_get (void)
   g_assert_nonnull (strstr (seen, "\r\nX-Amz-Meta-Note: a  X-Injected: 1\r\n"));
   g_assert_null (strstr (seen, "\r\nX-Injected"));
   g_assert_null (strstr (seen, "Accept:"));
+  g_assert_nonnull (strstr (seen, "\r\nUser-Agent: mediatag/"));
   g_assert_null (strstr (seen, "Content-Type:"));
   test_server_free (srv);
 }
