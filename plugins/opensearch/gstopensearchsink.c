@@ -83,6 +83,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_opensearch_sink_debug);
 #define DEFAULT_AWS_SERVICE GST_OPENSEARCH_SINK_AWS_SERVICE_ES
 
 #define ANALYSIS_PLACEHOLDER "{analysis}"
+/* Only what settles each item comes back (as Logstash asks): a bulk answer
+ * is otherwise mostly per-item shard details, and reading it took as long
+ * as building the request. */
+#define BULK_PATH "/_bulk?filter_path=errors%2Citems.%2A.status%2Citems.%2A.error"
 #define TEMPLATE_RESOURCE "/org/mediatag/opensearch/index-template.json"
 #define BACKOFF_BASE_MS 100
 #define BACKOFF_MAX_MS 20000
@@ -181,32 +185,66 @@ doc_free (gpointer data)
   g_free (doc);
 }
 
+/* A JSON string literal, quotes included, written by json-glib. */
+static gchar *
+json_string_literal (const gchar * value)
+{
+  g_autoptr (JsonNode) node = json_node_init_string (json_node_alloc (),
+      value);
+
+  return json_to_string (node, FALSE);
+}
+
+/* The action line up to the id: {"index":{"_index":"NAME","_id":
+ * Built once per index name with json-glib: a JsonBuilder per document
+ * cost as much as a third of the parsing. */
+static const gchar *
+action_prefix (GstOpenSearchSink * self, const gchar * index_name)
+{
+  g_autofree gchar *literal = NULL;
+  gchar *prefix = g_hash_table_lookup (self->action_prefixes, index_name);
+
+  if (prefix != NULL)
+    return prefix;
+  literal = json_string_literal (index_name);
+  prefix = g_strconcat ("{\"index\":{\"_index\":", literal, ",\"_id\":", NULL);
+  g_hash_table_insert (self->action_prefixes, g_strdup (index_name), prefix);
+  return prefix;
+}
+
+/* Ids made of these characters need no JSON escaping. */
+static gboolean
+id_is_plain (const gchar * id)
+{
+  for (const gchar * p = id; *p; p++) {
+    if (!g_ascii_isalnum (*p) && strchr ("-_.:/+=@", *p) == NULL)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 static OpenSearchDoc *
-doc_new (gchar * index_name, gchar * id, const gchar * source, gsize len)
+doc_new (GstOpenSearchSink * self, gchar * index_name, gchar * id,
+    const gchar * source, gsize len)
 {
   OpenSearchDoc *doc = g_new0 (OpenSearchDoc, 1);
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) action = NULL;
-  g_autofree gchar *action_line = NULL;
-  gsize alen;
-  guint8 *buf;
+  const gchar *prefix = action_prefix (self, index_name);
+  g_autofree gchar *escaped = id_is_plain (id) ? NULL :
+      json_string_literal (id);
+  gsize plen = strlen (prefix);
+  gsize ilen = escaped ? strlen (escaped) : strlen (id) + 2;
+  gsize alen = plen + ilen + 2;
+  guint8 *buf = g_malloc (alen + len + 2);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "index");
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "_index");
-  json_builder_add_string_value (b, index_name);
-  json_builder_set_member_name (b, "_id");
-  json_builder_add_string_value (b, id);
-  json_builder_end_object (b);
-  json_builder_end_object (b);
-  action = json_builder_get_root (b);
-  action_line = json_to_string (action, FALSE);
-
-  alen = strlen (action_line);
-  buf = g_malloc (alen + len + 2);
-  memcpy (buf, action_line, alen);
-  buf[alen] = '\n';
+  memcpy (buf, prefix, plen);
+  if (escaped != NULL) {
+    memcpy (buf + plen, escaped, ilen);
+  } else {
+    buf[plen] = '"';
+    memcpy (buf + plen + 1, id, ilen - 2);
+    buf[plen + ilen - 1] = '"';
+  }
+  memcpy (buf + plen + ilen, "}}\n", 3);
   memcpy (buf + alen + 1, source, len);
   buf[alen + 1 + len] = '\n';
 
@@ -475,7 +513,7 @@ build_request (GstOpenSearchSink * self, const gchar * method,
   if (body != NULL) {
     mt_http_request_set_body (req, body);
     mt_http_request_set_header (req, "Content-Type",
-        g_str_has_suffix (path, "/_bulk") ? "application/x-ndjson" :
+        g_str_has_prefix (path, BULK_PATH) ? "application/x-ndjson" :
         "application/json");
   }
   mt_http_request_set_header (req, "Accept", "application/json");
@@ -870,7 +908,7 @@ send_docs (GstOpenSearchSink * self, GPtrArray * docs)
     g_autoptr (GError) error = NULL;
     g_autoptr (GPtrArray) again = g_ptr_array_new ();
 
-    if (!send_request (self, "POST", "/_bulk", body, todo->len, &resp,
+    if (!send_request (self, "POST", BULK_PATH, body, todo->len, &resp,
             &error))
       return fail_request (self, "bulk request", error);
     if (resp->status == 413)
@@ -1069,7 +1107,8 @@ take_line (GstOpenSearchSink * self, const gchar * line, gsize len)
   if (id == NULL)
     return reject_line (self, line, len, len,
         "its \"id\" is neither a non-empty string nor an integer");
-  return enqueue (self, doc_new (doc_index (self, obj), id, line, len));
+  return enqueue (self, doc_new (self, doc_index (self, obj), id, line,
+          len));
 }
 
 /* Lines longer than bulk-max-bytes could never be sent: only a preview of
@@ -1397,6 +1436,7 @@ release_running_state (GstOpenSearchSink * self)
   self->signing_name = NULL;
   g_clear_pointer (&self->line, g_byte_array_unref);
   g_clear_object (&self->parser);
+  g_clear_pointer (&self->action_prefixes, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
   if (self->dead_out != NULL)
     g_output_stream_close (self->dead_out, NULL, NULL);
@@ -1414,6 +1454,8 @@ gst_opensearch_sink_start (GstBaseSink * sink)
   self->line_dropped = 0;
   self->line_no = 0;
   self->parser = json_parser_new_immutable ();
+  self->action_prefixes = g_hash_table_new_full (g_str_hash, g_str_equal,
+      g_free, g_free);
   self->pending = g_ptr_array_new_with_free_func (doc_free);
   self->pending_bytes = 0;
   self->want_send = self->draining = self->stopping = FALSE;

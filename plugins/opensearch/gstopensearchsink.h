@@ -94,6 +94,7 @@ struct _GstOpenSearchSink
   gsize line_dropped;           /* bytes of an oversized line not kept */
   guint64 line_no;
   JsonParser *parser;
+  GHashTable *action_prefixes;  /* index name -> start of its action line */
 
   /* dead letters, from both threads */
   GMutex dead_lock;

@@ -11,6 +11,7 @@ formats:
   PUT  /INDEX                      create an index (mappings from the body or
                                    the best matching template)
   POST /_bulk, /INDEX/_bulk        NDJSON bulk: index, create, delete, update
+                                   (filter_path honoured, as OpenSearch does)
   GET  /INDEX/_doc/ID              one document
   GET  /INDEX/_count, /_count      document counts (comma lists, * wildcards)
   GET  /INDEX/_mapping             the index's mapping
@@ -58,6 +59,53 @@ from urllib.parse import parse_qs, unquote, urlsplit
 VERSION = {"distribution": "opensearch", "number": "2.11.0", "lucene_version": "9.7.0"}
 NUMERIC = {"long", "integer", "short", "byte", "double", "float", "half_float", "scaled_float"}
 INTEGRAL = {"long", "integer", "short", "byte"}
+
+
+def compile_filter(paths):
+    """filter_path patterns as a tree of keys; None marks where a pattern
+    ends (keep the whole value)."""
+    tree = {}
+    for path in paths:
+        node = tree
+        for part in path.split("."):
+            node = node.setdefault(part, {})
+        node[None] = True
+    return tree
+
+
+def merge_trees(a, b):
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = merge_trees(out[k], v) if isinstance(out.get(k), dict) and isinstance(v, dict) else v
+    return out
+
+
+def filter_path(obj, tree):
+    """OpenSearch's filter_path: keep only the fields the patterns name
+    (`*` matches any key), looking through arrays, dropping what ends up
+    empty."""
+    if isinstance(obj, list):
+        kept = [filter_path(v, tree) for v in obj]
+        return [v for v in kept if v is not None]
+    if not isinstance(obj, dict):
+        return obj
+    out = {}
+    star = tree.get("*")
+    for key, value in obj.items():
+        sub = tree.get(key)
+        if sub is None:
+            sub = star
+        elif star is not None:
+            sub = merge_trees(sub, star)
+        if sub is None:
+            continue
+        if None in sub:
+            out[key] = value
+            continue
+        v = filter_path(value, sub)
+        if v not in (None, {}, []):
+            out[key] = v
+    return out or None
 
 
 def error_body(status, etype, reason, **extra):
@@ -607,7 +655,11 @@ class Handler(BaseHTTPRequestHandler):
         if state.inject["delay_ms"]:
             time.sleep(state.inject["delay_ms"] / 1000.0)
         took = int((time.monotonic() - start) * 1000)
-        self.send_json(200, {"took": took, "errors": errors, "items": items})
+        answer = {"took": took, "errors": errors, "items": items}
+        fp = parse_qs(urlsplit(self.path).query).get("filter_path")
+        if fp:
+            answer = filter_path(answer, compile_filter(",".join(fp).split(","))) or {}
+        self.send_json(200, answer)
 
 
 def main():

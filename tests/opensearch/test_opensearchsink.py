@@ -10,6 +10,7 @@ import re
 import subprocess
 import tempfile
 import unittest
+import urllib.parse
 import urllib.request
 
 import mtfixtures
@@ -87,6 +88,7 @@ class OpenSearchSinkTest(unittest.TestCase):
         docs = [result_doc(i) for i in range(300)]
         no_id = {"name": "no id here", "timestamp": 5}
         docs.append(no_id)
+        docs[7]["id"] = 'a "quoted" id, \\ and \u00e9'   # escaped in the action line
         # Last line without a newline, and a blank line in between.
         path = self.write_results(docs[:150] + [""] + docs[150:], trailing_newline=False)
         with start_server() as server:
@@ -96,6 +98,8 @@ class OpenSearchSinkTest(unittest.TestCase):
                                  {"indexed": 301, "dead-lettered": 0, "retried": 0,
                                   "requests": summary(cp.stdout)["requests"]}, cp.stdout)
             self.assertEqual(get(server, "/mediatag/_count")[1]["count"], 301)
+            status, got = get(server, "/mediatag/_doc/" + urllib.parse.quote(docs[7]["id"], safe=""))
+            self.assertEqual((status, got["_id"]), (200, docs[7]["id"]))
             status, got = get(server, "/mediatag/_doc/res-00123")
             self.assertEqual(status, 200)
             self.assertEqual(got["_source"], docs[123])
