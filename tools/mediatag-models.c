@@ -101,19 +101,35 @@ print_version (JsonObject * v)
       json_object_get_int_member_with_default (v, "MinInferenceUnits", 0));
 }
 
+/* Calls a Describe* operation page by page, handing each page to `each`. */
 static gboolean
-list_project (MtAwsClient * client, const gchar * project_arn, GError ** error)
+describe_all (MtAwsClient * client, const gchar * target, JsonObject * req,
+    gboolean (*each) (MtAwsClient *, JsonObject *, GError **),
+    GError ** error)
 {
-  g_autoptr (JsonObject) req = json_object_new ();
-  g_autoptr (JsonObject) resp = NULL;
+  g_autofree gchar *token = NULL;
+
+  do {
+    g_autoptr (JsonObject) resp = NULL;
+
+    if (token)
+      json_object_set_string_member (req, "NextToken", token);
+    resp = mt_aws_client_json_call (client, target, req, NULL, error);
+    if (!resp || !each (client, resp, error))
+      return FALSE;
+    g_free (token);
+    token = g_strdup (json_object_get_string_member_with_default (resp,
+            "NextToken", NULL));
+  } while (token && *token);
+  return TRUE;
+}
+
+static gboolean
+print_versions (MtAwsClient * client, JsonObject * resp, GError ** error)
+{
   JsonArray *versions;
   guint i;
 
-  json_object_set_string_member (req, "ProjectArn", project_arn);
-  resp = mt_aws_client_json_call (client,
-      "RekognitionService.DescribeProjectVersions", req, NULL, error);
-  if (!resp)
-    return FALSE;
   versions = json_object_has_member (resp, "ProjectVersionDescriptions") ?
       json_object_get_array_member (resp, "ProjectVersionDescriptions") : NULL;
   for (i = 0; versions && i < json_array_get_length (versions); i++)
@@ -121,13 +137,31 @@ list_project (MtAwsClient * client, const gchar * project_arn, GError ** error)
   return TRUE;
 }
 
+static gboolean
+list_projects (MtAwsClient * client, JsonObject * resp, GError ** error)
+{
+  JsonArray *projects;
+  guint i;
+
+  projects = json_object_has_member (resp, "ProjectDescriptions") ?
+      json_object_get_array_member (resp, "ProjectDescriptions") : NULL;
+  for (i = 0; projects && i < json_array_get_length (projects); i++) {
+    JsonObject *p = json_array_get_object_element (projects, i);
+    g_autoptr (JsonObject) req = json_object_new ();
+
+    json_object_set_string_member (req, "ProjectArn",
+        json_object_get_string_member (p, "ProjectArn"));
+    if (!describe_all (client, "RekognitionService.DescribeProjectVersions",
+            req, print_versions, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 static int
 cmd_list (MtAwsClient * client, const ModelsOptions * o, GError ** error)
 {
   g_autoptr (JsonObject) req = json_object_new ();
-  g_autoptr (JsonObject) resp = NULL;
-  JsonArray *projects;
-  guint i;
 
   if (o->project) {
     JsonArray *names = json_array_new ();
@@ -135,20 +169,8 @@ cmd_list (MtAwsClient * client, const ModelsOptions * o, GError ** error)
     json_array_add_string_element (names, o->project);
     json_object_set_array_member (req, "ProjectNames", names);
   }
-  resp = mt_aws_client_json_call (client,
-      "RekognitionService.DescribeProjects", req, NULL, error);
-  if (!resp)
-    return 1;
-  projects = json_object_has_member (resp, "ProjectDescriptions") ?
-      json_object_get_array_member (resp, "ProjectDescriptions") : NULL;
-  for (i = 0; projects && i < json_array_get_length (projects); i++) {
-    JsonObject *p = json_array_get_object_element (projects, i);
-
-    if (!list_project (client, json_object_get_string_member (p,
-                "ProjectArn"), error))
-      return 1;
-  }
-  return 0;
+  return describe_all (client, "RekognitionService.DescribeProjects", req,
+      list_projects, error) ? 0 : 1;
 }
 
 static int

@@ -1013,6 +1013,8 @@ sink_chain (GstPad * pad, GstObject * parent, GstBuffer * buffer)
     return GST_FLOW_NOT_NEGOTIATED;
   }
   if (!priv->started && !start_engine (self)) {
+    /* Undo what got set up, so a later buffer starts from scratch. */
+    stop_engine (self);
     gst_buffer_unref (buffer);
     return GST_FLOW_ERROR;
   }

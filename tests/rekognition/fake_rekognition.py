@@ -251,13 +251,27 @@ def detect_custom_labels(st, req, image):
                                                                "Polygon": []}}]})
 
 
+def page(st, req, items):
+    """One page of `items` as the service pages: NextToken until the end."""
+    size = min(req.get("MaxResults", 100), st.args.page_size)
+    start = int(req.get("NextToken", "0"))
+    out = {}
+    if start + size < len(items):
+        out["NextToken"] = str(start + size)
+    return items[start:start + size], out
+
+
 def describe_projects(st, req, image):
     names = req.get("ProjectNames")
     with st.lock:
         found = [(n, a) for n, a in st.projects.items() if not names or n in names]
-    return shaped("DescribeProjects", {"ProjectDescriptions": [
+    items, extra = page(st, req, [
         {"ProjectArn": a, "Status": "CREATED", "CreationTimestamp": 1600000000.0,
-         "Datasets": [], "Feature": "CUSTOM_LABELS", "AutoUpdate": "DISABLED"} for n, a in found]})
+         "Datasets": [], "Feature": "CUSTOM_LABELS", "AutoUpdate": "DISABLED"} for n, a in found])
+    answer = shaped("DescribeProjects", {"ProjectDescriptions": items})
+    answer.pop("NextToken", None)
+    answer.update(extra)
+    return answer
 
 
 def describe_versions(st, req, image):
@@ -272,7 +286,11 @@ def describe_versions(st, req, image):
                 out.append({"ProjectVersionArn": arn, "Status": st.status(arn),
                             "StatusMessage": "The model is %s." % st.status(arn).lower(),
                             "MinInferenceUnits": v["units"], "CreationTimestamp": 1600000000.0})
-    return shaped("DescribeProjectVersions", {"ProjectVersionDescriptions": out})
+    items, extra = page(st, req, out)
+    answer = shaped("DescribeProjectVersions", {"ProjectVersionDescriptions": items})
+    answer.pop("NextToken", None)
+    answer.update(extra)
+    return answer
 
 
 def start_version(st, req, image):
@@ -509,6 +527,7 @@ def main():
     p.add_argument("--model", action="append", help="ARN=STATUS")
     p.add_argument("--transition", type=float, default=1.0)
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--page-size", type=int, default=100, help="Describe* results per page")
     args = p.parse_args()
     # The default backlog of 5 drops SYNs when many clients connect at once,
     # and a dropped SYN costs the client a 1 s retransmission.

@@ -20,6 +20,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FAKE = os.path.join(HERE, "fake_rekognition.py")
 TOOL = os.environ.get("MEDIATAG_TOOL", "mediatag")
 ARN = "arn:aws:rekognition:us-east-1:123456789012:project/logos/version/logos.v1/1700000000001"
+OTHER = ARN.replace("logos.v1/1700000000001", "logos.v2/1700000000002")
+THIRD = "arn:aws:rekognition:us-east-1:123456789012:project/cars/version/cars.v1/1700000000003"
 DOG = "/usr/share/darknet/data/dog.jpg"
 
 
@@ -27,8 +29,11 @@ class ModelsTest(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="mt-models-")
         self.log = os.path.join(self.tmp, "fake.log")
+        # A page a result, so listing has to follow NextToken.
         self.fake = fx.start_python_server(FAKE, "--log", self.log, "--model", ARN + "=STOPPED",
-                                           "--transition", "1")
+                                           "--model", OTHER + "=TRAINING_COMPLETED",
+                                           "--model", THIRD + "=STOPPED",
+                                           "--transition", "1", "--page-size", "1")
         # Usage markers go to the cache dir: one per test.
         self.env = fx.gst_env(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                               AWS_REGION="us-east-1", XDG_CACHE_HOME=self.tmp)
@@ -56,7 +61,11 @@ class ModelsTest(unittest.TestCase):
         # start returns once the model runs, not when the call returns.
         self.assertEqual(out.splitlines()[-1], ARN + "\tRUNNING")
         self.assertEqual(self.tool("status", ARN).stdout.splitlines()[0], ARN + "\tRUNNING\t2")
-        self.assertEqual(self.tool("list").stdout.splitlines(), [ARN + "\tRUNNING\t2"])
+        self.assertEqual(self.tool("list").stdout.splitlines(),
+                         [ARN + "\tRUNNING\t2", OTHER + "\tTRAINING_COMPLETED\t1",
+                          THIRD + "\tSTOPPED\t1"])
+        self.assertEqual(self.tool("list", "--project", "cars").stdout.splitlines(),
+                         [THIRD + "\tSTOPPED\t1"])
         self.assertEqual(self.tool("stop", ARN).stdout.splitlines()[-1], ARN + "\tSTOPPED")
         reqs = self.requests()
         starts = [r for r in reqs if r["op"] == "StartProjectVersion"]
