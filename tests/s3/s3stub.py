@@ -5,8 +5,9 @@
                                    does for a bucket in another region
   s3stub.py PORT serve FILE [OPTIONS]
                                    GET/HEAD of any key serve FILE, with
-                                   Range and an ETag, fast (sendfile): the
-                                   peer of tests/bench/bench-s3src.py.
+                                   Range, an ETag and If-Match, fast
+                                   (sendfile): the peer of
+                                   tests/bench/bench-s3src.py.
       --stall-first-after N        the first GET sends N body bytes, then
                                    nothing (the connection stays open)
       --ignore-range               answer every GET with 200 and the whole
@@ -59,7 +60,7 @@ class Serve(http.server.BaseHTTPRequestHandler):
     def headers_for(self, start, end, size, partial):
         self.send_response(206 if partial else 200)
         self.send_header("Content-Length", str(end - start))
-        self.send_header("ETag", '"%x-%x"' % (size, int(os.stat(self.path_on_disk).st_mtime)))
+        self.send_header("ETag", self.etag())
         self.send_header("Accept-Ranges", "bytes")
         if partial:
             self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end - 1, size))
@@ -78,8 +79,17 @@ class Serve(http.server.BaseHTTPRequestHandler):
         size = os.path.getsize(self.path_on_disk)
         self.headers_for(0, size, size, False)
 
+    def etag(self):
+        return '"%x-%x"' % (os.path.getsize(self.path_on_disk),
+                            int(os.stat(self.path_on_disk).st_mtime))
+
     def do_GET(self):
         size = os.path.getsize(self.path_on_disk)
+        if self.headers.get("If-Match", self.etag()) != self.etag():
+            self.send_response(412)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         start, end, partial = self.span(size)
         self.headers_for(start, end, size, partial)
         Serve.gets += 1
