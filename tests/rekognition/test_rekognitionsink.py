@@ -184,10 +184,12 @@ class MotoTest(SinkTest):
             self.skipTest("framesampler is not built")
         docs, _ = self.run_sink(
             "videotestsrc num-buffers=75 ! video/x-raw,width=320,height=240,framerate=25/1 "
-            "! framesampler frame-capture-mode=1fps", "features=labels+text", self.proxy.url)
+            "! framesampler frame-capture-mode=1fps",
+            "features=labels+text+custom-labels custom-label-models=%s min-confidence=70" % ARN,
+            self.proxy.url)
         frames = [d for d in docs if "track" not in d]
         tracks = [d for d in docs if "track" in d]
-        want = self.expected(80)
+        want = self.expected(70)
         # One set of documents per sample, at its frame and time.
         self.assertEqual(len(frames), 3 * len(want))
         for k in range(3):
@@ -201,7 +203,8 @@ class MotoTest(SinkTest):
             self.assertEqual((t["track"]["begin"], t["track"]["end"]), (0, 2000))
             self.assertEqual(t["track"]["count"], 3)
         ops = [r["op"] for r in self.assert_all_valid(self.proxy)]
-        self.assertEqual(sorted(ops), ["DetectLabels"] * 3 + ["DetectText"] * 3)
+        self.assertEqual(sorted(ops), ["DescribeProjectVersions", "DescribeProjects"]
+                         + ["DetectCustomLabels"] * 3 + ["DetectLabels"] * 3 + ["DetectText"] * 3)
 
     def test_raw_frames_are_encoded(self):
         docs, _ = self.run_sink("videotestsrc num-buffers=2 ! video/x-raw,format=I420,width=64,height=48",
@@ -259,6 +262,15 @@ class FakeTest(SinkTest):
             self.assertEqual(s["CollectionId"], "people")
             self.assertEqual(s["FaceMatchThreshold"], 80)
         self.assertEqual(reqs[ops.index("DetectFaces")]["Attributes"], ["ALL"])
+
+    def test_max_labels(self):
+        fake = self.fake()
+        self.run_sink(self.image_src(DOG), "features=labels+moderation max-labels=7 min-confidence=50",
+                      fake.url)
+        labels, moderation = self.assert_all_valid(fake)
+        self.assertEqual((labels["op"], labels["MaxLabels"], labels["MinConfidence"]),
+                         ("DetectLabels", 7, 50))
+        self.assertEqual((moderation["op"], moderation["MinConfidence"]), ("DetectModerationLabels", 50))
 
     def test_text_roi(self):
         fake = self.fake()
