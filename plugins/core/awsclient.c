@@ -383,8 +383,9 @@ sign_request (MtAwsClient * client, MtHttpRequest * req,
   return mt_sigv4_sign (req, creds, &params, NULL, error);
 }
 
+/* "host/path" for logs: never the query, which may hold a signature. */
 static gchar *
-url_path (const gchar * url)
+url_host_path (const gchar * url)
 {
   g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_ENCODED, NULL);
 
@@ -413,7 +414,7 @@ send_attempt (MtAwsClient * client, MtHttpRequest * req,
 {
   StreamFilter filter = { options, NULL };
   g_autoptr (GError) io_error = NULL;
-  g_autofree gchar *where = url_path (req->url);
+  g_autofree gchar *where = url_host_path (req->url);
   gint64 start = g_get_monotonic_time ();
   gboolean sent;
 

@@ -49,7 +49,6 @@ typedef struct
   MtHttpDataFunc on_data;
   gpointer user_data;
   gboolean aborted_by_caller;   /* on_data returned FALSE */
-  GCancellable *cancellable;
   CURLM *multi;
   gint cancelled;               /* atomic: set from the cancelling thread */
 } MtHttpTransfer;
@@ -710,7 +709,6 @@ mt_http_client_send (MtHttpClient * client, MtHttpRequest * req,
   t.user_data = user_data;
   t.body = on_data ? NULL : g_byte_array_new ();
   t.multi = h->multi;
-  t.cancellable = cancellable;
 
   headers = build_header_list (req);
   setup_easy (client, h->easy, req, headers, &t, errbuf);
