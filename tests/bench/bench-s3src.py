@@ -83,6 +83,7 @@ def main():
         finally:
             server.stop()
 
+    median = {n: sorted(r[0] for r in v)[len(v) // 2] for n, v in results.items()}
     best = {n: min(r[0] for r in v) for n, v in results.items()}
     rss = {n: max(r[1] for r in v) for n, v in results.items()}
     mbps = {n: args.size_mb * MIB / 1e6 / best[n] for n in best}
@@ -90,7 +91,8 @@ def main():
           (args.runs, args.size_mb))
     print("  curl  %7.1f MB/s, peak RSS %.1f MiB" % (mbps["curl"], rss["curl"]))
     print("  s3src %7.1f MB/s, peak RSS %.1f MiB" % (mbps["s3src"], rss["s3src"]))
-    print("  s3src/curl throughput ratio: %.2f" % (mbps["s3src"] / mbps["curl"]))
+    print("  s3src/curl throughput ratio: %.2f (best), %.2f (median)" %
+          (mbps["s3src"] / mbps["curl"], median["curl"] / median["s3src"]))
 
 
 if __name__ == "__main__":
