@@ -1196,6 +1196,32 @@ src_activate_mode (GstPad * pad, GstObject * parent, GstPadMode mode,
   return gst_pad_stop_task (pad);
 }
 
+/* The bin asks its sinks for latency. Results are not rendered against the
+ * clock, so there is none to add, whatever is (or is not) downstream. */
+static gboolean
+element_query (GstElement * element, GstQuery * query)
+{
+  if (GST_QUERY_TYPE (query) == GST_QUERY_LATENCY) {
+    gst_query_set_latency (query, FALSE, 0, GST_CLOCK_TIME_NONE);
+    return TRUE;
+  }
+  return GST_ELEMENT_CLASS (mt_analysis_sink_parent_class)->query (element,
+      query);
+}
+
+/* ... and hands them the latency to apply, which a sink that does not sync
+ * has no use for: taking it is all there is to do. */
+static gboolean
+element_send_event (GstElement * element, GstEvent * event)
+{
+  if (GST_EVENT_TYPE (event) == GST_EVENT_LATENCY) {
+    gst_event_unref (event);
+    return TRUE;
+  }
+  return GST_ELEMENT_CLASS (mt_analysis_sink_parent_class)->send_event
+      (element, event);
+}
+
 /* State */
 
 static gboolean
@@ -1411,6 +1437,8 @@ mt_analysis_sink_class_init (MtAnalysisSinkClass * klass)
   gobject_class->finalize = finalize;
   gobject_class->constructed = constructed;
   element_class->change_state = GST_DEBUG_FUNCPTR (change_state);
+  element_class->query = GST_DEBUG_FUNCPTR (element_query);
+  element_class->send_event = GST_DEBUG_FUNCPTR (element_send_event);
   klass->features_type = G_TYPE_NONE;
 
   /**
