@@ -17,12 +17,13 @@
  * document without an `id` gets the SHA-256 of its compact JSON as its id,
  * which is just as stable.
  *
- * Batches are sent by a thread of their own when they hold
+ * Batches are sent by threads of their own when they hold
  * #GstOpenSearchSink:bulk-max-docs documents, would pass
  * #GstOpenSearchSink:bulk-max-bytes, or are
- * #GstOpenSearchSink:flush-interval old. While one batch is being sent the
- * next one fills; when it is full, upstream waits. Memory stays within
- * about two batches.
+ * #GstOpenSearchSink:flush-interval old. Up to
+ * #GstOpenSearchSink:bulk-concurrency batches are in flight while the next
+ * one fills; when it is full, upstream waits. Memory stays within
+ * bulk-concurrency + 1 batches.
  *
  * Every item of a bulk answer is read. Items rejected with 429 or 502-504
  * are sent again, alone, after an exponential backoff with jitter, up to
@@ -78,6 +79,8 @@ GST_DEBUG_CATEGORY_STATIC (gst_opensearch_sink_debug);
 #define DEFAULT_BULK_MAX_DOCS 1000
 #define DEFAULT_BULK_MAX_BYTES (5 * 1024 * 1024)
 #define DEFAULT_FLUSH_INTERVAL_MS 1000
+#define DEFAULT_BULK_CONCURRENCY 2
+#define MAX_BULK_CONCURRENCY 16
 #define DEFAULT_INSTALL_TEMPLATE TRUE
 #define DEFAULT_ON_ERROR GST_OPENSEARCH_SINK_ON_ERROR_DEAD_LETTER
 #define DEFAULT_AWS_SERVICE GST_OPENSEARCH_SINK_AWS_SERVICE_ES
@@ -108,6 +111,7 @@ enum
   PROP_BULK_MAX_DOCS,
   PROP_BULK_MAX_BYTES,
   PROP_FLUSH_INTERVAL,
+  PROP_BULK_CONCURRENCY,
   PROP_DEAD_LETTER_LOCATION,
   PROP_INSTALL_TEMPLATE,
   PROP_ON_ERROR,
@@ -975,14 +979,14 @@ sender_thread (gpointer data)
         g_cond_wait (&self->cond, &self->lock);
       continue;
     }
-    self->in_flight = batch->len;
+    self->in_flight += batch->len;
     g_cond_broadcast (&self->cond);
     g_mutex_unlock (&self->lock);
 
     ok = send_docs (self, batch);
 
     g_mutex_lock (&self->lock);
-    self->in_flight = 0;
+    self->in_flight -= batch->len;
     if (!ok && self->flow == GST_FLOW_OK)
       self->flow = self->stopping ? GST_FLOW_FLUSHING : GST_FLOW_ERROR;
     g_cond_broadcast (&self->cond);
@@ -1390,6 +1394,7 @@ read_config (GstOpenSearchSink * self)
   self->max_bytes = self->bulk_max_bytes;
   self->flush_interval_us =
       (gint64) self->flush_interval_ms * G_TIME_SPAN_MILLISECOND;
+  self->cur_concurrency = self->bulk_concurrency;
   self->cur_on_error = self->on_error;
   self->cur_install_template = self->install_template;
   self->cur_dead_letter_location = g_strdup (self->dead_letter_location);
@@ -1473,7 +1478,10 @@ gst_opensearch_sink_start (GstBaseSink * sink)
   }
   GST_INFO_OBJECT (self, "indexing into %s, index %s", self->base_url,
       self->cur_index);
-  self->sender = g_thread_new ("opensearchsink", sender_thread, self);
+  for (guint i = 0; i < self->cur_concurrency; i++) {
+    g_ptr_array_add (self->senders, g_thread_new ("opensearchsink",
+            sender_thread, self));
+  }
   return TRUE;
 }
 
@@ -1488,9 +1496,9 @@ gst_opensearch_sink_stop (GstBaseSink * sink)
   g_mutex_unlock (&self->lock);
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
-  if (self->sender != NULL)
-    g_thread_join (self->sender);
-  self->sender = NULL;
+  for (guint i = 0; i < self->senders->len; i++)
+    g_thread_join (self->senders->pdata[i]);
+  g_ptr_array_set_size (self->senders, 0);
   release_running_state (self);
   return TRUE;
 }
@@ -1573,6 +1581,9 @@ gst_opensearch_sink_set_property (GObject * object, guint prop_id,
     case PROP_FLUSH_INTERVAL:
       self->flush_interval_ms = g_value_get_uint (value);
       break;
+    case PROP_BULK_CONCURRENCY:
+      self->bulk_concurrency = g_value_get_uint (value);
+      break;
     case PROP_DEAD_LETTER_LOCATION:
       g_free (self->dead_letter_location);
       self->dead_letter_location = g_value_dup_string (value);
@@ -1625,6 +1636,9 @@ gst_opensearch_sink_get_property (GObject * object, guint prop_id,
     case PROP_FLUSH_INTERVAL:
       g_value_set_uint (value, self->flush_interval_ms);
       break;
+    case PROP_BULK_CONCURRENCY:
+      g_value_set_uint (value, self->bulk_concurrency);
+      break;
     case PROP_DEAD_LETTER_LOCATION:
       g_value_set_string (value, self->dead_letter_location);
       break;
@@ -1658,6 +1672,7 @@ gst_opensearch_sink_finalize (GObject * object)
   g_mutex_clear (&self->lock);
   g_mutex_clear (&self->dead_lock);
   g_cond_clear (&self->cond);
+  g_ptr_array_unref (self->senders);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -1797,6 +1812,22 @@ gst_opensearch_sink_class_init (GstOpenSearchSinkClass * klass)
           "limit)", 0, G_MAXINT, DEFAULT_FLUSH_INTERVAL_MS, rw));
 
   /**
+   * GstOpenSearchSink:bulk-concurrency:
+   *
+   * Bulk requests in flight at once. With more than one, OpenSearch works
+   * on one request while the answer to another is read; documents of
+   * different requests may then be indexed in any order (as retried ones
+   * always may), which only matters for one id sent twice with different
+   * contents.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_BULK_CONCURRENCY,
+      g_param_spec_uint ("bulk-concurrency", "Bulk concurrency",
+          "Bulk requests in flight at once", 1, MAX_BULK_CONCURRENCY,
+          DEFAULT_BULK_CONCURRENCY, rw));
+
+  /**
    * GstOpenSearchSink:dead-letter-location:
    *
    * File that receives, as JSON lines, each document that could not be
@@ -1868,6 +1899,8 @@ gst_opensearch_sink_init (GstOpenSearchSink * self)
   self->bulk_max_docs = DEFAULT_BULK_MAX_DOCS;
   self->bulk_max_bytes = DEFAULT_BULK_MAX_BYTES;
   self->flush_interval_ms = DEFAULT_FLUSH_INTERVAL_MS;
+  self->bulk_concurrency = DEFAULT_BULK_CONCURRENCY;
+  self->senders = g_ptr_array_new ();
   self->install_template = DEFAULT_INSTALL_TEMPLATE;
   self->on_error = DEFAULT_ON_ERROR;
   mt_aws_settings_init (&self->settings);

@@ -66,6 +66,7 @@ struct _GstOpenSearchSink
   guint bulk_max_docs;
   guint64 bulk_max_bytes;
   guint flush_interval_ms;
+  guint bulk_concurrency;
   gchar *dead_letter_location;
   gboolean install_template;
   GstOpenSearchSinkOnError on_error;
@@ -82,12 +83,13 @@ struct _GstOpenSearchSink
   guint max_docs;
   gsize max_bytes;
   gint64 flush_interval_us;
+  guint cur_concurrency;
   guint retries;
   GstOpenSearchSinkOnError cur_on_error;
   gboolean cur_install_template;
   MtHttpClient *http;
   GCancellable *cancellable;
-  GThread *sender;
+  GPtrArray *senders;           /* of GThread */
 
   /* streaming thread only */
   GByteArray *line;             /* a line split across buffers */
@@ -111,7 +113,7 @@ struct _GstOpenSearchSink
   gint64 pending_since;
   gboolean want_send;           /* the batch is full: a document waits */
   gboolean draining;            /* EOS: send everything now */
-  guint in_flight;              /* documents taken by the sender, unsettled */
+  guint in_flight;              /* documents taken by senders, unsettled */
   gboolean stopping;
   gboolean unlocked;            /* GstBaseSink::unlock */
   GstFlowReturn flow;           /* GST_FLOW_ERROR once the sender failed */

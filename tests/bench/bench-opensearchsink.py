@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark: opensearchsink indexing result documents against curl posting
-the same documents as pre-built bulk bodies.
+the same documents as pre-built bulk bodies, at the same concurrency: the
+sink with bulk-concurrency=1 against one curl connection, and the sink's
+default bulk-concurrency=2 against `curl --parallel --parallel-max 2`.
 
 Both send to the loopback bulk server (tests/opensearch/bulk_server.py), by
 default in its --lean mode (items answered exactly, documents not parsed or
@@ -78,17 +80,23 @@ def stats(server):
         return json.loads(r.read())
 
 
+CONTENDERS = ("curl", "opensearchsink-1", "curl-parallel-2", "opensearchsink-2")
+
+
 def run_one(kind, args, results, bodies, config, env):
     server_args = [] if args.store else ["--lean"]
     with mtfixtures.start_python_server(BULK_SERVER, *server_args,
                                         log=subprocess.DEVNULL) as server:
-        if kind == "curl":
+        if kind.startswith("curl"):
             write_curl_config(config, bodies, server.url)
             argv = ["curl", "-K", config]
+            if kind == "curl-parallel-2":
+                argv += ["--parallel", "--parallel-max", "2"]
         else:
             argv = ["gst-launch-1.0", "-q", "filesrc", "location=" + results, "!",
                     "opensearchsink", "url=" + server.url, "install-template=false",
-                    "bulk-max-docs=%d" % args.batch, "bulk-max-bytes=%d" % (64 << 20)]
+                    "bulk-max-docs=%d" % args.batch, "bulk-max-bytes=%d" % (64 << 20),
+                    "bulk-concurrency=" + kind[-1]]
         start = time.monotonic()
         subprocess.run(argv, env=env, check=True)
         elapsed = time.monotonic() - start
@@ -117,16 +125,19 @@ def main():
         print("%d result documents, %.1f MB of JSON lines, %d bulk bodies of %d; server: %s"
               % (args.docs, size / 1e6, len(bodies), args.batch,
                  "storing" if args.store else "lean"))
-        best = {"opensearchsink": None, "curl": None}
+        best = dict.fromkeys(CONTENDERS)
         for run in range(args.runs):
-            for kind in ("curl", "opensearchsink"):
+            for kind in CONTENDERS:
                 t = run_one(kind, args, results, bodies, config, env)
-                print("run %d %-15s %6.2f s  %9.0f docs/s" % (run + 1, kind, t, args.docs / t))
+                print("run %d %-17s %6.2f s  %9.0f docs/s" % (run + 1, kind, t, args.docs / t))
                 best[kind] = t if best[kind] is None else min(best[kind], t)
-        sink = args.docs / best["opensearchsink"]
-        curl = args.docs / best["curl"]
-        print("best: opensearchsink %.0f docs/s, curl %.0f docs/s, ratio sink/curl %.2f"
-              % (sink, curl, sink / curl))
+        rate = {k: args.docs / t for k, t in best.items()}
+        for k in CONTENDERS:
+            print("best %-17s %9.0f docs/s" % (k, rate[k]))
+        print("ratio opensearchsink/curl, one request at a time: %.2f"
+              % (rate["opensearchsink-1"] / rate["curl"]))
+        print("ratio opensearchsink/curl, two requests at a time: %.2f"
+              % (rate["opensearchsink-2"] / rate["curl-parallel-2"]))
         print("(shared machine: other work was running; figures vary between runs)")
 
 
