@@ -15,6 +15,11 @@
 /* FaceRes was trained on crops a little wider than the detector's box. */
 #define FACERES_MARGIN 1.2
 #define FACE_NMS_IOU 0.3f
+/* Faces narrower than one anchor cell (16 input pixels) are below what
+ * the network was built to find; such hits are mostly texture. */
+#define MIN_FACE_INPUT_PX 16.0f
+/* Frames at least this much wider than high are tiled (see face_tiles). */
+#define MIN_TILING_ASPECT 1.3
 /* The Haar cascade gives no score: its faces all carry this confidence. */
 #define FALLBACK_CONFIDENCE 50.0
 
@@ -129,12 +134,11 @@ blaze_candidates (MtTensor * out, gfloat min_score)
     Candidate c;
 
     c.score = 1.0f / (1.0f + expf (-CLAMP (logit, -80.0f, 80.0f)));
-    if (c.score < min_score)
+    if (c.score < min_score || raw[2] < MIN_FACE_INPUT_PX)
       continue;
     decode_anchor (raw, i, &c);
     g_array_append_val (cands, c);
   }
-  g_array_sort (cands, by_score);
   return cands;
 }
 
@@ -144,17 +148,15 @@ clamp01 (gdouble v)
   return CLAMP (v, 0.0, 1.0);
 }
 
-/* Input pixels of the square region (side @side image pixels) to a face
- * relative to the image. */
+/* A candidate in image pixels to a face relative to the image. */
 static MtFace *
-candidate_to_face (const Candidate * c, gdouble side, const MtImage * img)
+candidate_to_face (const Candidate * c, const MtImage * img)
 {
   MtFace *face = g_new0 (MtFace, 1);
-  gdouble k = side / BLAZE_SIZE;
-  gdouble x1 = clamp01 (c->box[0] * k / img->width);
-  gdouble y1 = clamp01 (c->box[1] * k / img->height);
-  gdouble x2 = clamp01 (c->box[2] * k / img->width);
-  gdouble y2 = clamp01 (c->box[3] * k / img->height);
+  gdouble x1 = clamp01 (c->box[0] / img->width);
+  gdouble y1 = clamp01 (c->box[1] / img->height);
+  gdouble x2 = clamp01 (c->box[2] / img->width);
+  gdouble y2 = clamp01 (c->box[3] / img->height);
   guint i;
 
   face->box = (MtBox) {
@@ -163,8 +165,8 @@ candidate_to_face (const Candidate * c, gdouble side, const MtImage * img)
   face->n_landmarks = MT_FACE_MAX_LANDMARKS;
   for (i = 0; i < MT_FACE_MAX_LANDMARKS; i++) {
     face->landmarks[i].type = landmark_names[i];
-    face->landmarks[i].x = clamp01 (c->points[i][0] * k / img->width);
-    face->landmarks[i].y = clamp01 (c->points[i][1] * k / img->height);
+    face->landmarks[i].x = clamp01 (c->points[i][0] / img->width);
+    face->landmarks[i].y = clamp01 (c->points[i][1] / img->height);
   }
   return face;
 }
@@ -173,33 +175,44 @@ static const gchar *const blaze_outputs[] = {
   "scores512", "scores384", "boxes512", "boxes384", NULL
 };
 
-/* Keeps the best of overlapping candidates (sorted best first). */
+/* Keeps the best of overlapping candidates. */
 static void
-add_survivors (GArray * cands, gdouble side, const MtImage * img,
-    GPtrArray * faces)
+add_survivors (GArray * cands, const MtImage * img, GPtrArray * faces)
 {
   g_autofree gfloat (*boxes)[4] = g_malloc_n (MAX (cands->len, 1),
       sizeof *boxes);
   g_autofree gboolean *keep = g_new (gboolean, MAX (cands->len, 1));
   guint i;
 
+  g_array_sort (cands, by_score);
   for (i = 0; i < cands->len; i++)
     memcpy (boxes[i], g_array_index (cands, Candidate, i).box, sizeof boxes[i]);
   mt_vision_nms ((const gfloat (*)[4]) boxes, cands->len, FACE_NMS_IOU, keep);
   for (i = 0; i < cands->len; i++)
     if (keep[i])
       g_ptr_array_add (faces, candidate_to_face (&g_array_index (cands,
-                  Candidate, i), side, img));
+                  Candidate, i), img));
+}
+
+/* Network input pixels of @tile to image pixels. */
+static void
+to_image (Candidate * c, const MtRect * tile)
+{
+  gfloat k = (gfloat) tile->width / BLAZE_SIZE;
+  guint i;
+
+  for (i = 0; i < 4; i++)
+    c->box[i] = c->box[i] * k + (i % 2 ? tile->y : tile->x);
+  for (i = 0; i < MT_FACE_MAX_LANDMARKS; i++) {
+    c->points[i][0] = c->points[i][0] * k + tile->x;
+    c->points[i][1] = c->points[i][1] * k + tile->y;
+  }
 }
 
 static gboolean
-blaze_detect (MtVisionContext * ctx, const MtImage * img,
-    gdouble min_confidence, GPtrArray * faces, GError ** error)
+detect_tile (MtVisionContext * ctx, const MtImage * img, const MtRect * tile,
+    gfloat min_score, GArray * all, GError ** error)
 {
-  /* The detector wants a square: pad the image to one, black below or to
-   * the right, so faces keep their shape. */
-  gint side = MAX (img->width, img->height);
-  MtRect square = { 0, 0, side, side };
   MtDnnInput in = { BLAZE_SIZE, BLAZE_SIZE, FALSE, {127.5f, 127.5f, 127.5f},
   {1 / 127.5f, 1 / 127.5f, 1 / 127.5f}, FALSE
   };
@@ -208,7 +221,7 @@ blaze_detect (MtVisionContext * ctx, const MtImage * img,
   guint i;
 
   g_mutex_lock (&ctx->face_lock);
-  ok = mt_dnn_run (ctx->face_detector, img, &square, &in, blaze_outputs, out,
+  ok = mt_dnn_run (ctx->face_detector, img, tile, &in, blaze_outputs, out,
       NULL, error);
   g_mutex_unlock (&ctx->face_lock);
   if (ok && (out[0].count != 512 || out[1].count != 384
@@ -218,13 +231,59 @@ blaze_detect (MtVisionContext * ctx, const MtImage * img,
     ok = FALSE;
   }
   if (ok) {
-    g_autoptr (GArray) cands = blaze_candidates (out, min_confidence / 100.0);
+    g_autoptr (GArray) cands = blaze_candidates (out, min_score);
 
-    add_survivors (cands, side, img, faces);
+    for (i = 0; i < cands->len; i++) {
+      to_image (&g_array_index (cands, Candidate, i), tile);
+      g_array_append_val (all, g_array_index (cands, Candidate, i));
+    }
   }
   for (i = 0; i < 4; i++)
     mt_tensor_clear (&out[i]);
   return ok;
+}
+
+/* The detector wants squares and sees faces at 1/side of their size. A
+ * frame close to square is padded to one (black below or to the right);
+ * a wider one (16:9 video) is covered by overlapping squares of its short
+ * side, so faces reach the network 1.8 times larger. */
+static GArray *
+face_tiles (const MtImage * img)
+{
+  GArray *tiles = g_array_new (FALSE, FALSE, sizeof (MtRect));
+  gint w = img->width, h = img->height;
+  gint side = MIN (w, h), span = MAX (w, h);
+  gint n = (gint) ceil ((gdouble) span / side), i;
+
+  if ((gdouble) span / side < MIN_TILING_ASPECT) {
+    MtRect all = { 0, 0, span, span };
+
+    g_array_append_val (tiles, all);
+    return tiles;
+  }
+  for (i = 0; i < n; i++) {
+    gint at = (gint) lround ((gdouble) i * (span - side) / (n - 1));
+    MtRect t = { w > h ? at : 0, w > h ? 0 : at, side, side };
+
+    g_array_append_val (tiles, t);
+  }
+  return tiles;
+}
+
+static gboolean
+blaze_detect (MtVisionContext * ctx, const MtImage * img,
+    gdouble min_confidence, GPtrArray * faces, GError ** error)
+{
+  g_autoptr (GArray) tiles = face_tiles (img);
+  g_autoptr (GArray) cands = g_array_new (FALSE, FALSE, sizeof (Candidate));
+  guint i;
+
+  for (i = 0; i < tiles->len; i++)
+    if (!detect_tile (ctx, img, &g_array_index (tiles, MtRect, i),
+            min_confidence / 100.0, cands, error))
+      return FALSE;
+  add_survivors (cands, img, faces);
+  return TRUE;
 }
 
 static gboolean
