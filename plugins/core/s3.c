@@ -443,17 +443,22 @@ s3_send (MtS3Client * c, MtHttpRequest * req, MtHttpResponse ** resp,
   return mt_aws_client_send (c->aws, req, &opts, resp, cancellable, error);
 }
 
-/* The region S3 says the bucket is in, from a failed response. */
+/* The region S3 says the bucket is in, from a failed response, when it is
+ * not the client's (S3 names the region on many answers, a 403 included). */
 static gchar *
-region_hint (const GError * error, const MtHttpResponse * resp)
+region_hint (MtS3Client * c, const GError * error, const MtHttpResponse * resp)
 {
   const MtAwsErrorDetails *d = mt_aws_error_get_details (error);
-  const gchar *h;
+  const gchar *h = NULL;
 
   if (d && d->region_hint && *d->region_hint)
-    return g_strdup (d->region_hint);
-  h = resp ? mt_http_response_get_header (resp, "x-amz-bucket-region") : NULL;
-  return h && *h ? g_strdup (h) : NULL;
+    h = d->region_hint;
+  else if (resp)
+    h = mt_http_response_get_header (resp, "x-amz-bucket-region");
+  if (h == NULL || *h == '\0'
+      || g_strcmp0 (h, mt_aws_client_get_region (c->aws)) == 0)
+    return NULL;
+  return g_strdup (h);
 }
 
 /* A HEAD answer has no body, so its error has no service code: ask again
@@ -508,8 +513,7 @@ follow_region (MtS3Client * c, const gchar * bucket, const gchar * hint,
       G_URI_FLAGS_NONE, NULL);
   gboolean aws = uri && endpoint_is_aws (g_uri_get_host (uri));
 
-  if (!aws || c->settings.endpoint != NULL
-      || g_strcmp0 (hint, mt_aws_client_get_region (c->aws)) == 0) {
+  if (!aws || c->settings.endpoint != NULL) {
     g_prefix_error (error, "Bucket '%s' is in region %s, not %s: set "
         "region=%s. ", bucket, hint, mt_aws_client_get_region (c->aws), hint);
     return FALSE;
@@ -532,7 +536,7 @@ mt_s3_client_locate_bucket (MtS3Client * client, const gchar * bucket,
 
   if (head (client, bucket, NULL, NULL, &resp, cancellable, &err))
     return TRUE;
-  hint = region_hint (err, resp);
+  hint = region_hint (client, err, resp);
   if (hint && follow_region (client, bucket, hint, &err)) {
     g_clear_pointer (&resp, mt_http_response_free);
     if (head (client, bucket, NULL, NULL, &resp, cancellable, &err))
@@ -578,7 +582,7 @@ mt_s3_client_head_object (MtS3Client * client, const gchar * bucket,
   }
   if (head (client, bucket, key, query, &resp, cancellable, &err))
     return object_from_head (key, resp);
-  hint = region_hint (err, resp);
+  hint = region_hint (client, err, resp);
   if (hint && follow_region (client, bucket, hint, &err)) {
     g_clear_pointer (&resp, mt_http_response_free);
     if (head (client, bucket, key, query, &resp, cancellable, &err))

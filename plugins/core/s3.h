@@ -59,8 +59,9 @@ void mt_s3_object_free (MtS3Object * obj);
  * style. path_style: always address buckets in the path; otherwise path
  * style is still used with a custom endpoint (S3-compatible stores and
  * emulators rarely resolve bucket host names) and for buckets that are
- * not DNS-compatible. Not thread-safe while mt_s3_client_locate_bucket()
- * runs; thread-safe otherwise (requests go through MtAwsClient). */
+ * not DNS-compatible. The HEAD calls below may move the client to the
+ * bucket's region: make them before threads share the client; everything
+ * else is thread-safe (requests go through MtAwsClient). */
 typedef struct _MtS3Client MtS3Client;
 
 MtS3Client *mt_s3_client_new (const MtAwsSettings * settings,

@@ -1,12 +1,14 @@
 """A loopback TCP proxy that cuts connections, to test resuming.
 
-  cutproxy.py PORT UPSTREAM_PORT CUT_BYTES [REPLACE_PATH]
+  cutproxy.py PORT UPSTREAM_PORT CUT_BYTES [REPLACE_PATH | --up]
 
 Relays 127.0.0.1:PORT to 127.0.0.1:UPSTREAM_PORT and closes a connection
 once it has carried CUT_BYTES bytes from upstream (mid-body, the way a
 flaky network drops a download). With REPLACE_PATH (/bucket/key), the first
 cut first replaces that object upstream with other bytes of the same size,
-so a resume finds a different object. Each cut is logged on stdout.
+so a resume finds a different object. With --up, bytes towards upstream
+are counted instead, and only the first connection that reaches CUT_BYTES
+is cut (one upload broken mid-body). Each cut is logged on stdout.
 """
 import http.client
 import socket
@@ -15,6 +17,7 @@ import threading
 
 replaced = threading.Event()
 replace_lock = threading.Lock()
+cut_once = threading.Event()
 
 
 def replace_object(upstream_port, path):
@@ -54,7 +57,7 @@ def pump(src, dst, budget, on_cut):
             pass
 
 
-def serve(client, upstream_port, cut_bytes, replace_path):
+def serve(client, upstream_port, cut_bytes, replace_path, up):
     upstream = socket.create_connection(("127.0.0.1", upstream_port))
 
     def on_cut():
@@ -63,26 +66,30 @@ def serve(client, upstream_port, cut_bytes, replace_path):
                 if not replaced.is_set():
                     replace_object(upstream_port, replace_path)
                     replaced.set()
+        cut_once.set()
         print("cut after %d bytes" % cut_bytes, flush=True)
 
-    up = threading.Thread(target=pump, args=(client, upstream, None, None), daemon=True)
-    up.start()
-    pump(upstream, client, cut_bytes, on_cut)
-    up.join(timeout=5)
+    upward = threading.Thread(target=pump, daemon=True,
+                              args=(client, upstream, cut_bytes if up and not cut_once.is_set()
+                                    else None, on_cut))
+    upward.start()
+    pump(upstream, client, None if up else cut_bytes, on_cut)
+    upward.join(timeout=5)
     client.close()
     upstream.close()
 
 
 def main():
     port, upstream_port, cut_bytes = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-    replace_path = sys.argv[4] if len(sys.argv) > 4 else None
+    up = "--up" in sys.argv[4:]
+    replace_path = sys.argv[4] if len(sys.argv) > 4 and not up else None
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", port))
     listener.listen(16)
     while True:
         client, _ = listener.accept()
-        threading.Thread(target=serve, args=(client, upstream_port, cut_bytes, replace_path),
+        threading.Thread(target=serve, args=(client, upstream_port, cut_bytes, replace_path, up),
                          daemon=True).start()
 
 

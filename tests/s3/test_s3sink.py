@@ -59,6 +59,25 @@ class S3SinkTest(unittest.TestCase):
                 else:
                     self.assertNotIn("-", head["ETag"])
 
+    def test_broken_part_is_retried_alone(self):
+        # The first connection to carry 3 MiB up breaks: the first 5 MiB
+        # part fails mid-body and is sent again alone; the upload still has
+        # exactly three parts and the object is byte-identical.
+        log = tempfile.NamedTemporaryFile(prefix="cutproxy", suffix=".log", delete=False)
+        self.addCleanup(os.unlink, log.name)
+        proxy = f.mtfixtures.start_python_server(os.path.join(f.HERE, "cutproxy.py"),
+                                                 self.moto.server.port, 3 * MIB, "--up", log=log)
+        self.addCleanup(proxy.stop)
+        data = f.content(12 * MIB, seed=21)
+        cp = f.launch('filesrc location=%s ! s3sink uri=s3://media/retried.bin part-size=5242880'
+                      % self.file_of(data), self.moto.env(AWS_ENDPOINT_URL=proxy.url))
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        with open(log.name) as fh:
+            self.assertIn("cut after", fh.read())
+        head = self.moto.s3.head_object(Bucket="media", Key="retried.bin")
+        self.assertTrue(head["ETag"].endswith('-3"'), head["ETag"])
+        self.assertEqual(f.sha256(self.moto.get("retried.bin")), f.sha256(data))
+
     def test_content_type_and_metadata(self):
         self.write(b"{}", "s3://media/meta.json",
                    'content-type=application/json metadata="meta,camera=north,take=(string)3"')
