@@ -212,7 +212,8 @@ typedef void (*LeafFunc) (const gchar * parent, const gchar * name,
     const gchar * text, gpointer user_data);
 typedef void (*CloseFunc) (const gchar * name, gpointer user_data);
 
-typedef struct {
+typedef struct
+{
   GPtrArray *stack;
   GString *text;
   LeafFunc on_leaf;
@@ -281,7 +282,8 @@ xml_walk (GBytes * xml, LeafFunc on_leaf, CloseFunc on_close,
   return ok;
 }
 
-typedef struct {
+typedef struct
+{
   const gchar *name;
   gchar *found;
 } XmlFind;
@@ -331,7 +333,8 @@ mt_s3_xml_error (GBytes * xml)
 
 /* ---- the client ---- */
 
-struct _MtS3Client {
+struct _MtS3Client
+{
   MtAwsSettings settings;
   gboolean anonymous;
   gboolean path_style;
@@ -699,7 +702,8 @@ mt_s3_element_error (GstElement * element, const GError * error,
 
 /* ---- ListObjectsV2 ---- */
 
-typedef struct {
+typedef struct
+{
   GPtrArray *objects;
   MtS3Object *current;
   gboolean url_encoded;

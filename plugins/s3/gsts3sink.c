@@ -92,8 +92,7 @@ static void gst_s3_sink_uri_handler_init (gpointer g_iface,
 
 #define gst_s3_sink_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstS3Sink, gst_s3_sink, GST_TYPE_BASE_SINK,
-    G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER,
-        gst_s3_sink_uri_handler_init));
+    G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER, gst_s3_sink_uri_handler_init));
 GST_ELEMENT_REGISTER_DEFINE (s3sink, "s3sink", GST_RANK_PRIMARY,
     GST_TYPE_S3_SINK);
 
@@ -159,8 +158,7 @@ add_object_headers (GstS3Sink * self, MtHttpRequest * req)
 }
 
 static gboolean
-put_object (GstS3Sink * self, const gchar * key, GBytes * body,
-    GError ** error)
+put_object (GstS3Sink * self, const gchar * key, GBytes * body, GError ** error)
 {
   g_autoptr (MtHttpRequest) req = object_request (self, "PUT", key, NULL);
 
@@ -463,8 +461,7 @@ check_bucket (GstS3Sink * self, GError ** error)
   g_autoptr (GError) err = NULL;
   const MtAwsErrorDetails *d;
 
-  if (mt_s3_client_locate_bucket (self->client, self->cur_bucket, NULL,
-          &err))
+  if (mt_s3_client_locate_bucket (self->client, self->cur_bucket, NULL, &err))
     return TRUE;
   d = mt_aws_error_get_details (err);
   if (g_error_matches (err, MT_AWS_ERROR, MT_AWS_ERROR_ACCESS_DENIED)

@@ -75,14 +75,12 @@ enum
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
-static void gst_s3_src_uri_handler_init (gpointer g_iface,
-    gpointer iface_data);
+static void gst_s3_src_uri_handler_init (gpointer g_iface, gpointer iface_data);
 
 #define gst_s3_src_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstS3Src, gst_s3_src, GST_TYPE_BASE_SRC,
     G_IMPLEMENT_INTERFACE (GST_TYPE_URI_HANDLER, gst_s3_src_uri_handler_init));
-GST_ELEMENT_REGISTER_DEFINE (s3src, "s3src", GST_RANK_PRIMARY,
-    GST_TYPE_S3_SRC);
+GST_ELEMENT_REGISTER_DEFINE (s3src, "s3src", GST_RANK_PRIMARY, GST_TYPE_S3_SRC);
 
 /* ---- errors ---- */
 

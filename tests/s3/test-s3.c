@@ -216,7 +216,7 @@ test_list (void)
     MtS3Object *o = g_ptr_array_index (all, i);
 
     g_assert_cmpstr (o->key, ==, expected[i]);
-    g_assert_cmpuint (o->size, ==, strlen (o->key));  /* each body is its key */
+    g_assert_cmpuint (o->size, ==, strlen (o->key));    /* each body is its key */
     g_assert_nonnull (o->etag);
     g_assert_nonnull (o->last_modified);
   }
