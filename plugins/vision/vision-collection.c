@@ -5,6 +5,7 @@
  * cosines are cheap, and collections here hold thousands, not millions. */
 #include "vision-private.h"
 
+#include <errno.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <string.h>

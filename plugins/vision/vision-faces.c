@@ -1,13 +1,12 @@
 /* Local face engine: BlazeFace ("back" variant, 256x256, 896 anchors)
- * finds faces and six landmarks; FaceRes turns each face into a 1024-value
- * descriptor plus age and gender. When the BlazeFace model is missing, the
- * weights-free Haar cascade from Debian's opencv-data stands in, loudly. */
+ * finds faces and six landmarks, on overlapping squares for wide frames;
+ * FaceRes turns each face into a 1024-value descriptor plus age and
+ * gender. When the BlazeFace model is missing, the weights-free Haar
+ * cascade from Debian's opencv-data stands in, loudly. */
 #include "vision-private.h"
 
 #include <math.h>
 #include <string.h>
-
-#include "mediatag-config.h"
 
 #define BLAZE_SIZE 256
 #define BLAZE_ANCHORS 896

@@ -2,8 +2,6 @@
  * network once) and helpers shared by the face, label and text engines. */
 #include "vision-private.h"
 
-#include <math.h>
-
 #include "mediatag-config.h"
 
 G_DEFINE_QUARK (mt-vision-error-quark, mt_vision_error);
