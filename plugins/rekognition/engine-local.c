@@ -114,6 +114,9 @@ convert_to_bgr (GstVideoInfo * in, GstBuffer * buffer, GstVideoInfo * out)
   GstBuffer *bgr;
 
   gst_video_info_set_format (out, GST_VIDEO_FORMAT_BGR, in->width, in->height);
+  /* The converter refuses a rate change: keep the input's. */
+  GST_VIDEO_INFO_FPS_N (out) = GST_VIDEO_INFO_FPS_N (in);
+  GST_VIDEO_INFO_FPS_D (out) = GST_VIDEO_INFO_FPS_D (in);
   bgr = gst_buffer_new_allocate (NULL, out->size, NULL);
   if (!gst_video_frame_map (&src, in, buffer, GST_MAP_READ)) {
     gst_buffer_unref (bgr);
