@@ -487,6 +487,71 @@ test_faces_none (void)
   }
 }
 
+/* The same photo as RGB, RGBx (with padded rows) and grey: the pixel
+ * layouts a caller may hand in. */
+static MtImage *
+repack (const MtImage * src, MtPixelFormat format)
+{
+  static const gint bpp[] = { 3, 3, 4, 4, 1 };
+  gint stride = src->width * bpp[format] + 16;
+  MtImage *dst = g_malloc0 (sizeof (MtImage) + (gsize) stride * src->height);
+  gint x, y;
+
+  dst->data = (guint8 *) (dst + 1);
+  dst->width = src->width;
+  dst->height = src->height;
+  dst->stride = stride;
+  dst->format = format;
+  for (y = 0; y < src->height; y++)
+    for (x = 0; x < src->width; x++) {
+      const guint8 *bgr = src->data + y * src->stride + x * 3;
+      guint8 *p = pixels (dst) + y * stride + x * bpp[format];
+
+      if (format == MT_PIXEL_GRAY8) {
+        p[0] = (bgr[0] * 29 + bgr[1] * 150 + bgr[2] * 77) >> 8;
+        continue;
+      }
+      p[0] = bgr[2];
+      p[1] = bgr[1];
+      p[2] = bgr[0];
+    }
+  return dst;
+}
+
+static void
+test_faces_pixel_formats (void)
+{
+  static const MtPixelFormat formats[] = {
+    MT_PIXEL_RGB, MT_PIXEL_RGBX, MT_PIXEL_GRAY8
+  };
+  g_autofree gchar *path = NULL;
+  g_autoptr (MtImage) img = NULL;
+  g_autoptr (GPtrArray) ref = NULL;
+  guint i;
+
+  if (!have_face_photos ())
+    return;
+  path = face_photo (4);
+  img = load (path);
+  ref = faces_of (img, TRUE);
+  g_assert_cmpuint (ref->len, ==, 4);
+  for (i = 0; i < G_N_ELEMENTS (formats); i++) {
+    g_autoptr (MtImage) other = repack (img, formats[i]);
+    g_autoptr (GPtrArray) faces = faces_of (other, TRUE);
+    const MtFace *a = g_ptr_array_index (ref, 0);
+    const MtFace *b = g_ptr_array_index (faces, 0);
+    gdouble cos = mt_face_cosine (a->descriptor, b->descriptor);
+
+    g_test_message ("format %d: descriptor cosine to BGR %.4f",
+        formats[i], cos);
+    g_assert_cmpuint (faces->len, ==, ref->len);
+    g_assert_cmpfloat (iou (&a->box, &b->box), >, 0.8);
+    /* The same colours in another layout give the same descriptor; grey
+     * loses colour, not the face. */
+    g_assert_cmpfloat (cos, >, formats[i] == MT_PIXEL_GRAY8 ? 0.8 : 0.999);
+  }
+}
+
 /* ---- face collection and search --------------------------------------- */
 
 static MtFaceCollection *
@@ -1043,6 +1108,7 @@ main (int argc, char **argv)
   g_test_add_func ("/vision/faces/haar-fallback", test_haar_fallback);
   g_test_add_func ("/vision/faces/group-photos", test_faces_group_photos);
   g_test_add_func ("/vision/faces/none", test_faces_none);
+  g_test_add_func ("/vision/faces/pixel-formats", test_faces_pixel_formats);
   g_test_add_func ("/vision/faces/shared-context", test_shared_context);
   g_test_add_func ("/vision/collection/store", test_collection_store);
   g_test_add_func ("/vision/collection/names", test_collection_names);
