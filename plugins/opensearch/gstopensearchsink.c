@@ -27,10 +27,10 @@
  *
  * Every item of a bulk answer is read. Items rejected with 429 or 502-504
  * are sent again, alone, after an exponential backoff with jitter, up to
- * #GstOpenSearchSink:retries times; a whole request answered 429 or 502-504
- * or failing on the network is retried the same way; a request answered
- * 413 is split in two. Documents rejected for good (a mapping conflict, an
- * input line that is not a JSON object) go to
+ * #GstOpenSearchSink:retries times; a whole request answered 429, 500 or
+ * 502-504 or failing on the network is retried the same way; a request
+ * answered 413 is split in two. Documents rejected for good (a mapping
+ * conflict, an input line that is not a JSON object) go to
  * #GstOpenSearchSink:dead-letter-location with the reason, and a warning
  * is posted; with #GstOpenSearchSink:on-error=fail they stop the pipeline
  * instead.
@@ -193,8 +193,7 @@ doc_free (gpointer data)
 static gchar *
 json_string_literal (const gchar * value)
 {
-  g_autoptr (JsonNode) node = json_node_init_string (json_node_alloc (),
-      value);
+  g_autoptr (JsonNode) node = json_node_init_string (json_node_alloc (), value);
 
   return json_to_string (node, FALSE);
 }
@@ -475,10 +474,19 @@ open_dead_letter (GstOpenSearchSink * self)
 
 /* --- HTTP --- */
 
+/* Items: throttling and unavailable shards, as Logstash retries them; a
+ * per-item 500 tends to come back the same. */
 static gboolean
-status_is_retryable (guint status)
+item_is_retryable (gint64 status)
 {
   return status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+/* Whole requests: throttling and server errors, as the AWS SDKs retry. */
+static gboolean
+request_is_retryable (guint status)
+{
+  return status == 429 || status == 500 || item_is_retryable (status);
 }
 
 static gboolean
@@ -537,7 +545,7 @@ backoff (GstOpenSearchSink * self, guint attempt, guint min_ms)
   gboolean stopping;
 
   delay = MIN (MAX (delay, min_ms), BACKOFF_MAX_MS);
-  until = g_get_monotonic_time () + (gint64) delay * G_TIME_SPAN_MILLISECOND;
+  until = g_get_monotonic_time () + G_TIME_SPAN_MILLISECOND * delay;
   g_mutex_lock (&self->lock);
   while (!self->stopping && g_get_monotonic_time () < until)
     g_cond_wait_until (&self->cond, &self->lock, until);
@@ -552,14 +560,13 @@ retry_after_ms (MtHttpResponse * resp)
   const gchar *v = mt_http_response_get_header (resp, "Retry-After");
   guint64 seconds;
 
-  if (v == NULL || !g_ascii_string_to_unsigned (v, 10, 0, 3600, &seconds,
-          NULL))
+  if (v == NULL || !g_ascii_string_to_unsigned (v, 10, 0, 3600, &seconds, NULL))
     return 0;
   return seconds * 1000;
 }
 
-/* One request, retried on network failures and on 429 and 502-504 with
- * backoff. Any final status is a success here: the caller reads it.
+/* One request, retried on network failures, 429 and 5xx with backoff.
+ * Any final status is a success here: the caller reads it.
  * `n_docs` is counted as retried on each retry. */
 static gboolean
 send_request (GstOpenSearchSink * self, const gchar * method,
@@ -581,7 +588,7 @@ send_request (GstOpenSearchSink * self, const gchar * method,
 
     if (mt_http_client_send (self->http, req, NULL, NULL, &resp,
             self->cancellable, &err)) {
-      if (!status_is_retryable (resp->status) || attempt >= self->retries) {
+      if (!request_is_retryable (resp->status) || attempt >= self->retries) {
         *response = g_steal_pointer (&resp);
         return TRUE;
       }
@@ -601,8 +608,7 @@ send_request (GstOpenSearchSink * self, const gchar * method,
     self->n_retried += n_docs;
     g_mutex_unlock (&self->lock);
     if (!backoff (self, attempt, min_ms)) {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
-          "stopping");
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "stopping");
       return FALSE;
     }
   }
@@ -838,12 +844,12 @@ settle_items (GstOpenSearchSink * self, GPtrArray * docs,
       indexed++;
       continue;
     }
-    if (status_is_retryable (status) && round < self->retries) {
+    if (item_is_retryable (status) && round < self->retries) {
       g_ptr_array_add (again, doc);
       continue;
     }
     reason = item_reason (status, error_obj);
-    if (status_is_retryable (status)) {
+    if (item_is_retryable (status)) {
       g_autofree gchar *r = reason;
       reason = g_strdup_printf ("still rejected after %u retries: %s", round,
           r);
@@ -912,8 +918,7 @@ send_docs (GstOpenSearchSink * self, GPtrArray * docs)
     g_autoptr (GError) error = NULL;
     g_autoptr (GPtrArray) again = g_ptr_array_new ();
 
-    if (!send_request (self, "POST", BULK_PATH, body, todo->len, &resp,
-            &error))
+    if (!send_request (self, "POST", BULK_PATH, body, todo->len, &resp, &error))
       return fail_request (self, "bulk request", error);
     if (resp->status == 413)
       return split_docs (self, todo);
@@ -1111,8 +1116,7 @@ take_line (GstOpenSearchSink * self, const gchar * line, gsize len)
   if (id == NULL)
     return reject_line (self, line, len, len,
         "its \"id\" is neither a non-empty string nor an integer");
-  return enqueue (self, doc_new (self, doc_index (self, obj), id, line,
-          len));
+  return enqueue (self, doc_new (self, doc_index (self, obj), id, line, len));
 }
 
 /* Lines longer than bulk-max-bytes could never be sent: only a preview of
@@ -1304,8 +1308,7 @@ parse_url (GstOpenSearchSink * self, const gchar * url, gchar ** user,
   g_autofree gchar *text = NULL;
   const gchar *scheme;
 
-  uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED,
-      NULL);
+  uri = g_uri_parse (url, G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED, NULL);
   scheme = uri ? g_uri_get_scheme (uri) : NULL;
   if (uri == NULL || g_uri_get_host (uri) == NULL ||
       (g_ascii_strcasecmp (scheme, "http") != 0 &&
@@ -1338,8 +1341,7 @@ setup_auth (GstOpenSearchSink * self, const MtAwsSettings * settings,
 
   if (aws_sigv4 && user != NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Use either username and password or aws-sigv4, not both."),
-        (NULL));
+        ("Use either username and password or aws-sigv4, not both."), (NULL));
     return FALSE;
   }
   if (user != NULL) {
