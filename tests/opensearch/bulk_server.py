@@ -149,6 +149,13 @@ def template_for(state, index):
     return best
 
 
+def patterns_overlap(a, b):
+    """Whether two lists of index patterns can match one index name (an
+    approximation of OpenSearch's automaton check: one pattern matches the
+    other as text)."""
+    return any(fnmatch.fnmatchcase(x, y) or fnmatch.fnmatchcase(y, x) for x in a for y in b)
+
+
 def create_index(state, index, body=None):
     mappings = {}
     tpl = template_for(state, index)
@@ -532,7 +539,7 @@ class Handler(BaseHTTPRequestHandler):
                 tpl["index_patterns"] = patterns
                 for other, o in state.templates.items():
                     if other != name and o.get("priority", 0) == tpl.get("priority", 0) and \
-                            set(o["index_patterns"]) & set(patterns):
+                            patterns_overlap(o["index_patterns"], patterns):
                         return self.send_json(400, error_body(
                             400, "illegal_argument_exception",
                             "index template [%s] has index patterns %s matching patterns from existing "
