@@ -74,8 +74,9 @@ class OpenSearchSinkTest(unittest.TestCase):
         return p
 
     def launch(self, location, server_url, props="", blocksize=4096, check=True, env=None):
-        line = ("filesrc location=%s blocksize=%d ! opensearchsink url=%s %s"
-                % (location, blocksize, server_url, props))
+        url = "url=%s" % server_url if server_url else ""
+        line = ("filesrc location=%s blocksize=%d ! opensearchsink %s %s"
+                % (location, blocksize, url, props))
         # -m prints the bus messages (not with -q): the summary is one.
         argv = ["gst-launch-1.0", "-e", "-m"] + mtfixtures.pipeline_args(line)
         cp = subprocess.run(argv, env=env or mtfixtures.gst_env(), capture_output=True,
@@ -248,6 +249,12 @@ class OpenSearchSinkTest(unittest.TestCase):
         self.assertIn("HTTP 401", cp.stderr)
         self.assertNotIn("other-pw", cp.stderr)
 
+    def test_endpoint_gives_the_url_when_url_is_unset(self):
+        path = self.write_results([result_doc(0)])
+        with start_server() as server:
+            self.launch(path, None, "endpoint=" + server.url)
+            self.assertEqual(len(stats(server)["index_ops"]), 1)
+
     def test_unreachable_url_is_a_clear_error(self):
         path = self.write_results([result_doc(0)])
         port = mtfixtures.free_port()
@@ -270,11 +277,12 @@ class OpenSearchSinkTest(unittest.TestCase):
                     # template + 3 bulk requests, every one checked
                     self.assertEqual(s["sigv4_checked"], 4)
                     self.assertEqual(len(s["index_ops"]), 50)
+                    env = mtfixtures.gst_env(GST_DEBUG="opensearchsink:9,mediatag*:9")
                     cp = self.launch(path, server.url, props.replace(SECRET, "wrong" + SECRET[5:]),
-                                     check=False)
+                                     check=False, env=env)
                     self.assertIn("HTTP 403", cp.stderr)
                     self.assertIn("check the AWS credentials", cp.stderr)
-                    self.assertNotIn(SECRET[5:], cp.stderr)
+                    self.assertNotIn(SECRET[5:], cp.stderr + cp.stdout)
 
     def test_sigv4_session_token_from_the_environment(self):
         path = self.write_results([result_doc(0)])
