@@ -386,6 +386,24 @@ class FakeTest(SinkTest):
         self.assertLessEqual(req["image_size"], 5 * 1024 * 1024)
         self.assertEqual(req["image_format"], "jpeg")
 
+    def test_custom_labels_get_their_own_limit(self):
+        fake = self.fake("--model", ARN + "=RUNNING")
+        noisy = os.path.join(self.tmp, "noisy.png")
+        with open(noisy, "wb") as f:
+            f.write(png(2600, 1800, lambda y: b"\0" + b"".join(
+                hashlib.sha256(b"%d-%d" % (y, k)).digest() for k in range(82))[:2600]))
+        size = os.path.getsize(noisy)
+        # Between the custom labels limit (4 MB) and everyone else's (5 MB).
+        self.assertTrue(4 * 1024 * 1024 < size < 5 * 1024 * 1024, size)
+        docs, _ = self.run_sink(self.one_buffer_src(noisy, "image/png"),
+                                "features=labels+custom-labels custom-label-models=%s" % ARN, fake.url)
+        self.assertEqual([d["analysis"] for d in docs], ["label", "customlabel"])
+        reqs = {r["op"]: r for r in self.assert_all_valid(fake)}
+        self.assertEqual((reqs["DetectLabels"]["image_format"], reqs["DetectLabels"]["image_size"]),
+                         ("png", size))
+        self.assertEqual(reqs["DetectCustomLabels"]["image_format"], "jpeg")
+        self.assertLessEqual(reqs["DetectCustomLabels"]["image_size"], 4 * 1024 * 1024)
+
     def test_model_not_running(self):
         fake = self.fake("--model", ARN + "=STOPPED")
         docs, cp = self.run_sink(self.image_src(DOG), "features=custom-labels custom-label-models=%s" % ARN,
