@@ -22,9 +22,6 @@ GST_DEBUG_CATEGORY_STATIC (engine_local_debug);
 
 /* Matches kept per searched face, as the AWS engine. */
 #define MAX_FACES_PER_SEARCH 5
-/* CenterNet's peak scores run lower than Rekognition's confidences: true
- * objects mostly score 40 to 70. */
-#define LABEL_SCORE_HINT 40.0
 
 #define LOCAL_FEATURES (MT_REKOGNITION_LABELS | MT_REKOGNITION_FACES \
     | MT_REKOGNITION_FACE_SEARCH | MT_REKOGNITION_TEXT)
@@ -474,19 +471,6 @@ open_collection (LocalState * st, GError ** error)
   return FALSE;
 }
 
-static void
-hint_label_confidence (LocalState * st, const MtEngineContext * ctx)
-{
-  if (!(st->features & MT_REKOGNITION_LABELS)
-      || st->cfg->min_confidence <= LABEL_SCORE_HINT)
-    return;
-  GST_ELEMENT_WARNING (ctx->element, STREAM, FORMAT, ("The local label "
-          "engine's scores run lower than Rekognition's confidences (real "
-          "objects mostly score 40 to 70), so min-confidence=%.0f lets few "
-          "labels through: set min-confidence=40 for backend=local.",
-          st->cfg->min_confidence), (NULL));
-}
-
 static gboolean
 local_start (const MtEngineContext * ctx, gpointer * state, GError ** error)
 {
@@ -513,7 +497,6 @@ local_start (const MtEngineContext * ctx, gpointer * state, GError ** error)
             "detection model is not installed, so faces come from OpenCV's "
             "Haar cascade, which misses many: run tools/fetch-models."),
         (NULL));
-  hint_label_confidence (st, ctx);
   GST_INFO_OBJECT (ctx->element, "local vision engines loaded");
   *state = st;
   return TRUE;

@@ -200,7 +200,9 @@ typedef struct
 
 /* Image-level labels aggregated from CenterNet's instances, best first;
  * parent labels ("Animal", "Vehicle", ...) appear as labels of their own,
- * as Rekognition's do. Free with g_ptr_array_unref. */
+ * as Rekognition's do. Confidences are CenterNet's scores mapped onto
+ * Rekognition's scale (vision-labels.c says how). Free with
+ * g_ptr_array_unref. */
 GPtrArray *mt_vision_detect_labels (MtVisionContext * ctx, const MtImage * img,
     gdouble min_confidence, GError ** error);
 

@@ -318,7 +318,7 @@ test_labels_darknet (void)
     g_autofree gchar *path = g_build_filename (DARKNET, lc->file, NULL);
     g_autoptr (MtImage) img = load (path);
     g_autoptr (GError) error = NULL;
-    g_autoptr (GPtrArray) labels = mt_vision_detect_labels (ctx, img, 40,
+    g_autoptr (GPtrArray) labels = mt_vision_detect_labels (ctx, img, 60,
         &error);
 
     g_assert_no_error (error);
@@ -326,7 +326,7 @@ test_labels_darknet (void)
       g_error ("%s: main object %s not found", lc->file, lc->truth[0]);
     score_labels (lc, labels, &tp, &fp, &fn);
   }
-  g_test_message ("labels on darknet photos (min confidence 40): "
+  g_test_message ("labels on darknet photos (min confidence 60): "
       "precision %.2f (%u/%u), recall %.2f (%u/%u)", (gdouble) tp / (tp + fp),
       tp, tp + fp, (gdouble) tp / (tp + fn), tp, tp + fn);
   g_assert_cmpfloat ((gdouble) tp / (tp + fn), >=, 0.75);
@@ -359,7 +359,7 @@ test_labels_boxes_and_parents (void)
   if (!have_models ())
     return;
   img = load (DARKNET "/dog.jpg");
-  labels = mt_vision_detect_labels (ctx, img, 40, &error);
+  labels = mt_vision_detect_labels (ctx, img, 60, &error);
   g_assert_no_error (error);
   dog = find_label (labels, "Dog");
   g_assert_nonnull (dog);
@@ -375,7 +375,7 @@ test_labels_boxes_and_parents (void)
   g_clear_pointer (&img, mt_image_free);
   g_clear_pointer (&labels, g_ptr_array_unref);
   img = load (DARKNET "/horses.jpg");
-  labels = mt_vision_detect_labels (ctx, img, 30, &error);
+  labels = mt_vision_detect_labels (ctx, img, 50, &error);
   g_assert_no_error (error);
   horses = find_label (labels, "Horse");
   g_assert_nonnull (horses);
