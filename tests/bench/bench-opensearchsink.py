@@ -89,7 +89,7 @@ def run_one(kind, args, results, bodies, config, env):
                                         log=subprocess.DEVNULL) as server:
         if kind.startswith("curl"):
             write_curl_config(config, bodies, server.url)
-            argv = ["curl", "-sS", "-K", config]
+            argv = ["curl", "-sS", "--no-progress-meter", "-K", config]
             if kind == "curl-parallel-2":
                 argv += ["--parallel", "--parallel-max", "2"]
         else:
