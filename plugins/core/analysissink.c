@@ -763,16 +763,28 @@ fail_unit (MtAnalysisSink * self, Item * item)
   return GST_FLOW_ERROR;
 }
 
+/* The media time of a unit: its stream time, which is what a player shows
+ * and what Media2Cloud's frame times mean. It differs from the PTS when the
+ * segment does not start at 0 (an MP4 whose B-frames shift the first PTS,
+ * a seek). */
+static GstClockTime
+item_media_time (const Item * item)
+{
+  return GST_CLOCK_TIME_IS_VALID (item->stream_time) ? item->stream_time :
+      item->unit.pts;
+}
+
 static void
 stamp_results (Item * item)
 {
+  GstClockTime t = item_media_time (item);
   guint i;
 
   for (i = 0; i < item->results->len; i++) {
     JsonObject *r = g_ptr_array_index (item->results, i);
 
     if (!json_object_has_member (r, "timestamp"))
-      mt_result_set_time (r, item->unit.pts, GST_CLOCK_TIME_NONE, -1);
+      mt_result_set_time (r, t, GST_CLOCK_TIME_NONE, -1);
     if (!json_object_has_member (r, "frame") && item->unit.frame >= 0)
       json_object_set_int_member (r, "frame", item->unit.frame);
   }
@@ -815,7 +827,7 @@ output_unit (MtAnalysisSink * self, Item * item)
     return ret;
 
   closed = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  mt_track_merger_add (priv->tracks, item->results, item->unit.pts,
+  mt_track_merger_add (priv->tracks, item->results, item_media_time (item),
       item->interval, priv->asset, closed);
   return emit_documents (self, closed, GST_CLOCK_TIME_NONE,
       GST_CLOCK_TIME_NONE);

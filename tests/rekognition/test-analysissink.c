@@ -554,6 +554,36 @@ test_video_tracks (void)
   gst_harness_teardown (h);
 }
 
+/* Documents carry media (stream) time: an MP4 whose first frame has PTS
+ * 80 ms in a segment starting at 80 ms shows that frame at 0 ms. */
+static void
+test_stream_time (void)
+{
+  GstHarness *h = make_harness (1, "skip");
+  GstSegment segment;
+  g_autoptr (JsonObject) d0 = NULL;
+  g_autoptr (JsonObject) d1 = NULL;
+
+  fake_reset ();
+  fake_release_all ();
+  fake.name = "Dog";
+  gst_harness_set_src_caps_str (h,
+      "video/x-raw,format=GRAY8,width=1,height=1,framerate=25/1");
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  segment.start = 80 * GST_MSECOND;
+  segment.time = 0;
+  g_assert_true (gst_harness_push_event (h, gst_event_new_segment (&segment)));
+  gst_harness_push (h, unit_buffer ('x', 80 * GST_MSECOND));
+  gst_harness_push (h, unit_buffer ('y', 1080 * GST_MSECOND));
+  d0 = pull_doc (h);
+  d1 = pull_doc (h);
+  g_assert_cmpint (json_object_get_int_member (d0, "timestamp"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (d0, "frame"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (d1, "timestamp"), ==, 1000);
+  g_assert_cmpint (json_object_get_int_member (d1, "frame"), ==, 25);
+  gst_harness_teardown (h);
+}
+
 static void
 test_location_file (void)
 {
@@ -613,5 +643,6 @@ main (int argc, char **argv)
   g_test_add_func ("/analysissink/bus-message", test_bus_message);
   g_test_add_func ("/analysissink/video-tracks", test_video_tracks);
   g_test_add_func ("/analysissink/location-file", test_location_file);
+  g_test_add_func ("/analysissink/stream-time", test_stream_time);
   return g_test_run ();
 }
