@@ -169,6 +169,12 @@ def create_index(state, index, body=None):
 
 
 def dynamic_type(value):
+    """OpenSearch's dynamic mapping of a new field; arrays are mapped by
+    their first non-null element, and nothing is mapped for an empty one."""
+    if isinstance(value, list):
+        value = next((v for v in value if v is not None), None)
+    if value is None:
+        return None
     if isinstance(value, bool):
         return {"type": "boolean"}
     if isinstance(value, int):
@@ -218,7 +224,10 @@ def check_value(path, mapping, value, doc_id):
 def check_object(prefix, props, obj, doc_id):
     for key, value in obj.items():
         if key not in props:
-            props[key] = dynamic_type(value)
+            mapping = dynamic_type(value)
+            if mapping is None:
+                continue
+            props[key] = mapping
         r = check_value(prefix + key, props[key], value, doc_id)
         if r:
             return r

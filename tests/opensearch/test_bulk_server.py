@@ -132,6 +132,15 @@ class BulkServerTest(unittest.TestCase):
             self.assertEqual(ans["items"][2]["index"]["error"]["type"], "mapper_parsing_exception")
             mapping = call(s, "GET", "/media-b/_mapping")[1]["media-b"]["mappings"]["properties"]
             self.assertEqual(mapping["confidence"], {"type": "float"})
+            # dynamic mapping: arrays by their elements, then enforced
+            body = ndjson({"index": {"_index": "media-c", "_id": "1"}},
+                          {"tags": [], "parents": [{"name": "a"}], "n": [1, 2]},
+                          {"index": {"_index": "media-c", "_id": "2"}}, {"n": "many"})
+            ans = call(s, "POST", "/_bulk", body, "application/x-ndjson")[1]
+            self.assertEqual([i["index"]["status"] for i in ans["items"]], [201, 400])
+            mapping = call(s, "GET", "/media-c/_mapping")[1]["media-c"]["mappings"]["properties"]
+            self.assertEqual((mapping["n"], "tags" in mapping), ({"type": "long"}, False))
+            self.assertIn("properties", mapping["parents"])
             filtered = call(s, "POST", "/_bulk?filter_path=errors,items.*.status",
                             ndjson({"index": {"_index": "media-b", "_id": "4"}}, {"x": 1}),
                             "application/x-ndjson")[1]
