@@ -24,10 +24,13 @@ from gi.repository import GLib, Gst  # noqa: E402
 
 
 def build(path, backend, features, mode, image):
-    src = "filesrc location=%s ! decodebin ! videoconvert" % GLib.shell_quote(path)
     sampler = "" if image else " ! framesampler frame-capture-mode=%s" % mode
-    return Gst.parse_launch("%s%s ! rekognitionsink name=analysis backend=%s features=%s"
-                            % (src, sampler, backend, features))
+    pipeline = Gst.parse_launch("filesrc name=src ! decodebin ! videoconvert%s"
+                                " ! rekognitionsink backend=%s features=%s"
+                                % (sampler, backend, features))
+    # Set as a property, not spliced into the launch line: any path works.
+    pipeline.get_by_name("src").set_property("location", path)
+    return pipeline
 
 
 def main():
@@ -53,8 +56,10 @@ def main():
                 print("%8d ms  %-10s %-24s %5.1f" % (doc.get("timestamp", 0), doc["analysis"],
                                                    doc.get("name", ""), doc.get("confidence", 0)))
         elif msg.type == Gst.MessageType.ERROR:
-            err, _ = msg.parse_error()
-            print("error: %s" % err.message, file=sys.stderr)
+            err, debug = msg.parse_error()
+            print("error: %s: %s" % (msg.src.get_name(), err.message), file=sys.stderr)
+            if debug:
+                print("  %s" % debug.strip().splitlines()[-1], file=sys.stderr)
             status["code"] = 1
             loop.quit()
         elif msg.type == Gst.MessageType.EOS:

@@ -178,6 +178,12 @@ probe_media (const gchar * uri, MediaKind * kind, GstClockTime * duration,
     } else if (res == GST_DISCOVERER_TIMEOUT) {
       g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
           "timed out probing the media");
+    } else if (derr && (g_error_matches (derr, GST_STREAM_ERROR,
+                GST_STREAM_ERROR_WRONG_TYPE) || g_error_matches (derr,
+                GST_STREAM_ERROR, GST_STREAM_ERROR_TYPE_NOT_FOUND))) {
+      /* typefind's own words, e.g. "This appears to be a text file". */
+      g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_WRONG_TYPE,
+          "not a media file mediatag can read (%s)", derr->message);
     } else {
       g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
           "cannot read the media: %s",

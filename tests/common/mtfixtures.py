@@ -16,6 +16,12 @@ SOURCE_ROOT = os.environ.get("MEDIATAG_SOURCE_ROOT",
 BUILD_ROOT = os.environ.get("MEDIATAG_BUILD_ROOT", os.path.join(SOURCE_ROOT, "build"))
 TEST_DATA = os.path.join(SOURCE_ROOT, "tests", "data")
 
+# The test environment blanks the developer's AWS variables (meson cannot
+# unset them); mediatag reads an empty one as unset, as the SDKs do, but
+# boto3 in this process would take AWS_PROFILE="" as a profile name.
+for _name in [n for n, v in os.environ.items() if n.startswith("AWS_") and v == ""]:
+    del os.environ[_name]
+
 
 def free_port():
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
