@@ -1027,10 +1027,24 @@ static const SceneCase scenes[] = {
         "ship"},
 };
 
+/* Keeps the results at or above @min (what min-confidence would). */
+static GPtrArray *
+confident (GPtrArray * all, gdouble min)
+{
+  GPtrArray *kept = g_ptr_array_new ();
+  guint i;
+
+  for (i = 0; i < all->len; i++)
+    if (((MtText *) g_ptr_array_index (all, i))->confidence >= min)
+      g_ptr_array_add (kept, g_ptr_array_index (all, i));
+  return kept;
+}
+
 static void
 test_text_scenes (void)
 {
   guint tp = 0, found = 0, expected = 0, i;
+  guint tp80 = 0, found80 = 0, expected80 = 0;
 
   if (!have_models ())
     return;
@@ -1039,16 +1053,22 @@ test_text_scenes (void)
         NULL);
     g_autoptr (MtImage) img = load (path);
     g_autoptr (GPtrArray) t = text_of (img, MT_TEXT_MODE_AUTO, MT_TEXT_ROI_ALL);
+    g_autoptr (GPtrArray) t80 = confident (t, 80);
     guint before = tp;
 
     score_words (t, scenes[i].words, &tp, &found, &expected);
+    score_words (t80, scenes[i].words, &tp80, &found80, &expected80);
     g_test_message ("%s: %u words right", scenes[i].file, tp - before);
   }
   g_test_message ("scene text words (opencv-doc photos): precision %.2f "
+      "(%u/%u), recall %.2f (%u/%u); at min confidence 80: precision %.2f "
       "(%u/%u), recall %.2f (%u/%u)", (gdouble) tp / found, tp, found,
-      (gdouble) tp / expected, tp, expected);
+      (gdouble) tp / expected, tp, expected, (gdouble) tp80 / found80, tp80,
+      found80, (gdouble) tp80 / expected80, tp80, expected80);
   g_assert_cmpfloat ((gdouble) tp / expected, >=, 0.6);
   g_assert_cmpfloat ((gdouble) tp / found, >=, 0.6);
+  /* Confidence means something: the confident words are mostly right. */
+  g_assert_cmpfloat ((gdouble) tp80 / found80, >=, 0.85);
 }
 
 /* ---- threads ---------------------------------------------------------- */
