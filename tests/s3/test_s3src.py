@@ -2,6 +2,9 @@
 and 200 MB and keys with spaces, unicode and '+' arrive byte-identical
 through gst-launch-1.0; bad input gives a clear error and no crash."""
 import os
+import signal
+import subprocess
+import time
 import unittest
 
 import s3fixtures as f
@@ -126,6 +129,27 @@ class S3SrcTest(unittest.TestCase):
         cp, digest = f.read_object("s3://media/k", env, "request-timeout=1000", timeout=60)
         self.assertEqual(cp.returncode, 0, cp.stderr)
         self.assertEqual(digest, f.sha256(data))
+
+    def test_stop_interrupts_a_stalled_read(self):
+        # No stall detection (request-timeout=0) and a server gone silent:
+        # stopping the pipeline must still end the blocked read at once.
+        data = f.content(3 * MIB, seed=13)
+        env = self.stub_serving(data, "--stall-first-after", MIB)
+        proc = subprocess.Popen(["gst-launch-1.0", "-q", "s3src", "uri=s3://media/k",
+                                 "request-timeout=0", "!", "fakesink"], env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            time.sleep(2)
+            if proc.poll() is not None:
+                self.fail("gst-launch ended before the stop: %s" % proc.communicate()[1])
+            start = time.monotonic()
+            proc.send_signal(signal.SIGINT)
+            proc.communicate(timeout=30)
+            self.assertLess(time.monotonic() - start, 5)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
     def test_server_ignoring_range(self):
         # Resuming against a server that answers 200 to Range: s3src reads
