@@ -235,19 +235,18 @@ upload_part (GstS3Sink * self, GBytes * body, GError ** error)
   return TRUE;
 }
 
-static GBytes *
-take_pending (GstS3Sink * self, gsize n)
+/* Sends the first n pending bytes as the next part, and drops them only
+ * once S3 has them: a part that failed or was cancelled stays pending, so
+ * completing on stop still stores a prefix of the stream. */
+static gboolean
+send_pending_part (GstS3Sink * self, gsize n, GError ** error)
 {
-  GBytes *bytes;
+  g_autoptr (GBytes) part = g_bytes_new (self->pending->data, n);
 
-  if (n == self->pending->len) {
-    bytes = g_byte_array_free_to_bytes (self->pending);
-    self->pending = g_byte_array_new ();
-    return bytes;
-  }
-  bytes = g_bytes_new (self->pending->data, n);
+  if (!upload_part (self, part, error))
+    return FALSE;
   g_byte_array_remove_range (self->pending, 0, n);
-  return bytes;
+  return TRUE;
 }
 
 static gchar *
@@ -276,12 +275,9 @@ complete_upload (GstS3Sink * self, GError ** error)
   g_autoptr (GBytes) body = NULL;
   gchar *xml;
 
-  if (self->pending->len > 0 || self->etags->len == 0) {
-    g_autoptr (GBytes) last = take_pending (self, self->pending->len);
-
-    if (!upload_part (self, last, error))
-      return FALSE;
-  }
+  if ((self->pending->len > 0 || self->etags->len == 0)
+      && !send_pending_part (self, self->pending->len, error))
+    return FALSE;
   xml = complete_body (self);
   body = g_bytes_new_take (xml, strlen (xml));
   req = object_request (self, "POST", self->cur_key, query);
@@ -397,9 +393,7 @@ gst_s3_sink_render (GstBaseSink * sink, GstBuffer * buffer)
   /* Strictly more than a part before sending one: a stream of exactly one
    * part still goes in a single PutObject. */
   while (self->pending->len > self->cur_part_size) {
-    g_autoptr (GBytes) part = take_pending (self, self->cur_part_size);
-
-    if (!upload_part (self, part, &err)) {
+    if (!send_pending_part (self, self->cur_part_size, &err)) {
       if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return GST_FLOW_FLUSHING;
       post_error (self, err, self->cur_key);
@@ -420,7 +414,7 @@ finish (GstS3Sink * self, GError ** error)
     return TRUE;
   if (self->upload_id)
     return complete_upload (self, error);
-  body = take_pending (self, self->pending->len);
+  body = g_bytes_new (self->pending->data, self->pending->len);
   if (!put_object (self, self->cur_key, body, error))
     return FALSE;
   GST_INFO_OBJECT (self, "s3://%s/%s written: %" G_GUINT64_FORMAT " bytes",
