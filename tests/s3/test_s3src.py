@@ -73,6 +73,18 @@ class S3SrcTest(unittest.TestCase):
                           "access-key=testing secret-key=testing ! fakesink" % self.moto.url, env)
             self.assertEqual(cp.returncode, 0, cp.stderr)
 
+    def test_anonymous_public_object(self):
+        data = f.content(70000, seed=14)
+        self.moto.s3.put_object(Bucket="media", Key="public.bin", Body=data, ACL="public-read")
+        env = self.moto.env(AWS_ACCESS_KEY_ID="", AWS_SECRET_ACCESS_KEY="")
+        cp, digest = f.read_object("s3://media/public.bin", env, "anonymous=true")
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertEqual(digest, f.sha256(data))
+        # Unsigned requests for a private object are refused, clearly.
+        cp, _ = f.read_object("s3://media/one.bin", env, "anonymous=true")
+        self.assertNotEqual(cp.returncode, 0)
+        self.assertIn("Access to s3://media/one.bin was denied", cp.stderr)
+
     def test_missing_bucket(self):
         self.assertFails('s3src uri=s3://no-such-bucket/k ! fakesink',
                          "The bucket 'no-such-bucket' does not exist", "NoSuchBucket")
