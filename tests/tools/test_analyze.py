@@ -194,6 +194,28 @@ class LocalImage(unittest.TestCase):
         self.assertGreater(counts["50"], counts["80"])
 
 
+class Searchable(unittest.TestCase):
+    """--opensearch: the results end up indexed, once, under their ids."""
+
+    def test_index_twice_no_duplicates(self):
+        server = os.path.join(mtfixtures.SOURCE_ROOT, "tests", "opensearch", "bulk_server.py")
+        out = tempfile.mkdtemp()
+        with mtfixtures.start_python_server(server) as bulk:
+            for _ in range(2):
+                cp = run_tool(SAMPLE_IMAGE, "--backend", "local", "--features", "labels+text",
+                              "--out", out, "--opensearch", bulk.url, "-q")
+                self.assertEqual(cp.returncode, 0, cp.stderr)
+            docs = read_jsonl(os.path.join(out, "sample.jsonl"))
+            import urllib.request
+            with urllib.request.urlopen(bulk.url + "/mediatag/_count") as r:
+                count = json.load(r)["count"]
+            with urllib.request.urlopen("%s/mediatag/_doc/%s" % (bulk.url, docs[0]["id"])) as r:
+                stored = json.load(r)
+        self.assertTrue(docs)
+        self.assertEqual(count, len(docs))
+        self.assertEqual(stored["_source"]["name"], docs[0]["name"])
+
+
 class Interrupt(unittest.TestCase):
     def test_ctrl_c_keeps_partial_results_marked(self):
         out = tempfile.mkdtemp()
