@@ -57,6 +57,8 @@ typedef struct {
   gboolean failed;
   gchar *error_text;
   guint frames;
+  GstClockTime analysed;        /* media time of the last analysed frame */
+  GstClockTime duration;
   gboolean progress;
   gint64 started;
 } RunState;
@@ -284,34 +286,43 @@ mt_analyze_build_launch (const gchar * uri, gboolean video,
 /* ---- running ---------------------------------------------------------- */
 
 static void
+format_clock (GstClockTime t, gchar * buf, gsize len)
+{
+  guint64 s = GST_CLOCK_TIME_IS_VALID (t) ? t / GST_SECOND : 0;
+
+  g_snprintf (buf, len, "%" G_GUINT64_FORMAT ":%02u", s / 60,
+      (guint) (s % 60));
+}
+
+/* Progress is what has been analysed, not what has been decoded: the
+ * position is the media time of the last analysed frame (from the analysis
+ * element's messages), which the decoder may run far ahead of. */
+static void
 print_progress (RunState * st, gboolean final)
 {
-  gint64 pos = -1, dur = -1;
+  GstClockTime pos = final ? st->duration : st->analysed;
   gdouble frac = 0;
   gint width = 30, filled, i;
-  gint64 elapsed;
-  g_autofree gchar *eta = NULL;
+  gchar p[32], d[32], eta[48] = "";
 
   if (!st->progress)
     return;
-  gst_element_query_position (st->pipeline, GST_FORMAT_TIME, &pos);
-  gst_element_query_duration (st->pipeline, GST_FORMAT_TIME, &dur);
-  if (final && dur > 0)
-    pos = dur;
-  if (pos >= 0 && dur > 0)
-    frac = CLAMP ((gdouble) pos / dur, 0.0, 1.0);
-  elapsed = g_get_monotonic_time () - st->started;
-  if (frac > 0.01 && !final)
-    eta = g_strdup_printf ("ETA %3.0fs", elapsed / 1e6 * (1 - frac) / frac);
+  if (GST_CLOCK_TIME_IS_VALID (pos) && GST_CLOCK_TIME_IS_VALID (st->duration)
+      && st->duration > 0)
+    frac = CLAMP ((gdouble) pos / st->duration, 0.0, 1.0);
+  if (frac > 0.02 && !final) {
+    gdouble left = (g_get_monotonic_time () - st->started) / 1e6 *
+        (1 - frac) / frac;
+    g_snprintf (eta, sizeof eta, "ETA %.0f s", left);
+  }
+  format_clock (pos, p, sizeof p);
+  format_clock (st->duration, d, sizeof d);
   filled = (gint) (frac * width);
   fprintf (stderr, "\r[");
   for (i = 0; i < width; i++)
     fputc (i < filled ? '#' : '.', stderr);
-  fprintf (stderr, "] %3.0f%% %" GST_TIME_FORMAT " / %" GST_TIME_FORMAT
-      "  %u frames  %s   ", frac * 100,
-      GST_TIME_ARGS (pos >= 0 ? (GstClockTime) pos : 0),
-      GST_TIME_ARGS (dur > 0 ? (GstClockTime) dur : 0), st->frames,
-      eta ? eta : "");
+  fprintf (stderr, "] %3.0f%%  %s / %s  %u frames  %-12s", frac * 100, p, d,
+      st->frames, eta);
   if (final)
     fputc ('\n', stderr);
   fflush (stderr);
@@ -376,9 +387,15 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer data)
     case GST_MESSAGE_ELEMENT:{
       const GstStructure *s = gst_message_get_structure (msg);
 
+      guint64 t;
+
       /* One message per analysed unit (frame or image). */
-      if (s && gst_structure_has_name (s, "rekognitionsink"))
+      if (s && gst_structure_has_name (s, "rekognitionsink")) {
         st->frames++;
+        if (gst_structure_get_uint64 (s, "stream-time", &t)
+            && GST_CLOCK_TIME_IS_VALID (t))
+          st->analysed = t;
+      }
       break;
     }
     default:
@@ -456,6 +473,8 @@ analyze_one (const gchar * input, const AnalyzeOptions * o,
   MtAnalyzeGraph g = { 0 };
   RunState st = { 0 };
 
+  st.analysed = GST_CLOCK_TIME_NONE;
+
   uri = input_to_uri (input, &error);
   if (!uri || !probe_media (uri, &kind, &duration, &error)) {
     fprintf (stderr, "mediatag: %s: %s\n", input, error->message);
@@ -494,6 +513,7 @@ analyze_one (const gchar * input, const AnalyzeOptions * o,
     fprintf (stderr, "mediatag: %s: %s, analysing %s\n", input,
         media_kind_names[kind], ai->features);
 
+  st.duration = duration;
   g_unlink (part);
   if (!run_pipeline (launch, !o->quiet && isatty (STDERR_FILENO), &st,
           &error)) {
