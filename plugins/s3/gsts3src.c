@@ -50,13 +50,16 @@ GST_DEBUG_CATEGORY_STATIC (gst_s3_src_debug);
 
 #define DEFAULT_READ_AHEAD (8 * 1024 * 1024)
 #define MIN_READ_AHEAD (64 * 1024)
-#define DEFAULT_BLOCKSIZE (128 * 1024)
+/* One chunk per buffer in push mode: handed out without a copy, and the
+ * streaming thread wakes once per MiB rather than per block (at 128 KiB,
+ * wake-ups cost s3src a fifth of its throughput against curl). */
+#define DEFAULT_BLOCKSIZE (1024 * 1024)
 /* A jump forward this far past the buffered bytes is read through rather
  * than paid for with a new request (a round trip is worth a few MB). */
 #define SKIP_WINDOW (2 * 1024 * 1024)
 /* The unit the network fills: large enough that create() mostly hands out
  * sub-buffers of one chunk. */
-#define CHUNK_SIZE (256 * 1024)
+#define CHUNK_SIZE (1024 * 1024)
 #define MAX_BACKOFF_US (5 * G_USEC_PER_SEC)
 
 enum
@@ -99,7 +102,7 @@ post_error (GstS3Src * self, const GError * err)
 
 /* ---- chunk memory ----
  *
- * Chunk memory is recycled: a fresh 256 KiB allocation costs a page fault
+ * Chunk memory is recycled: a fresh 1 MiB allocation costs a page fault
  * per 4 KiB (glibc hands large blocks back to the kernel), which at
  * loopback speed was a fifth of the element's time. A block comes back
  * here when the last buffer using it is freed, downstream or not; the
