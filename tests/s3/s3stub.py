@@ -12,6 +12,11 @@
                                    nothing (the connection stays open)
       --ignore-range               answer every GET with 200 and the whole
                                    file, as a server without Range support
+      --region R                   answer 301 naming region R to requests
+                                   not signed for R, as S3 does for a bucket
+                                   in another region (used as an HTTP proxy
+                                   for *.amazonaws.com: nothing leaves
+                                   127.0.0.1)
 """
 import http.server
 import os
@@ -55,7 +60,19 @@ class Serve(http.server.BaseHTTPRequestHandler):
     path_on_disk = None
     stall_after = None
     ignore_range = False
+    region = None
     gets = 0
+
+    def wrong_region(self):
+        """S3's answer to a request signed for another region."""
+        auth = self.headers.get("Authorization", "")
+        if self.region is None or "/%s/s3/aws4_request" % self.region in auth:
+            return False
+        self.send_response(301)
+        self.send_header("x-amz-bucket-region", self.region)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+        return True
 
     def headers_for(self, start, end, size, partial):
         self.send_response(206 if partial else 200)
@@ -76,6 +93,8 @@ class Serve(http.server.BaseHTTPRequestHandler):
         return start, min(end, size), True
 
     def do_HEAD(self):
+        if self.wrong_region():
+            return
         size = os.path.getsize(self.path_on_disk)
         self.headers_for(0, size, size, False)
 
@@ -84,6 +103,8 @@ class Serve(http.server.BaseHTTPRequestHandler):
                             int(os.stat(self.path_on_disk).st_mtime))
 
     def do_GET(self):
+        if self.wrong_region():
+            return
         size = os.path.getsize(self.path_on_disk)
         if self.headers.get("If-Match", self.etag()) != self.etag():
             self.send_response(412)
@@ -120,6 +141,8 @@ def main():
         if "--stall-first-after" in sys.argv:
             Serve.stall_after = int(sys.argv[sys.argv.index("--stall-first-after") + 1])
         Serve.ignore_range = "--ignore-range" in sys.argv
+        if "--region" in sys.argv:
+            Serve.region = sys.argv[sys.argv.index("--region") + 1]
         handler = Serve
     Server(("127.0.0.1", port), handler).serve_forever()
 

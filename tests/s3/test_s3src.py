@@ -172,6 +172,23 @@ class S3SrcTest(unittest.TestCase):
         self.assertEqual(cp.returncode, 0, cp.stderr)
         self.assertEqual(digest, f.sha256(data))
 
+    def test_wrong_region_followed(self):
+        # On AWS (an amazonaws.com endpoint, none configured), S3's 301
+        # naming the bucket's region is followed. The stub stands in for
+        # S3 as the HTTP proxy, so nothing leaves 127.0.0.1.
+        data = f.content(2 * MIB, seed=15)
+        path = os.path.join(self.tmp, "regional.bin")
+        with open(path, "wb") as fh:
+            fh.write(data)
+        stub = f.mtfixtures.start_python_server(os.path.join(f.HERE, "s3stub.py"), "serve",
+                                                path, "--region", "eu-west-3")
+        self.addCleanup(stub.stop)
+        env = self.moto.env(AWS_ENDPOINT_URL="http://s3.amazonaws.com", AWS_REGION="us-east-1",
+                            http_proxy=stub.url, no_proxy="", NO_PROXY="")
+        cp, digest = f.read_object("s3://media/k", env)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertEqual(digest, f.sha256(data))
+
     def test_version_id(self):
         self.moto.s3.create_bucket(Bucket="versioned")
         self.moto.s3.put_bucket_versioning(Bucket="versioned",
