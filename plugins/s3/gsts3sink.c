@@ -9,7 +9,8 @@
  *
  * With a plain key, the stream becomes one object: bytes are gathered into
  * parts of #GstS3Sink:part-size and sent by multipart upload, each part
- * retried on its own; EOS completes the upload. A stream shorter than one
+ * retried on its own and uploaded while the next is gathered; EOS
+ * completes the upload. A stream shorter than one
  * part is sent with a single PutObject. When the element stops without EOS
  * (an error upstream, or the pipeline set to NULL mid-stream), the upload
  * is aborted by default (#GstS3Sink:on-error), so no broken object and no
@@ -249,6 +250,53 @@ send_pending_part (GstS3Sink * self, gsize n, GError ** error)
   return TRUE;
 }
 
+static gpointer
+part_upload_thread (gpointer data)
+{
+  GstS3Sink *self = data;
+
+  self->part_ok = upload_part (self, self->part_body, &self->part_error);
+  return NULL;
+}
+
+/* Waits for the part in flight. A part that did not make it goes back in
+ * front of the pending bytes: nothing is lost or reordered, so completing
+ * on stop still stores a prefix of the stream. */
+static gboolean
+join_part (GstS3Sink * self, GError ** error)
+{
+  gconstpointer data;
+  gsize len;
+  gboolean ok;
+
+  if (self->part_thread == NULL)
+    return TRUE;
+  g_thread_join (g_steal_pointer (&self->part_thread));
+  ok = self->part_ok;
+  if (!ok) {
+    data = g_bytes_get_data (self->part_body, &len);
+    g_byte_array_prepend (self->pending, data, len);
+    g_propagate_error (error, g_steal_pointer (&self->part_error));
+  }
+  g_clear_pointer (&self->part_body, g_bytes_unref);
+  g_clear_error (&self->part_error);
+  return ok;
+}
+
+/* Sends the next part in the background (after the one before it is
+ * through), so gathering and uploading overlap: memory is two parts. */
+static gboolean
+start_part (GstS3Sink * self, GError ** error)
+{
+  if (!join_part (self, error))
+    return FALSE;
+  self->part_body = g_bytes_new (self->pending->data, self->cur_part_size);
+  g_byte_array_remove_range (self->pending, 0, self->cur_part_size);
+  self->part_ok = FALSE;
+  self->part_thread = g_thread_new ("s3sink-part", part_upload_thread, self);
+  return TRUE;
+}
+
 static gchar *
 complete_body (GstS3Sink * self)
 {
@@ -275,6 +323,8 @@ complete_upload (GstS3Sink * self, GError ** error)
   g_autoptr (GBytes) body = NULL;
   gchar *xml;
 
+  if (!join_part (self, error))
+    return FALSE;
   if ((self->pending->len > 0 || self->etags->len == 0)
       && !send_pending_part (self, self->pending->len, error))
     return FALSE;
@@ -393,7 +443,7 @@ gst_s3_sink_render (GstBaseSink * sink, GstBuffer * buffer)
   /* Strictly more than a part before sending one: a stream of exactly one
    * part still goes in a single PutObject. */
   while (self->pending->len > self->cur_part_size) {
-    if (!send_pending_part (self, self->cur_part_size, &err)) {
+    if (!start_part (self, &err)) {
       if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return GST_FLOW_FLUSHING;
       post_error (self, err, self->cur_key);
@@ -412,6 +462,8 @@ finish (GstS3Sink * self, GError ** error)
 
   if (self->per_buffer)
     return TRUE;
+  if (!join_part (self, error))
+    return FALSE;
   if (self->upload_id)
     return complete_upload (self, error);
   body = g_bytes_new (self->pending->data, self->pending->len);
@@ -520,6 +572,11 @@ gst_s3_sink_start (GstBaseSink * sink)
   if (self->client == NULL || !check_bucket (self, &err))
     return start_fail (self, err);
 
+  /* stop() may have cancelled the last run's requests. */
+  g_mutex_lock (&self->cancel_lock);
+  g_object_unref (self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  g_mutex_unlock (&self->cancel_lock);
   self->pending = g_byte_array_new ();
   self->etags = g_ptr_array_new_with_free_func (g_free);
   self->bytes = 0;
@@ -536,6 +593,13 @@ gst_s3_sink_stop (GstBaseSink * sink)
 {
   GstS3Sink *self = GST_S3_SINK (sink);
 
+  /* A part still in flight is worth waiting for only to complete. */
+  if (self->part_thread && self->cur_on_error != GST_S3_SINK_ON_ERROR_COMPLETE) {
+    g_mutex_lock (&self->cancel_lock);
+    g_cancellable_cancel (self->cancellable);
+    g_mutex_unlock (&self->cancel_lock);
+  }
+  join_part (self, NULL);
   if (self->client)
     settle_unfinished_upload (self);
   g_clear_pointer (&self->client, mt_s3_client_free);
@@ -841,7 +905,8 @@ gst_s3_sink_class_init (GstS3SinkClass * klass)
    *
    * The size of each part of a multipart upload (S3 wants at least 5 MiB
    * for all but the last). A stream shorter than one part is written by a
-   * single PutObject. Memory use is about one part.
+   * single PutObject. A part uploads while the next is gathered, so memory
+   * use is about two parts.
    */
   g_object_class_install_property (gobject_class, PROP_PART_SIZE,
       g_param_spec_uint64 ("part-size", "Part size",

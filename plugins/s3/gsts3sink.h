@@ -65,6 +65,13 @@ struct _GstS3Sink
   guint64 bytes;
   gboolean finished;            /* EOS completed the object(s) */
 
+  /* the part uploading in the background while render() gathers the next:
+   * touched by that thread only until it is joined */
+  GThread *part_thread;
+  GBytes *part_body;
+  gboolean part_ok;
+  GError *part_error;
+
   GMutex cancel_lock;
   GCancellable *cancellable;
 };
