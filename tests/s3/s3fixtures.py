@@ -3,6 +3,7 @@ environment that points the elements at it, deterministic content, and
 gst-launch runs that capture the element's error text."""
 import hashlib
 import os
+import signal
 import sys
 import tempfile
 
@@ -14,6 +15,11 @@ import mtfixtures  # noqa: E402
 # a profile named "". Unset them for real.
 for _name in [n for n, v in os.environ.items() if n.startswith("AWS_") and v == ""]:
     del os.environ[_name]
+
+# meson ends a test that runs over its timeout with SIGTERM: turn it into
+# an exception so the class and test clean-ups stop moto and the stubs
+# (they run in their own sessions and would outlive this process).
+signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MIB = 1024 * 1024
@@ -49,14 +55,25 @@ class Moto:
         self.s3 = None
 
     def start_plain(self):
-        self.s3 = mtfixtures.boto_client("s3", self.url)
-        self.s3.create_bucket(Bucket=self.bucket)
+        try:
+            self.s3 = mtfixtures.boto_client("s3", self.url)
+            self.s3.create_bucket(Bucket=self.bucket)
+        except BaseException:
+            self.stop()  # no moto left behind by a failed set-up
+            raise
         return self
 
     def start_auth(self):
         """The first three calls (moto's INITIAL_NO_AUTH_ACTION_COUNT) make an
         IAM user allowed everything and its key; every later call must be
         signed with that key."""
+        try:
+            return self._start_auth()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _start_auth(self):
         iam = mtfixtures.boto_client("iam", self.url)
         iam.create_user(UserName="mediatag")
         iam.put_user_policy(UserName="mediatag", PolicyName="all",

@@ -17,11 +17,8 @@ class S3SinkTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.moto = f.Moto().start_plain()
+        cls.addClassCleanup(cls.moto.stop)
         cls.env = cls.moto.env()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
 
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()

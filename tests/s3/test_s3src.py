@@ -25,6 +25,7 @@ class S3SrcTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.moto = f.Moto().start_plain()
+        cls.addClassCleanup(cls.moto.stop)
         cls.digests = {}
         for i, (key, size) in enumerate(OBJECTS.items()):
             data = f.content(size, seed=i)
@@ -36,7 +37,6 @@ class S3SrcTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.moto.stop()
         cls.tmpdir.cleanup()
 
     def assertReads(self, key, extra="", env=None):

@@ -14,15 +14,12 @@ class AuthTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.moto = f.Moto(auth_after=3).start_auth()
+        cls.addClassCleanup(cls.moto.stop)
         cls.digests = {}
         for i, (key, size) in enumerate(OBJECTS.items()):
             data = f.content(size, seed=100 + i)
             cls.moto.put(key, data)
             cls.digests[key] = f.sha256(data)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.moto.stop()
 
     def test_signed_reads(self):
         for key in OBJECTS:

@@ -27,6 +27,7 @@ class ResumeTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.moto = f.Moto().start_plain()
+        cls.addClassCleanup(cls.moto.stop)
         cls.data = f.content(SIZE, seed=7)
         cls.moto.put("medium.bin", cls.data[:30 * MIB])
         cls.moto.put("replaced.bin", cls.data[:30 * MIB])
@@ -37,7 +38,6 @@ class ResumeTest(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        cls.moto.stop()
         cls.tmpdir.cleanup()
 
     def proxy(self, upstream_port, *args):
