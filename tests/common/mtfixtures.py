@@ -4,6 +4,7 @@ Servers used by tests start on 127.0.0.1 with a free port, are waited for
 until they answer, and are stopped by process id. Nothing here reaches any
 other address.
 """
+import atexit
 import os
 import signal
 import socket
@@ -21,6 +22,14 @@ TEST_DATA = os.path.join(SOURCE_ROOT, "tests", "data")
 # boto3 in this process would take AWS_PROFILE="" as a profile name.
 for _name in [n for n, v in os.environ.items() if n.startswith("AWS_") and v == ""]:
     del os.environ[_name]
+
+# Servers run in their own sessions, so nothing kills them with the test:
+# every one started here is stopped at exit, and meson's SIGTERM (a test
+# over its timeout) becomes an exit so that happens then too.
+_running = set()
+atexit.register(lambda: [srv.stop() for srv in list(_running)])
+if signal.getsignal(signal.SIGTERM) in (signal.SIG_DFL, None):
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
 
 
 def free_port():
@@ -55,6 +64,7 @@ class Server:
         self.proc = subprocess.Popen(argv, env=env, stdout=self._log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
         self.pid = self.proc.pid
+        _running.add(self)
         try:
             wait_for_port(port, self.proc)
         except Exception:
@@ -62,6 +72,7 @@ class Server:
             raise
 
     def stop(self):
+        _running.discard(self)
         if self.proc.poll() is None:
             try:
                 os.killpg(self.pid, signal.SIGTERM)

@@ -3,23 +3,14 @@ environment that points the elements at it, deterministic content, and
 gst-launch runs that capture the element's error text."""
 import hashlib
 import os
-import signal
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 import mtfixtures  # noqa: E402
 
-# The test environment blanks the developer's AWS_* variables; our code
-# reads empty as unset (as the SDKs do), but boto3 takes AWS_PROFILE="" for
-# a profile named "". Unset them for real.
-for _name in [n for n, v in os.environ.items() if n.startswith("AWS_") and v == ""]:
-    del os.environ[_name]
-
-# meson ends a test that runs over its timeout with SIGTERM: turn it into
-# an exception so the class and test clean-ups stop moto and the stubs
-# (they run in their own sessions and would outlive this process).
-signal.signal(signal.SIGTERM, lambda *_: sys.exit("terminated"))
+# mtfixtures unsets the blanked AWS_* variables for boto3 and stops every
+# server it started when the test exits or is terminated.
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 MIB = 1024 * 1024
