@@ -85,7 +85,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_opensearch_sink_debug);
 #define DEFAULT_ON_ERROR GST_OPENSEARCH_SINK_ON_ERROR_DEAD_LETTER
 #define DEFAULT_AWS_SERVICE GST_OPENSEARCH_SINK_AWS_SERVICE_ES
 
-#define ANALYSIS_PLACEHOLDER "{analysis}"
+#define ANALYSIS_MARKER "{analysis}"
 /* Only what settles each item comes back (as Logstash asks): a bulk answer
  * is otherwise mostly per-item shard details, and reading it took as long
  * as building the request. */
@@ -332,7 +332,7 @@ doc_index (GstOpenSearchSink * self, JsonObject * obj)
       *p = '_';
   }
   name = g_string_new (self->cur_index);
-  g_string_replace (name, ANALYSIS_PLACEHOLDER, safe, 0);
+  g_string_replace (name, ANALYSIS_MARKER, safe, 0);
   return g_string_free (name, FALSE);
 }
 
@@ -691,7 +691,7 @@ template_pattern (GstOpenSearchSink * self, const gchar * replacement)
 {
   GString *s = g_string_new (self->cur_index);
 
-  g_string_replace (s, ANALYSIS_PLACEHOLDER, replacement, 0);
+  g_string_replace (s, ANALYSIS_MARKER, replacement, 0);
   return g_string_free (s, FALSE);
 }
 
@@ -910,30 +910,30 @@ split_docs (GstOpenSearchSink * self, GPtrArray * docs)
 static gboolean
 send_docs (GstOpenSearchSink * self, GPtrArray * docs)
 {
-  g_autoptr (GPtrArray) todo = g_ptr_array_ref (docs);
+  g_autoptr (GPtrArray) pending_docs = g_ptr_array_ref (docs);
 
-  for (guint round = 0; todo->len > 0; round++) {
-    g_autoptr (GBytes) body = bulk_body (todo);
+  for (guint round = 0; pending_docs->len > 0; round++) {
+    g_autoptr (GBytes) body = bulk_body (pending_docs);
     g_autoptr (MtHttpResponse) resp = NULL;
     g_autoptr (GError) error = NULL;
     g_autoptr (GPtrArray) again = g_ptr_array_new ();
 
-    if (!send_request (self, "POST", BULK_PATH, body, todo->len, &resp, &error))
+    if (!send_request (self, "POST", BULK_PATH, body, pending_docs->len, &resp, &error))
       return fail_request (self, "bulk request", error);
     if (resp->status == 413)
-      return split_docs (self, todo);
+      return split_docs (self, pending_docs);
     if (resp->status != 200)
       return fail_response (self, "bulk request", resp, NULL);
-    if (!settle_items (self, todo, resp, round, again))
+    if (!settle_items (self, pending_docs, resp, round, again))
       return FALSE;
     if (again->len > 0) {
       GST_DEBUG_OBJECT (self, "%u of %u items to send again", again->len,
-          todo->len);
+          pending_docs->len);
       if (!backoff (self, round, 0))
         return FALSE;
     }
-    g_ptr_array_unref (todo);
-    todo = g_steal_pointer (&again);
+    g_ptr_array_unref (pending_docs);
+    pending_docs = g_steal_pointer (&again);
   }
   return TRUE;
 }
@@ -1285,8 +1285,8 @@ index_is_valid (const gchar * index_name)
   GString *s = g_string_new (index_name);
   gboolean ok;
 
-  g_string_replace (s, ANALYSIS_PLACEHOLDER, "", 0);
-  ok = (s->len > 0 || strstr (index_name, ANALYSIS_PLACEHOLDER)) &&
+  g_string_replace (s, ANALYSIS_MARKER, "", 0);
+  ok = (s->len > 0 || strstr (index_name, ANALYSIS_MARKER)) &&
       strpbrk (s->str, "\\/*?\"<>| ,#:{}") == NULL &&
       !g_str_has_prefix (index_name, "_") &&
       !g_str_has_prefix (index_name, "-") &&
@@ -1402,7 +1402,7 @@ read_config (GstOpenSearchSink * self)
   self->cur_dead_letter_location = g_strdup (self->dead_letter_location);
   GST_OBJECT_UNLOCK (self);
 
-  self->per_analysis = strstr (self->cur_index, ANALYSIS_PLACEHOLDER) != NULL;
+  self->per_analysis = strstr (self->cur_index, ANALYSIS_MARKER) != NULL;
   self->retries = settings.retries;
   ok = index_is_valid (self->cur_index);
   if (!ok) {
