@@ -16,6 +16,15 @@ SOURCE_ROOT = os.environ.get("MEDIATAG_SOURCE_ROOT",
                              os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
 BUILD_ROOT = os.environ.get("MEDIATAG_BUILD_ROOT", os.path.join(SOURCE_ROOT, "build"))
 TEST_DATA = os.path.join(SOURCE_ROOT, "tests", "data")
+TOOL = os.environ.get("MEDIATAG_TOOL", os.path.join(BUILD_ROOT, "tools", "mediatag"))
+
+# The local vision models (tools/fetch-models) and the face-api test photos
+# (tools/fetch-models --test-media).
+MODELS_DIR = os.environ.get("MEDIATAG_MODELS_DIR") or os.path.join(SOURCE_ROOT, "data", "models")
+HAVE_MODELS = all(os.path.exists(os.path.join(MODELS_DIR, m)) for m in (
+    "blazeface.onnx", "faceres.onnx", "centernet.onnx", "ppocr-det.onnx"))
+FACE_DEMO = os.path.join(SOURCE_ROOT, "data", "models", "npm", "face-api-1.7.15", "package", "demo")
+CONVERT = "/usr/bin/convert"    # ImageMagick itself, not a stand-in on PATH
 
 # The test environment blanks the developer's AWS variables (meson cannot
 # unset them); mediatag reads an empty one as unset, as the SDKs do, but

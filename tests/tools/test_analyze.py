@@ -11,7 +11,7 @@ import unittest
 
 import mtfixtures
 
-TOOL = os.environ.get("MEDIATAG_TOOL", os.path.join(mtfixtures.BUILD_ROOT, "tools", "mediatag"))
+TOOL = mtfixtures.TOOL
 SAMPLE_VIDEO = os.path.join(mtfixtures.SOURCE_ROOT, "data", "sample.mp4")
 SAMPLE_IMAGE = os.path.join(mtfixtures.SOURCE_ROOT, "data", "sample.jpg")
 

@@ -10,14 +10,8 @@ import sys
 import tempfile
 import unittest
 
-TOOL = os.environ["MEDIATAG_TOOL"]
-DEMO = os.path.join(os.environ["MEDIATAG_SOURCE_ROOT"], "data", "models", "npm",
-                    "face-api-1.7.15", "package", "demo")
-CONVERT = "/usr/bin/convert"
-MODELS = os.environ.get("MEDIATAG_MODELS_DIR") or os.path.join(
-    os.environ["MEDIATAG_SOURCE_ROOT"], "data", "models")
-HAVE_MODELS = all(os.path.exists(os.path.join(MODELS, m)) for m in (
-    "blazeface.onnx", "faceres.onnx", "centernet.onnx", "ppocr-det.onnx"))
+from mtfixtures import CONVERT, HAVE_MODELS, TOOL
+from mtfixtures import FACE_DEMO as DEMO
 
 
 def run(*args, check=True):

@@ -11,7 +11,6 @@ import unittest
 import mtfixtures
 
 SAMPLE = os.path.join(mtfixtures.SOURCE_ROOT, "data", "sample.jpg")
-MODELS = os.environ.get("MEDIATAG_MODELS_DIR") or os.path.join(mtfixtures.SOURCE_ROOT, "data", "models")
 
 
 def run(backend, env):
@@ -33,7 +32,7 @@ def shape(docs, analysis):
     return top, detail
 
 
-@unittest.skipUnless(os.path.exists(os.path.join(MODELS, "centernet.onnx")),
+@unittest.skipUnless(mtfixtures.HAVE_MODELS,
                      "vision models missing: run tools/fetch-models")
 class SameShape(unittest.TestCase):
     @classmethod
