@@ -53,15 +53,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_s3_sink_debug);
 
 enum
 {
-  PROP_0,
-  PROP_URI,
-  PROP_BUCKET,
-  PROP_KEY,
-  PROP_CONTENT_TYPE,
+  PROP_CONTENT_TYPE = GST_S3_PROP_LOCATION_LAST + 1,
   PROP_METADATA,
   PROP_PART_SIZE,
   PROP_ON_ERROR,
-  PROP_FORCE_PATH_STYLE,
   PROP_AWS_FIRST,
 };
 
@@ -524,39 +519,27 @@ static gboolean
 gst_s3_sink_start (GstBaseSink * sink)
 {
   GstS3Sink *self = GST_S3_SINK (sink);
+  g_auto (GstS3Location) location = { 0, };
   g_autoptr (GError) err = NULL;
-  g_autofree gchar *uri_error = NULL;
   MtAwsSettings settings;
-  gboolean path_style;
 
   mt_aws_settings_init (&settings);
   GST_OBJECT_LOCK (self);
-  self->cur_bucket = g_strdup (self->bucket);
-  self->cur_key = g_strdup (self->key);
+  gst_s3_location_copy (&location, &self->location);
   self->cur_content_type = g_strdup (self->content_type);
   self->cur_metadata = self->metadata ? gst_structure_copy (self->metadata) :
       NULL;
   self->cur_part_size = self->part_size;
   self->cur_on_error = self->on_error;
-  path_style = self->force_path_style;
   mt_aws_settings_copy (&settings, &self->settings);
-  uri_error = g_strdup (self->uri_error);
   GST_OBJECT_UNLOCK (self);
 
-  if (uri_error) {
+  if (!gst_s3_location_check (&location, GST_ELEMENT (self), "write")) {
     mt_aws_settings_clear (&settings);
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", uri_error), (NULL));
     return FALSE;
   }
-
-  if (!self->cur_bucket || !*self->cur_bucket || !self->cur_key
-      || !*self->cur_key) {
-    mt_aws_settings_clear (&settings);
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("No S3 object to write: set uri=s3://bucket/key, or bucket and "
-            "key"), (NULL));
-    return FALSE;
-  }
+  self->cur_bucket = g_strdup (location.bucket);
+  self->cur_key = g_strdup (location.key);
   self->per_buffer = strchr (self->cur_key, '%') != NULL;
   if (self->per_buffer && !mt_s3_key_is_template (self->cur_key)) {
     mt_aws_settings_clear (&settings);
@@ -567,7 +550,8 @@ gst_s3_sink_start (GstBaseSink * sink)
     return FALSE;
   }
 
-  self->client = mt_s3_client_new (&settings, FALSE, path_style, &err);
+  self->client = mt_s3_client_new (&settings, FALSE,
+      location.force_path_style, &err);
   mt_aws_settings_clear (&settings);
   if (self->client == NULL || !check_bucket (self, &err))
     return start_fail (self, err);
@@ -637,58 +621,22 @@ gst_s3_sink_unlock_stop (GstBaseSink * sink)
 
 /* ---- properties and URI ---- */
 
-static gboolean
-set_location (GstS3Sink * self, const gchar * uri, GError ** error)
-{
-  gchar *bucket = NULL, *key = NULL;
-
-  GError *err = NULL;
-
-  if (!mt_s3_uri_parse (uri, FALSE, &bucket, &key, &err)) {
-    /* Kept for start(): gst-launch only warns about a refused property. */
-    GST_OBJECT_LOCK (self);
-    g_free (self->uri_error);
-    self->uri_error = g_strdup (err->message);
-    GST_OBJECT_UNLOCK (self);
-    g_propagate_error (error, err);
-    return FALSE;
-  }
-  GST_OBJECT_LOCK (self);
-  g_clear_pointer (&self->uri_error, g_free);
-  g_free (self->bucket);
-  g_free (self->key);
-  self->bucket = bucket;
-  self->key = key;
-  GST_OBJECT_UNLOCK (self);
-  return TRUE;
-}
-
 static void
 gst_s3_sink_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstS3Sink *self = GST_S3_SINK (object);
+  g_autoptr (GError) err = NULL;
 
-  if (prop_id == PROP_URI) {
-    g_autoptr (GError) err = NULL;
-
-    if (!set_location (self, g_value_get_string (value), &err))
+  if (gst_s3_location_set_property (GST_OBJECT (self), &self->location,
+          prop_id, value, &err)) {
+    if (err)
       GST_WARNING_OBJECT (self, "%s", err->message);
     return;
   }
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_BUCKET:
-      g_clear_pointer (&self->uri_error, g_free);
-      g_free (self->bucket);
-      self->bucket = g_value_dup_string (value);
-      break;
-    case PROP_KEY:
-      g_clear_pointer (&self->uri_error, g_free);
-      g_free (self->key);
-      self->key = g_value_dup_string (value);
-      break;
     case PROP_CONTENT_TYPE:
       g_free (self->content_type);
       self->content_type = g_value_dup_string (value);
@@ -702,9 +650,6 @@ gst_s3_sink_set_property (GObject * object, guint prop_id,
       break;
     case PROP_ON_ERROR:
       self->on_error = g_value_get_enum (value);
-      break;
-    case PROP_FORCE_PATH_STYLE:
-      self->force_path_style = g_value_get_boolean (value);
       break;
     default:
       if (!mt_aws_settings_set_property (&self->settings, PROP_AWS_FIRST,
@@ -721,18 +666,12 @@ gst_s3_sink_get_property (GObject * object, guint prop_id, GValue * value,
 {
   GstS3Sink *self = GST_S3_SINK (object);
 
+  if (gst_s3_location_get_property (GST_OBJECT (self), &self->location,
+          prop_id, value))
+    return;
+
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_URI:
-      g_value_take_string (value, self->bucket && self->key ?
-          mt_s3_uri_build (self->bucket, self->key) : NULL);
-      break;
-    case PROP_BUCKET:
-      g_value_set_string (value, self->bucket);
-      break;
-    case PROP_KEY:
-      g_value_set_string (value, self->key);
-      break;
     case PROP_CONTENT_TYPE:
       g_value_set_string (value, self->content_type);
       break;
@@ -744,9 +683,6 @@ gst_s3_sink_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_ON_ERROR:
       g_value_set_enum (value, self->on_error);
-      break;
-    case PROP_FORCE_PATH_STYLE:
-      g_value_set_boolean (value, self->force_path_style);
       break;
     default:
       if (!mt_aws_settings_get_property (&self->settings, PROP_AWS_FIRST,
@@ -763,40 +699,14 @@ gst_s3_sink_uri_get_type (GType type)
   return GST_URI_SINK;
 }
 
-static const gchar *const *
-gst_s3_sink_uri_get_protocols (GType type)
-{
-  static const gchar *protocols[] = { "s3", NULL };
-
-  return protocols;
-}
-
-static gchar *
-gst_s3_sink_uri_get_uri (GstURIHandler * handler)
-{
-  GstS3Sink *self = GST_S3_SINK (handler);
-  gchar *uri = NULL;
-
-  GST_OBJECT_LOCK (self);
-  if (self->bucket && self->key)
-    uri = mt_s3_uri_build (self->bucket, self->key);
-  GST_OBJECT_UNLOCK (self);
-  return uri;
-}
-
 static gboolean
 gst_s3_sink_uri_set_uri (GstURIHandler * handler, const gchar * uri,
     GError ** error)
 {
   GstS3Sink *self = GST_S3_SINK (handler);
-  GError *err = NULL;
 
-  if (set_location (self, uri, &err))
-    return TRUE;
-  g_set_error_literal (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-      err->message);
-  g_error_free (err);
-  return FALSE;
+  return gst_s3_location_set_uri (GST_OBJECT (self), &self->location, uri,
+      error);
 }
 
 static void
@@ -805,8 +715,8 @@ gst_s3_sink_uri_handler_init (gpointer g_iface, gpointer iface_data)
   GstURIHandlerInterface *iface = g_iface;
 
   iface->get_type = gst_s3_sink_uri_get_type;
-  iface->get_protocols = gst_s3_sink_uri_get_protocols;
-  iface->get_uri = gst_s3_sink_uri_get_uri;
+  iface->get_protocols = gst_s3_uri_handler_get_protocols;
+  iface->get_uri = gst_s3_uri_handler_get_uri;
   iface->set_uri = gst_s3_sink_uri_set_uri;
 }
 
@@ -817,9 +727,7 @@ gst_s3_sink_finalize (GObject * object)
 {
   GstS3Sink *self = GST_S3_SINK (object);
 
-  g_free (self->bucket);
-  g_free (self->key);
-  g_free (self->uri_error);
+  gst_s3_location_clear (&self->location);
   g_free (self->content_type);
   g_clear_pointer (&self->metadata, gst_structure_free);
   mt_aws_settings_clear (&self->settings);
@@ -860,7 +768,7 @@ gst_s3_sink_class_init (GstS3SinkClass * klass)
    * Where to write: `s3://bucket/key`, the key verbatim as the AWS CLI
    * writes it. A key holding `%d` writes one object per buffer.
    */
-  g_object_class_install_property (gobject_class, PROP_URI,
+  g_object_class_install_property (gobject_class, GST_S3_PROP_URI,
       g_param_spec_string ("uri", "URI",
           "Where to write: s3://bucket/key (a %d in the key: one object per "
           "buffer)", NULL, flags));
@@ -869,7 +777,7 @@ gst_s3_sink_class_init (GstS3SinkClass * klass)
    *
    * The bucket to write to (instead of #GstS3Sink:uri).
    */
-  g_object_class_install_property (gobject_class, PROP_BUCKET,
+  g_object_class_install_property (gobject_class, GST_S3_PROP_BUCKET,
       g_param_spec_string ("bucket", "Bucket", "The bucket to write to", NULL,
           flags));
   /**
@@ -878,7 +786,7 @@ gst_s3_sink_class_init (GstS3SinkClass * klass)
    * The key to write (instead of #GstS3Sink:uri); with `%d`, one object
    * per buffer.
    */
-  g_object_class_install_property (gobject_class, PROP_KEY,
+  g_object_class_install_property (gobject_class, GST_S3_PROP_KEY,
       g_param_spec_string ("key", "Key",
           "The key to write (a %d: one object per buffer)", NULL, flags));
   /**
@@ -928,7 +836,7 @@ gst_s3_sink_class_init (GstS3SinkClass * klass)
    * Always put the bucket in the URL path rather than the host name (the
    * case anyway with a custom endpoint).
    */
-  g_object_class_install_property (gobject_class, PROP_FORCE_PATH_STYLE,
+  g_object_class_install_property (gobject_class, GST_S3_PROP_FORCE_PATH_STYLE,
       g_param_spec_boolean ("force-path-style", "Force path style",
           "Always address the bucket in the URL path (already the case with "
           "a custom endpoint)", FALSE, flags));

@@ -5,6 +5,7 @@
 #include <gst/base/gstbasesink.h>
 
 #include "awssettings.h"
+#include "gsts3location.h"
 #include "s3.h"
 
 G_BEGIN_DECLS
@@ -39,14 +40,11 @@ struct _GstS3Sink
   GstBaseSink parent;
 
   /* properties, under the object lock */
-  gchar *bucket;
-  gchar *key;
-  gchar *uri_error;             /* why the last uri set was refused */
+  GstS3Location location;
   gchar *content_type;
   GstStructure *metadata;
   guint64 part_size;
   GstS3SinkOnError on_error;
-  gboolean force_path_style;
   MtAwsSettings settings;
 
   /* streaming state, copied or made in start() */

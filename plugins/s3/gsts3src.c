@@ -64,12 +64,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_s3_src_debug);
 
 enum
 {
-  PROP_0,
-  PROP_URI,
-  PROP_BUCKET,
-  PROP_KEY,
-  PROP_VERSION_ID,
-  PROP_FORCE_PATH_STYLE,
+  PROP_VERSION_ID = GST_S3_PROP_LOCATION_LAST + 1,
   PROP_ANONYMOUS,
   PROP_READ_AHEAD,
   PROP_AWS_FIRST,
@@ -94,8 +89,8 @@ post_error (GstS3Src * self, const GError * err)
   g_autofree gchar *key = NULL;
 
   GST_OBJECT_LOCK (self);
-  bucket = g_strdup (self->bucket);
-  key = g_strdup (self->key);
+  bucket = g_strdup (self->location.bucket);
+  key = g_strdup (self->location.key);
   GST_OBJECT_UNLOCK (self);
   mt_s3_element_error (GST_ELEMENT (self), err, bucket, key);
 }
@@ -665,48 +660,35 @@ static gboolean
 gst_s3_src_start (GstBaseSrc * src)
 {
   GstS3Src *self = GST_S3_SRC (src);
-  g_autofree gchar *bucket = NULL;
-  g_autofree gchar *key = NULL;
+  g_auto (GstS3Location) location = { 0, };
   g_autofree gchar *version = NULL;
   g_autofree gchar *query = NULL;
-  g_autofree gchar *uri_error = NULL;
   g_autoptr (GError) err = NULL;
   MtAwsSettings settings;
-  gboolean path_style, anonymous;
+  gboolean anonymous;
   guint read_ahead;
 
   mt_aws_settings_init (&settings);
   GST_OBJECT_LOCK (self);
-  bucket = g_strdup (self->bucket);
-  key = g_strdup (self->key);
+  gst_s3_location_copy (&location, &self->location);
   version = g_strdup (self->version_id);
   mt_aws_settings_copy (&settings, &self->settings);
-  path_style = self->force_path_style;
   anonymous = self->anonymous;
   read_ahead = self->read_ahead;
-  uri_error = g_strdup (self->uri_error);
   GST_OBJECT_UNLOCK (self);
 
-  if (uri_error) {
+  if (!gst_s3_location_check (&location, GST_ELEMENT (self), "read")) {
     mt_aws_settings_clear (&settings);
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS, ("%s", uri_error), (NULL));
     return FALSE;
   }
 
-  if (bucket == NULL || *bucket == '\0' || key == NULL || *key == '\0') {
-    mt_aws_settings_clear (&settings);
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("No S3 object to read: set uri=s3://bucket/key, or bucket and key"),
-        (NULL));
-    return FALSE;
-  }
-
-  self->client = mt_s3_client_new (&settings, anonymous, path_style, &err);
+  self->client = mt_s3_client_new (&settings, anonymous,
+      location.force_path_style, &err);
   mt_aws_settings_clear (&settings);
   if (self->client == NULL)
     goto failed;
-  self->object = mt_s3_client_head_object (self->client, bucket, key,
-      version, NULL, &err);
+  self->object = mt_s3_client_head_object (self->client, location.bucket,
+      location.key, version, NULL, &err);
   if (self->object == NULL)
     goto failed;
   self->stream_client = mt_s3_client_new_for_streaming (self->client, &err);
@@ -716,7 +698,8 @@ gst_s3_src_start (GstBaseSrc * src)
     g_autofree gchar *v = mt_uri_encode (version, FALSE);
     query = g_strdup_printf ("versionId=%s", v);
   }
-  self->url = mt_s3_client_url (self->client, bucket, key, query);
+  self->url = mt_s3_client_url (self->client, location.bucket, location.key,
+      query);
   self->retries = mt_s3_client_get_settings (self->client)->retries;
   self->stall_timeout_us = (gint64)
       mt_s3_client_get_settings (self->client)->request_timeout_ms * 1000;
@@ -731,7 +714,7 @@ gst_s3_src_start (GstBaseSrc * src)
   self->transfer_done = FALSE;
   self->requests = 0;
   GST_INFO_OBJECT (self, "s3://%s/%s: %" G_GUINT64_FORMAT " bytes, ETag %s, "
-      "region %s", bucket, key, self->object->size,
+      "region %s", location.bucket, location.key, self->object->size,
       GST_STR_NULL (self->object->etag),
       mt_s3_client_get_region (self->client));
   return TRUE;
@@ -810,30 +793,12 @@ gst_s3_src_unlock_stop (GstBaseSrc * src)
 
 /* ---- properties and URI ---- */
 
+/* The properties that say which object to read: fixed once it is open. */
 static gboolean
-set_location (GstS3Src * self, const gchar * uri, GError ** error)
+names_object (guint prop_id)
 {
-  gchar *bucket = NULL, *key = NULL;
-
-  GError *err = NULL;
-
-  if (!mt_s3_uri_parse (uri, FALSE, &bucket, &key, &err)) {
-    /* Kept for start(): gst-launch only warns about a refused property. */
-    GST_OBJECT_LOCK (self);
-    g_free (self->uri_error);
-    self->uri_error = g_strdup (err->message);
-    GST_OBJECT_UNLOCK (self);
-    g_propagate_error (error, err);
-    return FALSE;
-  }
-  GST_OBJECT_LOCK (self);
-  g_clear_pointer (&self->uri_error, g_free);
-  g_free (self->bucket);
-  g_free (self->key);
-  self->bucket = bucket;
-  self->key = key;
-  GST_OBJECT_UNLOCK (self);
-  return TRUE;
+  return prop_id == GST_S3_PROP_URI || prop_id == GST_S3_PROP_BUCKET
+      || prop_id == GST_S3_PROP_KEY || prop_id == PROP_VERSION_ID;
 }
 
 static gboolean
@@ -858,34 +823,22 @@ gst_s3_src_set_property (GObject * object, guint prop_id,
   GstS3Src *self = GST_S3_SRC (object);
   g_autoptr (GError) err = NULL;
 
-  if (prop_id <= PROP_VERSION_ID && !can_configure (self, &err)) {
+  if (names_object (prop_id) && !can_configure (self, &err)) {
     GST_WARNING_OBJECT (self, "%s", err->message);
     return;
   }
-  if (prop_id == PROP_URI) {
-    if (!set_location (self, g_value_get_string (value), &err))
+  if (gst_s3_location_set_property (GST_OBJECT (self), &self->location,
+          prop_id, value, &err)) {
+    if (err)
       GST_WARNING_OBJECT (self, "%s", err->message);
     return;
   }
 
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_BUCKET:
-      g_clear_pointer (&self->uri_error, g_free);
-      g_free (self->bucket);
-      self->bucket = g_value_dup_string (value);
-      break;
-    case PROP_KEY:
-      g_clear_pointer (&self->uri_error, g_free);
-      g_free (self->key);
-      self->key = g_value_dup_string (value);
-      break;
     case PROP_VERSION_ID:
       g_free (self->version_id);
       self->version_id = g_value_dup_string (value);
-      break;
-    case PROP_FORCE_PATH_STYLE:
-      self->force_path_style = g_value_get_boolean (value);
       break;
     case PROP_ANONYMOUS:
       self->anonymous = g_value_get_boolean (value);
@@ -908,23 +861,14 @@ gst_s3_src_get_property (GObject * object, guint prop_id, GValue * value,
 {
   GstS3Src *self = GST_S3_SRC (object);
 
+  if (gst_s3_location_get_property (GST_OBJECT (self), &self->location,
+          prop_id, value))
+    return;
+
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
-    case PROP_URI:
-      g_value_take_string (value, self->bucket && self->key ?
-          mt_s3_uri_build (self->bucket, self->key) : NULL);
-      break;
-    case PROP_BUCKET:
-      g_value_set_string (value, self->bucket);
-      break;
-    case PROP_KEY:
-      g_value_set_string (value, self->key);
-      break;
     case PROP_VERSION_ID:
       g_value_set_string (value, self->version_id);
-      break;
-    case PROP_FORCE_PATH_STYLE:
-      g_value_set_boolean (value, self->force_path_style);
       break;
     case PROP_ANONYMOUS:
       g_value_set_boolean (value, self->anonymous);
@@ -947,42 +891,15 @@ gst_s3_src_uri_get_type (GType type)
   return GST_URI_SRC;
 }
 
-static const gchar *const *
-gst_s3_src_uri_get_protocols (GType type)
-{
-  static const gchar *protocols[] = { "s3", NULL };
-
-  return protocols;
-}
-
-static gchar *
-gst_s3_src_uri_get_uri (GstURIHandler * handler)
-{
-  GstS3Src *self = GST_S3_SRC (handler);
-  gchar *uri = NULL;
-
-  GST_OBJECT_LOCK (self);
-  if (self->bucket && self->key)
-    uri = mt_s3_uri_build (self->bucket, self->key);
-  GST_OBJECT_UNLOCK (self);
-  return uri;
-}
-
 static gboolean
 gst_s3_src_uri_set_uri (GstURIHandler * handler, const gchar * uri,
     GError ** error)
 {
   GstS3Src *self = GST_S3_SRC (handler);
-  GError *err = NULL;
 
-  if (!can_configure (self, error))
-    return FALSE;
-  if (set_location (self, uri, &err))
-    return TRUE;
-  g_set_error_literal (error, GST_URI_ERROR, GST_URI_ERROR_BAD_URI,
-      err->message);
-  g_error_free (err);
-  return FALSE;
+  return can_configure (self, error)
+      && gst_s3_location_set_uri (GST_OBJECT (self), &self->location, uri,
+      error);
 }
 
 static void
@@ -991,8 +908,8 @@ gst_s3_src_uri_handler_init (gpointer g_iface, gpointer iface_data)
   GstURIHandlerInterface *iface = g_iface;
 
   iface->get_type = gst_s3_src_uri_get_type;
-  iface->get_protocols = gst_s3_src_uri_get_protocols;
-  iface->get_uri = gst_s3_src_uri_get_uri;
+  iface->get_protocols = gst_s3_uri_handler_get_protocols;
+  iface->get_uri = gst_s3_uri_handler_get_uri;
   iface->set_uri = gst_s3_src_uri_set_uri;
 }
 
@@ -1003,10 +920,8 @@ gst_s3_src_finalize (GObject * object)
 {
   GstS3Src *self = GST_S3_SRC (object);
 
-  g_free (self->bucket);
-  g_free (self->key);
+  gst_s3_location_clear (&self->location);
   g_free (self->version_id);
-  g_free (self->uri_error);
   mt_aws_settings_clear (&self->settings);
   g_object_unref (self->adapter);
   g_mutex_clear (&self->lock);
@@ -1046,7 +961,7 @@ gst_s3_src_class_init (GstS3SrcClass * klass)
    * The object to read, as `s3://bucket/key`, written as the AWS CLI
    * writes it: the key verbatim, spaces, unicode and `+` included.
    */
-  g_object_class_install_property (gobject_class, PROP_URI,
+  g_object_class_install_property (gobject_class, GST_S3_PROP_URI,
       g_param_spec_string ("uri", "URI",
           "The object to read: s3://bucket/key (key verbatim, as the AWS CLI "
           "writes it)", NULL,
@@ -1057,7 +972,7 @@ gst_s3_src_class_init (GstS3SrcClass * klass)
    *
    * The bucket of the object (instead of #GstS3Src:uri).
    */
-  g_object_class_install_property (gobject_class, PROP_BUCKET,
+  g_object_class_install_property (gobject_class, GST_S3_PROP_BUCKET,
       g_param_spec_string ("bucket", "Bucket", "The bucket of the object",
           NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
@@ -1066,7 +981,7 @@ gst_s3_src_class_init (GstS3SrcClass * klass)
    *
    * The key of the object (instead of #GstS3Src:uri).
    */
-  g_object_class_install_property (gobject_class, PROP_KEY,
+  g_object_class_install_property (gobject_class, GST_S3_PROP_KEY,
       g_param_spec_string ("key", "Key", "The key of the object", NULL,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
@@ -1089,7 +1004,7 @@ gst_s3_src_class_init (GstS3SrcClass * klass)
    * endpoint (S3-compatible stores, emulators) and for bucket names that
    * cannot be host names.
    */
-  g_object_class_install_property (gobject_class, PROP_FORCE_PATH_STYLE,
+  g_object_class_install_property (gobject_class, GST_S3_PROP_FORCE_PATH_STYLE,
       g_param_spec_boolean ("force-path-style", "Force path style",
           "Always address the bucket in the URL path (already the case with "
           "a custom endpoint)", FALSE,

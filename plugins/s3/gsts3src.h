@@ -6,6 +6,7 @@
 #include <gst/base/gstadapter.h>
 
 #include "awssettings.h"
+#include "gsts3location.h"
 #include "s3.h"
 
 G_BEGIN_DECLS
@@ -20,11 +21,8 @@ struct _GstS3Src
   GstBaseSrc parent;
 
   /* properties, under the object lock */
-  gchar *bucket;
-  gchar *key;
-  gchar *uri_error;             /* why the last uri set was refused */
+  GstS3Location location;
   gchar *version_id;
-  gboolean force_path_style;
   gboolean anonymous;
   guint read_ahead;
   MtAwsSettings settings;
