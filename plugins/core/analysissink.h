@@ -5,9 +5,9 @@
  * - a media sink pad (the subclass adds its template named "sink") and an
  *   `application/x-json` src pad carrying result documents, one JSON line
  *   per buffer; an unlinked src pad is not an error;
- * - units made from the input by its caps (engine.h, MtUnitKind): image/*
- *   one IMAGE unit per buffer, video/x-raw one VIDEO_FRAME, audio/x-raw
- *   AUDIO spans for session engines, application/x-json one TEXT unit per
+ * - units made from the input by its caps (engine.h, MtUnitKind): image/jpeg,
+ *   image/png... one IMAGE unit per buffer, video/x-raw one VIDEO_FRAME,
+ *   audio/x-raw AUDIO spans for session engines, application/x-json one TEXT unit per
  *   document the subclass accepts (JSON Lines, jsonlines.h; every input
  *   document is also passed through, unchanged and in order, before the
  *   results made from it); a subclass that gathers (textractsink: a PDF

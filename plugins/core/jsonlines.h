@@ -68,6 +68,11 @@ JsonObject *mt_json_line_parse (const gchar * line, gsize len,
 gchar *mt_dead_letter_line (const gchar * line, gsize len, guint64 line_no,
     const gchar * reason);
 
+/* One compact line of strict JSON for `node`, without the newline. Use it
+ * rather than json_to_string(): json-glib 1.6 leaves the byte 0x1F raw
+ * inside strings, which strict readers (Python's json, jq) refuse. */
+gchar *mt_json_to_line (JsonNode * node);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtLineAssembler, mt_line_assembler_free)
 
 G_END_DECLS

@@ -2,6 +2,8 @@
  * video track merging rule. See result.h. */
 #include "result.h"
 
+#include "jsonlines.h"
+
 
 /* Media2Cloud's timeline rule: a gap under 1.2 sampling intervals is the
  * same sighting continuing. */
@@ -236,9 +238,9 @@ mt_result_to_line (JsonObject * result)
 {
   g_autoptr (JsonNode) node = ordered_node (result);
 
-  /* json_to_string without pretty printing never emits a newline: string
-   * newlines are escaped, so one document is one line. */
-  return json_to_string (node, FALSE);
+  /* Compact JSON never holds a newline: string newlines are escaped, so
+   * one document is one line. */
+  return mt_json_to_line (node);
 }
 
 gchar *
@@ -252,7 +254,7 @@ mt_results_to_json_array (GPtrArray * results)
     json_array_add_element (array, ordered_node (g_ptr_array_index (results,
                 i)));
   json_node_set_array (node, array);
-  return json_to_string (node, FALSE);
+  return mt_json_to_line (node);
 }
 
 /* Tracks */
