@@ -1,26 +1,24 @@
 /* The AWS client of awsclient.h: one service, its region and endpoint,
  * lazily fetched credentials, SigV4 on every attempt, and the AWS SDKs'
- * standard retry mode (botocore retries/standard.py): retryable errors are
- * throttling, transient and connection errors; backoff is exponential with
- * full jitter, capped at 20 s; x-amz-retry-after / Retry-After stretch it
- * (bounded); a per-client retry quota (token bucket) stops retry storms
- * when a service is down. A clock-skew error with a server Date far from
+ * retry policy of retry.h (the SDKs' standard mode, with throttling on its
+ * own larger budget and the adaptive rate limiter of the settings taken
+ * before each attempt and told of each answer); a per-client retry quota
+ * (botocore's RetryQuota) stops retry storms when a service is down. A
+ * clock-skew error with a server Date far from
  * ours corrects the signing time, as the Java, Go and JavaScript SDKs do:
  * a device with a wrong clock still gets its requests through. */
 #include "awsclient.h"
 #include "awsconfig.h"
 #include "awserror.h"
 #include "core.h"
+#include "retry.h"
 
 #include <curl/curl.h>
 #include <string.h>
 
 #define GST_CAT_DEFAULT mt_core_debug
 
-/* botocore ExponentialBackoff and RetryQuota constants. */
-#define BACKOFF_BASE_MS 1000
-#define BACKOFF_MAX_MS 20000
-#define RETRY_AFTER_MAX_EXTRA_MS 5000
+/* botocore RetryQuota constants. */
 #define QUOTA_INITIAL 500
 #define QUOTA_RETRY_COST 5
 #define QUOTA_TIMEOUT_COST 10
@@ -108,8 +106,10 @@ mt_aws_client_new (const MtAwsSettings * settings,
   client->retired = g_ptr_array_new_with_free_func ((GDestroyNotify)
       mt_credentials_provider_free);
   client->quota = QUOTA_INITIAL;
-  client->backoff_base_ms = BACKOFF_BASE_MS;
-  client->backoff_max_ms = BACKOFF_MAX_MS;
+  client->backoff_base_ms = MT_RETRY_BACKOFF_BASE_MS;
+  client->backoff_max_ms = MT_RETRY_BACKOFF_MAX_MS;
+  if (client->settings.limiter == NULL)
+    client->settings.limiter = mt_rate_limiter_new ();
 
   http_opts.request_timeout_ms = settings->request_timeout_ms;
   http_opts.connect_timeout_ms = CONNECT_TIMEOUT_MS;
@@ -220,99 +220,25 @@ quota_release (MtAwsClient * client, guint amount)
   g_mutex_unlock (&client->lock);
 }
 
-/* The server's wish, in ms, or -1: x-amz-retry-after (ms, botocore) or
- * HTTP Retry-After (seconds or an HTTP date). */
+/* The server's wish, in ms, or -1. */
 static gint64
-retry_after_ms (const MtHttpResponse * resp)
+response_retry_after_ms (const MtHttpResponse * resp)
 {
-  const gchar *v;
-  gchar *end = NULL;
-  guint64 n;
-  time_t when;
-
   if (resp == NULL)
     return -1;
-  v = mt_http_response_get_header (resp, "x-amz-retry-after");
-  if (v) {
-    n = g_ascii_strtoull (v, &end, 10);
-    if (end != v && *end == '\0')
-      return (gint64) MIN (n, G_MAXINT32);
-  }
-  v = mt_http_response_get_header (resp, "Retry-After");
-  if (v == NULL)
-    return -1;
-  n = g_ascii_strtoull (v, &end, 10);
-  if (end != v && *end == '\0')
-    return (gint64) MIN (n, 3600) * 1000;
-  when = curl_getdate (v, NULL);
-  if (when == -1)
-    return -1;
-  return MAX (0, ((gint64) when - g_get_real_time () / G_USEC_PER_SEC) * 1000);
+  return mt_retry_after_ms (mt_http_response_get_header (resp,
+          "x-amz-retry-after"), mt_http_response_get_header (resp,
+          "Retry-After"));
 }
-
-static guint
-backoff_ms (MtAwsClient * client, guint retry, const MtHttpResponse * resp)
-{
-  guint base, max;
-  gdouble cap;
-  guint delay;
-  gint64 wish;
-
-  g_mutex_lock (&client->lock);
-  base = client->backoff_base_ms;
-  max = client->backoff_max_ms;
-  g_mutex_unlock (&client->lock);
-
-  cap = MIN ((gdouble) base * (1u << MIN (retry - 1, 20u)), (gdouble) max);
-  delay = (guint) (g_random_double () * cap);
-  wish = retry_after_ms (resp);
-  /* Honour the server, but never beyond a few seconds more than our own
-   * backoff: a bad header must not stall a pipeline (botocore's bound). */
-  if (wish >= 0)
-    delay = MAX (delay, (guint) MIN (wish,
-            (gint64) delay + RETRY_AFTER_MAX_EXTRA_MS));
-  return delay;
-}
-
-typedef struct
-{
-  GMutex lock;
-  GCond cond;
-  gboolean cancelled;
-} SleepState;
 
 static void
-sleep_cancelled_cb (GCancellable * cancellable, SleepState * st)
+client_policy (MtAwsClient * client, MtRetryPolicy * policy)
 {
-  g_mutex_lock (&st->lock);
-  st->cancelled = TRUE;
-  g_cond_signal (&st->cond);
-  g_mutex_unlock (&st->lock);
-}
-
-/* Sleeps ms, or less when cancelled; FALSE when cancelled. */
-static gboolean
-cancellable_sleep (guint ms, GCancellable * cancellable)
-{
-  SleepState st = { 0, };
-  gint64 deadline = g_get_monotonic_time () + (gint64) ms * 1000;
-  gulong id = 0;
-  gboolean cancelled;
-
-  g_mutex_init (&st.lock);
-  g_cond_init (&st.cond);
-  if (cancellable)
-    id = g_cancellable_connect (cancellable, G_CALLBACK (sleep_cancelled_cb),
-        &st, NULL);
-  g_mutex_lock (&st.lock);
-  while (!st.cancelled && g_cond_wait_until (&st.cond, &st.lock, deadline));
-  cancelled = st.cancelled;
-  g_mutex_unlock (&st.lock);
-  if (id)
-    g_cancellable_disconnect (cancellable, id);
-  g_cond_clear (&st.cond);
-  g_mutex_clear (&st.lock);
-  return !cancelled;
+  mt_retry_policy_init (policy, client->settings.retries);
+  g_mutex_lock (&client->lock);
+  policy->base_ms = client->backoff_base_ms;
+  policy->max_ms = client->backoff_max_ms;
+  g_mutex_unlock (&client->lock);
 }
 
 /* --- one attempt --- */
@@ -484,30 +410,31 @@ correct_clock_skew (MtAwsClient * client, const GError * error,
   return changed;
 }
 
-static void
-note_attempts (GError * error, guint attempts)
+/* The action a call performs, for its final error: the caller's word, or
+ * the operation of an X-Amz-Target ("RekognitionService.DetectFaces"). */
+static const gchar *
+request_action (const MtHttpRequest * req, const MtAwsSendOptions * options)
 {
-  gchar *msg;
+  const gchar *target;
 
-  if (attempts < 2)
-    return;
-  msg = g_strdup_printf ("%s (gave up after %u attempts)", error->message,
-      attempts);
-  g_free (error->message);
-  error->message = msg;
+  if (options && options->action)
+    return options->action;
+  target = mt_http_request_get_header (req, "X-Amz-Target");
+  if (target && strchr (target, '.'))
+    return strchr (target, '.') + 1;
+  return target;
 }
 
-/* Decides whether to retry `error`; returns the quota cost, 0 for no. */
+/* The quota a retry of `cls` costs; throttles cost none: the rate limiter
+ * already spaces them, and throttling must not use up the retries that
+ * other failures need. 0 when the quota is spent. */
 static guint
-retry_cost (MtAwsClient * client, const GError * error, gboolean timed_out,
-    guint attempt, guint max_attempts)
+take_retry_quota (MtAwsClient * client, MtRetryClass cls, gboolean timed_out)
 {
   guint cost = timed_out ? QUOTA_TIMEOUT_COST : QUOTA_RETRY_COST;
 
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return 0;
-  if (attempt >= max_attempts || !mt_aws_error_is_retryable (error))
-    return 0;
+  if (cls == MT_RETRY_THROTTLED)
+    return G_MAXUINT;
   if (!quota_acquire (client, cost)) {
     GST_DEBUG ("%s: retry quota exhausted, not retrying",
         client->service->service_id);
@@ -516,81 +443,104 @@ retry_cost (MtAwsClient * client, const GError * error, gboolean timed_out,
   return cost;
 }
 
+/* Gives up: the final error names the action and the attempts. */
+static gboolean
+give_up (GError * last, const gchar * action, guint attempts,
+    MtHttpResponse ** resp, MtHttpResponse ** response, GError ** error)
+{
+  mt_aws_error_set_outcome (last, action, attempts);
+  if (response)
+    *response = g_steal_pointer (resp);
+  g_propagate_error (error, last);
+  return FALSE;
+}
+
+/* Fresh credentials may pass where an expired session token did not, and
+ * a signing time the server finds too far off can be corrected: each once,
+ * not counted against the retries. */
+static gboolean
+recover_once (MtAwsClient * client, const GError * last,
+    const MtHttpResponse * resp, gboolean * renewed, gboolean * renew,
+    gboolean * reclocked)
+{
+  if (client->anonymous)
+    return FALSE;
+  if (!*renewed && mt_aws_error_is_expired_token (last)) {
+    GST_INFO ("%s: the session token expired, fetching new credentials",
+        client->service->service_id);
+    *renewed = *renew = TRUE;
+    return TRUE;
+  }
+  if (!*reclocked && g_error_matches (last, MT_AWS_ERROR, MT_AWS_ERROR_AUTH)
+      && correct_clock_skew (client, last, resp)) {
+    *reclocked = TRUE;
+    return TRUE;
+  }
+  return FALSE;
+}
+
 gboolean
 mt_aws_client_send (MtAwsClient * client, MtHttpRequest * req,
     const MtAwsSendOptions * options, MtHttpResponse ** response,
     GCancellable * cancellable, GError ** error)
 {
-  guint max_attempts = client->settings.retries + 1;
+  MtRateLimiter *limiter = client->settings.limiter;
   gboolean renewed = FALSE, renew = FALSE, reclocked = FALSE;
   guint held = 0;               /* quota taken by the last retry */
-  GError *last = NULL;
+  MtRetryPolicy policy;
+  MtRetryState state;
 
   g_return_val_if_fail (client != NULL && req != NULL, FALSE);
 
-  for (guint attempt = 1;; attempt++) {
+  client_policy (client, &policy);
+  mt_retry_state_init (&state, &policy);
+  for (;;) {
     g_autoptr (MtHttpRequest) signed_req = prepare_request (client, req);
     g_autoptr (MtHttpResponse) resp = NULL;
+    GError *last = NULL;
     gboolean timed_out = FALSE;
+    MtRetryClass cls;
+    gint64 delay;
     guint cost;
 
-    g_clear_error (&last);
-    if (g_cancellable_set_error_if_cancelled (cancellable, error))
-      return FALSE;
-    if (!sign_request (client, signed_req, options, renew, cancellable, error))
+    if (!sign_request (client, signed_req, options, renew, cancellable, error)
+        || !mt_rate_limiter_acquire (limiter, cancellable, error))
       return FALSE;
     renew = FALSE;
 
-    if (send_attempt (client, signed_req, options, attempt, max_attempts,
-            &resp, &timed_out, cancellable, &last)) {
+    if (send_attempt (client, signed_req, options, state.attempts + 1,
+            policy.max_attempts, &resp, &timed_out, cancellable, &last)) {
+      mt_rate_limiter_update (limiter, FALSE);
       quota_release (client, held ? held : QUOTA_SUCCESS_REFUND);
       if (response)
         *response = g_steal_pointer (&resp);
       return TRUE;
     }
-
-    /* Fresh credentials may pass where an expired session token did not;
-     * this one extra attempt does not count against `retries`. */
-    if (!renewed && !client->anonymous && mt_aws_error_is_expired_token (last)) {
-      GST_INFO ("%s: the session token expired, fetching new credentials",
-          client->service->service_id);
-      renewed = renew = TRUE;
-      attempt--;
-      continue;
-    }
-
-    /* Likewise once for a signing time the server finds too far off. */
-    if (!reclocked && !client->anonymous
-        && g_error_matches (last, MT_AWS_ERROR, MT_AWS_ERROR_AUTH)
-        && correct_clock_skew (client, last, resp)) {
-      reclocked = TRUE;
-      attempt--;
-      continue;
-    }
-
-    cost = retry_cost (client, last, timed_out, attempt, max_attempts);
-    if (cost == 0) {
-      note_attempts (last, attempt);
-      if (response)
-        *response = g_steal_pointer (&resp);
+    if (g_error_matches (last, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
       g_propagate_error (error, last);
       return FALSE;
     }
-    held = cost;
+    cls = mt_retry_classify (last);
+    mt_rate_limiter_update (limiter, cls == MT_RETRY_THROTTLED);
+    if (recover_once (client, last, resp, &renewed, &renew, &reclocked)) {
+      g_error_free (last);
+      continue;
+    }
+
+    delay = mt_retry_next_delay (&state, cls, response_retry_after_ms (resp));
+    if (delay < 0 || (cost = take_retry_quota (client, cls, timed_out)) == 0)
+      return give_up (last, request_action (req, options), state.attempts,
+          &resp, response, error);
+    if (cost != G_MAXUINT)
+      held = cost;
 
     if (options && options->on_retry)
-      options->on_retry (attempt, last, options->user_data);
-    {
-      guint delay = backoff_ms (client, attempt, resp);
-
-      GST_DEBUG ("%s: retrying in %u ms after: %s",
-          client->service->service_id, delay, last->message);
-      if (!cancellable_sleep (delay, cancellable)) {
-        g_clear_error (&last);
-        g_cancellable_set_error_if_cancelled (cancellable, error);
-        return FALSE;
-      }
-    }
+      options->on_retry (state.attempts, last, options->user_data);
+    GST_DEBUG ("%s: retrying in %" G_GINT64_FORMAT " ms after: %s",
+        client->service->service_id, delay, last->message);
+    g_error_free (last);
+    if (!mt_retry_wait (delay, cancellable, error))
+      return FALSE;
   }
 }
 
@@ -657,6 +607,7 @@ mt_aws_client_json_call (MtAwsClient * client, const gchar * target,
   mt_http_request_set_body (req, body);
 
   opts.payload = MT_SIGV4_PAYLOAD_SIGNED;
+  opts.action = strchr (target, '.') ? strchr (target, '.') + 1 : target;
   if (!mt_aws_client_send (client, req, &opts, &resp, cancellable, error))
     return NULL;
   return parse_json_object (resp->body, target, error);

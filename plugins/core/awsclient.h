@@ -1,7 +1,8 @@
 /* A client for one AWS service: resolves region, endpoint and credentials
- * from an element's settings, signs with SigV4, retries as the SDKs'
- * standard mode does (throttling, 5xx and network errors, exponential
- * backoff with full jitter, Retry-After honoured, bounded attempts;
+ * from an element's settings, signs with SigV4, retries with the policy of
+ * retry.h (throttling, 5xx and network errors, exponential backoff with
+ * full jitter, Retry-After honoured, bounded attempts, throttling on a
+ * larger budget and slowed by the settings' adaptive rate limiter;
  * permanent errors returned at once), corrects the signing time once when
  * the service says the clock is off (its Date header), refreshes
  * credentials once on an expired token, and decodes errors (awserror.h).
@@ -63,10 +64,13 @@ typedef struct {
   /* A 3xx answer is a success (the caller reads Location or 304 itself)
    * instead of an error. */
   gboolean accept_3xx;
+  /* The API action, for the final error ("GetObject"); NULL: the
+   * operation of the X-Amz-Target header, if any. */
+  const gchar *action;
 } MtAwsSendOptions;
 
-/* The backoff of standard-mode retries: before retry n (1-based) the
- * client sleeps a random time in [0, min(base_ms * 2^(n-1), max_ms)], as
+/* The backoff of retries (retry.h): before retry n (1-based) the client
+ * sleeps a random time in [0, min(base_ms * 2^(n-1), max_ms)], as
  * botocore's ExponentialBackoff does with base 1 s and max 20 s (the
  * defaults). Tests and latency-bound callers may shorten it. */
 void mt_aws_client_set_retry_backoff (MtAwsClient * client, guint base_ms,
@@ -75,7 +79,8 @@ void mt_aws_client_set_retry_backoff (MtAwsClient * client, guint base_ms,
 /* Signs and sends `req` (its url absolute, or a path+query beginning with
  * '/' that is joined to the endpoint), retrying as above. Returns TRUE for
  * a 2xx (and 3xx when the caller asked for one) response; a non-2xx final
- * response is an MT_AWS_ERROR from awserror.h, and *response is still set
+ * response is an MT_AWS_ERROR from awserror.h naming the action and the
+ * attempts (mt_aws_error_set_outcome), and *response is still set
  * when response != NULL so the caller can read headers. Transport errors
  * are MT_AWS_ERROR_NETWORK; cancellation is G_IO_ERROR_CANCELLED, also
  * during a backoff sleep. `req` itself is not modified: each attempt signs

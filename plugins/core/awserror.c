@@ -1,10 +1,11 @@
 /* AWS errors: decodes a service's error response (JSON 1.1, REST-JSON, S3
  * and query-protocol XML, or headers alone) into one GError type whose
- * extended private data keeps the decoded details, and classifies errors
- * as the AWS SDKs' standard retry mode does (botocore retries/standard.py:
- * throttling codes, transient codes and statuses, connection errors). */
+ * extended private data keeps the decoded details. Whether an error may
+ * be retried is retry.h's decision (mt_retry_classify); the MtAwsErrorCode
+ * of throttles and server errors follows it. */
 #include "awserror.h"
 #include "core.h"
+#include "retry.h"
 
 #include <json-glib/json-glib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ details_clear (MtAwsErrorDetails * d)
   g_clear_pointer (&d->message, g_free);
   g_clear_pointer (&d->request_id, g_free);
   g_clear_pointer (&d->region_hint, g_free);
+  g_clear_pointer (&d->action, g_free);
 }
 
 static void
@@ -41,6 +43,8 @@ details_copy (const MtAwsErrorDetails * src, MtAwsErrorDetails * dest)
   dest->request_id = g_strdup (src->request_id);
   dest->region_hint = g_strdup (src->region_hint);
   dest->retryable = src->retryable;
+  dest->action = g_strdup (src->action);
+  dest->attempts = src->attempts;
 }
 
 static void
@@ -58,25 +62,6 @@ mt_aws_error_private_clear (MtAwsErrorPrivate * priv)
 }
 
 G_DEFINE_EXTENDED_ERROR (MtAwsError, mt_aws_error);
-
-/* botocore ThrottledRetryableChecker._THROTTLED_ERROR_CODES. */
-static const gchar *const throttling_codes[] = {
-  "Throttling", "ThrottlingException", "ThrottledException",
-  "RequestThrottledException", "TooManyRequestsException",
-  "ProvisionedThroughputExceededException", "TransactionInProgressException",
-  "RequestLimitExceeded", "BandwidthLimitExceeded", "LimitExceededException",
-  "RequestThrottled", "SlowDown", "PriorRequestNotComplete",
-  "EC2ThrottledException", NULL
-};
-
-/* botocore TransientRetryableChecker._TRANSIENT_ERROR_CODES, plus the
- * server-side failures S3 and the JSON services name in 200/500 bodies,
- * and STS's IDPCommunicationError (botocore retries/special.py). */
-static const gchar *const transient_codes[] = {
-  "RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete",
-  "InternalError", "InternalFailure", "ServiceUnavailable",
-  "IDPCommunicationError", NULL
-};
 
 static const gchar *const auth_codes[] = {
   "SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidClientTokenId",
@@ -162,12 +147,13 @@ classify (const MtAwsErrorDetails * d)
   const gchar *code = d->code;
   guint status = d->http_status;
 
-  if (code_in (code, throttling_codes) || status == 429)
+  MtRetryClass retry = mt_retry_classify_answer (status, code);
+
+  if (retry == MT_RETRY_THROTTLED)
     return MT_AWS_ERROR_THROTTLED;
   if (code_in (code, auth_codes))
     return MT_AWS_ERROR_AUTH;
-  if (code_in (code, transient_codes) || status == 500 || status == 502
-      || status == 503 || status == 504)
+  if (retry == MT_RETRY_TRANSIENT)
     return MT_AWS_ERROR_SERVER;
   if (code_in (code, access_denied_codes))
     return MT_AWS_ERROR_ACCESS_DENIED;
@@ -446,27 +432,6 @@ mt_aws_error_from_response (const MtHttpResponse * resp,
   return error;
 }
 
-/* botocore retries every ConnectionError: resets, refusals, DNS failures
- * and timeouts all may pass. TLS verification failures and malformed URLs
- * will not heal, and a cancelled request must not be sent again. */
-static gboolean
-io_error_is_retryable (const GError * io_error)
-{
-  if (io_error->domain != G_IO_ERROR)
-    return FALSE;
-  switch (io_error->code) {
-    case G_IO_ERROR_TIMED_OUT:
-    case G_IO_ERROR_CONNECTION_REFUSED:
-    case G_IO_ERROR_CONNECTION_CLOSED:
-    case G_IO_ERROR_HOST_NOT_FOUND:
-    case G_IO_ERROR_HOST_UNREACHABLE:
-    case G_IO_ERROR_NETWORK_UNREACHABLE:
-      return TRUE;
-    default:
-      return FALSE;
-  }
-}
-
 GError *
 mt_aws_error_from_transport (const GError * io_error)
 {
@@ -476,7 +441,7 @@ mt_aws_error_from_transport (const GError * io_error)
 
   if (io_error->domain != G_IO_ERROR || io_error->code == G_IO_ERROR_CANCELLED)
     return g_error_copy (io_error);
-  d.retryable = io_error_is_retryable (io_error);
+  d.retryable = mt_retry_classify (io_error) != MT_RETRY_NEVER;
   return error_new_with_details (MT_AWS_ERROR_NETWORK, io_error->message, &d);
 }
 
@@ -500,20 +465,55 @@ mt_aws_error_details_free (MtAwsErrorDetails * d)
   g_free (d);
 }
 
-gboolean
-mt_aws_error_is_retryable (const GError * error)
+/* "DetectFaces: InternalError (HTTP 500) after 4 attempts: <message>
+ * (request id <id>)". */
+static gchar *
+format_outcome (const MtAwsErrorDetails * d, const gchar * fallback)
 {
-  const MtAwsErrorDetails *d;
+  GString *s = g_string_new (NULL);
 
-  if (error == NULL)
-    return FALSE;
-  if (error->domain == G_IO_ERROR)
-    return io_error_is_retryable (error);
-  d = mt_aws_error_get_details (error);
-  if (d)
-    return d->retryable;
-  return g_error_matches (error, MT_AWS_ERROR, MT_AWS_ERROR_THROTTLED)
-      || g_error_matches (error, MT_AWS_ERROR, MT_AWS_ERROR_SERVER);
+  if (d->action)
+    g_string_append_printf (s, "%s: ", d->action);
+  if (d->code && d->http_status)
+    g_string_append_printf (s, "%s (HTTP %u)", d->code, d->http_status);
+  else
+    g_string_append (s, d->http_status ? "error" : "request failed");
+  if (d->attempts > 1)
+    g_string_append_printf (s, " after %u attempts", d->attempts);
+  if (d->http_status == 0)
+    g_string_append_printf (s, ": %s", fallback);
+  else if (d->message && d->message[0])
+    g_string_append_printf (s, ": %s", d->message);
+  if (d->request_id)
+    g_string_append_printf (s, " (request id %s)", d->request_id);
+  if (d->region_hint)
+    g_string_append_printf (s, "; the resource is in region %s",
+        d->region_hint);
+  return g_string_free (s, FALSE);
+}
+
+void
+mt_aws_error_set_outcome (GError * error, const gchar * action,
+    guint attempts)
+{
+  MtAwsErrorPrivate *priv;
+  gchar *message;
+
+  if (error == NULL || error->domain != MT_AWS_ERROR)
+    return;
+  priv = mt_aws_error_get_private (error);
+  priv->set = TRUE;
+  g_free (priv->details.action);
+  priv->details.action = g_strdup (action);
+  priv->details.attempts = attempts;
+  /* Unchanged when there is nothing to add: the decoded message says it. */
+  if (action == NULL && attempts < 2)
+    return;
+  /* The service's own message when it sent one; a transport or local
+   * error keeps its whole text. */
+  message = format_outcome (&priv->details, error->message);
+  g_free (error->message);
+  error->message = message;
 }
 
 gboolean

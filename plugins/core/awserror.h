@@ -3,10 +3,14 @@
  * `Code`/`Message`, the X-Amzn-ErrorType header), with the HTTP status,
  * service code, request id and whether a retry may help.
  *
- * Errors travel as GError in the MT_AWS_ERROR domain. Their message reads
- * "<ServiceCode>: <service message> (HTTP <status>, request id <id>)" so a
- * GST_ELEMENT_ERROR built from it names the service's code. The decoded
- * details stay reachable with mt_aws_error_get_details(). */
+ * Errors travel as GError in the MT_AWS_ERROR domain. A decoded answer's
+ * message reads "<ServiceCode>: <service message> (HTTP <status>, request
+ * id <id>)"; once a client has given up on a call it reads
+ * "<Action>: <ServiceCode> (HTTP <status>) after <n> attempts: <service
+ * message> (request id <id>)" (mt_aws_error_set_outcome), so a
+ * GST_ELEMENT_ERROR or an error document built from it names the API
+ * action and the service's code. The decoded details stay reachable with
+ * mt_aws_error_get_details(). */
 #pragma once
 
 #include <glib.h>
@@ -40,6 +44,9 @@ typedef struct {
   gchar *request_id;
   gchar *region_hint;           /* S3: x-amz-bucket-region / <Region> */
   gboolean retryable;
+  gchar *action;                /* the API action, e.g. "DetectFaces"; NULL
+                                 * when the caller did not name one */
+  guint attempts;               /* attempts made before giving up; 0: unknown */
 } MtAwsErrorDetails;
 
 /* Decodes a non-2xx response into a GError; returns the details too when
@@ -49,10 +56,11 @@ GError *mt_aws_error_from_response (const MtHttpResponse * resp,
 /* The decoded details of an error made by this module, or NULL. */
 const MtAwsErrorDetails *mt_aws_error_get_details (const GError * error);
 void mt_aws_error_details_free (MtAwsErrorDetails * d);
-/* TRUE for errors the SDKs' standard mode retries: throttling, transient
- * service errors, and G_IO_ERROR transport errors (timeouts, refused,
- * reset, DNS) whether or not wrapped by mt_aws_error_from_transport(). */
-gboolean mt_aws_error_is_retryable (const GError * error);
+/* Records how a call ended: the API action (may be NULL) and the attempts
+ * made, in the details (added when the error had none) and in the message
+ * as described above. Errors of other domains are left alone. */
+void mt_aws_error_set_outcome (GError * error, const gchar * action,
+    guint attempts);
 
 /* Wraps a transport error of http.h as MT_AWS_ERROR_NETWORK (details with
  * http_status 0 and retryable set as above). G_IO_ERROR_CANCELLED and

@@ -60,13 +60,20 @@ replace_secret (gchar ** field, const gchar * value)
   *field = dup_nonempty (value);
 }
 
-void
-mt_aws_settings_init (MtAwsSettings * s)
+static void
+set_defaults (MtAwsSettings * s)
 {
   memset (s, 0, sizeof (*s));
   s->retries = MT_AWS_DEFAULT_RETRIES;
   s->request_timeout_ms = MT_AWS_DEFAULT_REQUEST_TIMEOUT_MS;
   s->tls_verify = TRUE;
+}
+
+void
+mt_aws_settings_init (MtAwsSettings * s)
+{
+  set_defaults (s);
+  s->limiter = mt_rate_limiter_new ();
 }
 
 void
@@ -79,7 +86,8 @@ mt_aws_settings_clear (MtAwsSettings * s)
   g_clear_pointer (&s->access_key, secret_free);
   g_clear_pointer (&s->secret_key, secret_free);
   g_clear_pointer (&s->session_token, secret_free);
-  mt_aws_settings_init (s);
+  g_clear_pointer (&s->limiter, mt_rate_limiter_unref);
+  set_defaults (s);
 }
 
 /* dest may hold values already (an element copying its settings again at
@@ -99,6 +107,10 @@ mt_aws_settings_copy (MtAwsSettings * dest, const MtAwsSettings * src)
   dest->retries = src->retries;
   dest->request_timeout_ms = src->request_timeout_ms;
   dest->tls_verify = src->tls_verify;
+  if (src->limiter && dest->limiter != src->limiter) {
+    g_clear_pointer (&dest->limiter, mt_rate_limiter_unref);
+    dest->limiter = mt_rate_limiter_ref (src->limiter);
+  }
 }
 
 #define READWRITE_FLAGS (G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | \

@@ -12,6 +12,7 @@
  * key, the session token, the web identity token, the IMDS token, the ECS
  * authorization token, nor what a credential_process prints on stdout. */
 #include "credentials.h"
+#include "retry.h"
 #include "awsconfig.h"
 #include "awserror.h"
 #include "core.h"
@@ -39,9 +40,15 @@
 #define ECS_CONNECT_TIMEOUT_MS 2000
 #define ECS_REQUEST_TIMEOUT_MS 5000
 /* The container agent may not answer yet when the task starts: botocore
- * tries three times, a second apart; so do we. */
+ * tries three times, a second apart; so do we (with retry.h's jitter). */
 #define ECS_ATTEMPTS 3
 #define ECS_RETRY_DELAY_MS 1000
+/* IMDS role credentials, once IMDS answered for its token: botocore's
+ * instance-metadata fetcher retries a few times, briefly. */
+#define IMDS_ATTEMPTS 3
+#define IMDS_RETRY_DELAY_MS 200
+/* No credential fetch may hold a pipeline's start for longer. */
+#define FETCH_BUDGET_MS 30000
 
 #define STS_API_VERSION "2011-06-15"
 
@@ -406,8 +413,11 @@ set_sts_error (const MtHttpResponse * resp, GHashTable * fields,
   const gchar *message = fields ?
       g_hash_table_lookup (fields, "Message") : NULL;
   MtAwsErrorCode kind = MT_AWS_ERROR_AUTH;
+  MtRetryClass retry = mt_retry_classify_answer (resp->status, code);
 
-  if (resp->status >= 500)
+  if (retry == MT_RETRY_THROTTLED)
+    kind = MT_AWS_ERROR_THROTTLED;
+  else if (retry == MT_RETRY_TRANSIENT)
     kind = MT_AWS_ERROR_SERVER;
   else if (g_strcmp0 (code, "AccessDenied") == 0)
     kind = MT_AWS_ERROR_ACCESS_DENIED;
@@ -478,12 +488,51 @@ form_to_bytes (GString * form)
       (GDestroyNotify) secret_free, data);
 }
 
+/* One attempt at a credential fetch. */
+typedef MtCredentials *(*FetchAttempt) (gpointer data,
+    GCancellable * cancellable, GError ** error);
+
+/* A credential fetch under the retry policy of retry.h: throttling, 5xx
+ * and network errors are tried again after a jittered backoff from
+ * `base_ms`, within `attempts` and FETCH_BUDGET_MS. */
+static MtCredentials *
+fetch_with_retries (const gchar * what, guint attempts, guint base_ms,
+    FetchAttempt attempt, gpointer data, GCancellable * cancellable,
+    GError ** error)
+{
+  MtRetryPolicy policy;
+  MtRetryState state;
+
+  mt_retry_policy_init (&policy, attempts - 1);
+  policy.base_ms = base_ms;
+  policy.budget_ms = FETCH_BUDGET_MS;
+  mt_retry_state_init (&state, &policy);
+  for (;;) {
+    GError *local = NULL;
+    MtCredentials *creds = attempt (data, cancellable, &local);
+    gint64 delay;
+
+    if (creds != NULL)
+      return creds;
+    delay = mt_retry_next_delay (&state, mt_retry_classify (local), -1);
+    if (delay < 0) {
+      g_propagate_error (error, local);
+      return NULL;
+    }
+    GST_DEBUG ("%s, attempt %u of %u: %s", what, state.attempts,
+        policy.max_attempts, local->message);
+    g_error_free (local);
+    if (!mt_retry_wait (delay, cancellable, error))
+      return NULL;
+  }
+}
+
 /* One STS call, signed with `signer` or, without, unsigned. `what` starts
  * the error messages, `source` names the credentials it returns. */
 static MtCredentials *
-sts_call (const MtAwsSettings * s, GBytes * body, const MtCredentials * signer,
-    const gchar * what, const gchar * source, GCancellable * cancellable,
-    GError ** error)
+sts_call_once (const MtAwsSettings * s, GBytes * body,
+    const MtCredentials * signer, const gchar * what, const gchar * source,
+    GCancellable * cancellable, GError ** error)
 {
   /* The element's endpoint property is its own service's, never STS's. */
   MtAwsSettings sts = *s;
@@ -529,6 +578,36 @@ sts_call (const MtAwsSettings * s, GBytes * body, const MtCredentials * signer,
     return NULL;
   }
   return sts_credentials (fields, what, source, endpoint, error);
+}
+
+typedef struct
+{
+  const MtAwsSettings *s;
+  GBytes *body;
+  const MtCredentials *signer;
+  const gchar *what, *source;
+} StsCall;
+
+static MtCredentials *
+sts_attempt (gpointer data, GCancellable * cancellable, GError ** error)
+{
+  StsCall *c = data;
+
+  return sts_call_once (c->s, c->body, c->signer, c->what, c->source,
+      cancellable, error);
+}
+
+/* An STS call, signed afresh at each attempt, retried as any AWS call is
+ * (the element's `retries`). */
+static MtCredentials *
+sts_call (const MtAwsSettings * s, GBytes * body, const MtCredentials * signer,
+    const gchar * what, const gchar * source, GCancellable * cancellable,
+    GError ** error)
+{
+  StsCall c = { s, body, signer, what, source };
+
+  return fetch_with_retries (what, s->retries + 1, MT_RETRY_BACKOFF_BASE_MS,
+      sts_attempt, &c, cancellable, error);
 }
 
 /* --- web identity --- */
@@ -1271,52 +1350,18 @@ ecs_request (const MtAwsSettings * s, const gchar * url, const gchar * token,
   return credentials_from_json (o, "Token", "ecs", what, error);
 }
 
-/* Sleeps, but returns at once (FALSE) when cancelled. */
-static gboolean
-cancellable_sleep (guint ms, GCancellable * cancellable)
+typedef struct
 {
-  GPollFD pfd;
-
-  if (cancellable == NULL || !g_cancellable_make_pollfd (cancellable, &pfd)) {
-    g_usleep (ms * G_TIME_SPAN_MILLISECOND);
-    return TRUE;
-  }
-  g_poll (&pfd, 1, ms);
-  g_cancellable_release_fd (cancellable);
-  return !g_cancellable_is_cancelled (cancellable);
-}
-
-/* Network failures and 5xx are worth another try; a refused token is not. */
-static gboolean
-ecs_retryable (const GError * error)
-{
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return FALSE;
-  return error->domain == G_IO_ERROR
-      || g_error_matches (error, MT_AWS_ERROR, MT_AWS_ERROR_SERVER);
-}
+  const MtAwsSettings *s;
+  const gchar *url, *token;
+} EcsCall;
 
 static MtCredentials *
-ecs_request_with_retries (const MtAwsSettings * s, const gchar * url,
-    const gchar * token, GCancellable * cancellable, GError ** error)
+ecs_attempt (gpointer data, GCancellable * cancellable, GError ** error)
 {
-  guint attempt;
+  EcsCall *c = data;
 
-  for (attempt = 1;; attempt++) {
-    GError *local = NULL;
-    MtCredentials *creds = ecs_request (s, url, token, cancellable, &local);
-
-    if (creds != NULL)
-      return creds;
-    if (attempt == ECS_ATTEMPTS || !ecs_retryable (local)
-        || !cancellable_sleep (ECS_RETRY_DELAY_MS, cancellable)) {
-      g_propagate_error (error, local);
-      return NULL;
-    }
-    GST_DEBUG ("ECS container credentials, attempt %u of %u: %s", attempt,
-        ECS_ATTEMPTS, local->message);
-    g_error_free (local);
-  }
+  return ecs_request (c->s, c->url, c->token, cancellable, error);
 }
 
 static MtCredentials *
@@ -1339,8 +1384,12 @@ fetch_ecs (MtCredentialsProvider * p, GCancellable * cancellable,
     return NULL;
   if (!ecs_authorization (&token, error))
     return NULL;
-  creds = ecs_request_with_retries (&p->settings, url, token, cancellable,
-      error);
+  {
+    EcsCall c = { &p->settings, url, token };
+
+    creds = fetch_with_retries ("ECS container credentials", ECS_ATTEMPTS,
+        ECS_RETRY_DELAY_MS, ecs_attempt, &c, cancellable, error);
+  }
   secret_free (token);
   return creds;
 }
@@ -1467,9 +1516,11 @@ imds_role_credentials (const MtAwsSettings * s, const gchar * base,
   if (resp == NULL)
     return NULL;
   if (resp->status != 200) {
-    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_SERVER,
-        "%s: the credentials of role '%s' answered HTTP %u", what, role,
-        resp->status);
+    /* Only what may pass later is retried: a missing role will not. */
+    g_set_error (error, MT_AWS_ERROR, mt_retry_classify_answer (resp->status,
+            NULL) == MT_RETRY_NEVER ? MT_AWS_ERROR_FAILED :
+        MT_AWS_ERROR_SERVER, "%s: the credentials of role '%s' answered "
+        "HTTP %u", what, role, resp->status);
     return NULL;
   }
   text = response_text (resp);
@@ -1485,6 +1536,21 @@ imds_role_credentials (const MtAwsSettings * s, const gchar * base,
     return NULL;
   }
   return credentials_from_json (o, "Token", "imds", what, error);
+}
+
+typedef struct
+{
+  const MtAwsSettings *s;
+  const gchar *base, *token, *role;
+} ImdsCall;
+
+static MtCredentials *
+imds_attempt (gpointer data, GCancellable * cancellable, GError ** error)
+{
+  ImdsCall *c = data;
+
+  return imds_role_credentials (c->s, c->base, c->token, c->role,
+      cancellable, error);
 }
 
 static MtCredentials *
@@ -1506,8 +1572,12 @@ fetch_imds (MtCredentialsProvider * p, GCancellable * cancellable,
   if (token == NULL && !v1)
     return NULL;
   role = imds_role (s, base, token, cancellable, &local);
-  if (role != NULL)
-    creds = imds_role_credentials (s, base, token, role, cancellable, &local);
+  if (role != NULL) {
+    ImdsCall c = { s, base, token, role };
+
+    creds = fetch_with_retries ("EC2 instance metadata", IMDS_ATTEMPTS,
+        IMDS_RETRY_DELAY_MS, imds_attempt, &c, cancellable, &local);
+  }
   secret_free (token);
   if (local != NULL)
     g_propagate_error (error, local);

@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "awserror.h"
+#include "retry.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_s3_src_debug);
 #define GST_CAT_DEFAULT gst_s3_src_debug
@@ -417,7 +418,7 @@ transfer_retryable (Transfer * t, const GError * err)
   /* A stalled connection was cancelled by create(): resume it. */
   if (stalled)
     return TRUE;
-  return mt_aws_error_is_retryable (err);
+  return (mt_retry_classify (err) != MT_RETRY_NEVER);
 }
 
 /* Waits before a retry that follows no progress (full jitter, as the

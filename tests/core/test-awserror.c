@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "awserror.h"
+#include "retry.h"
 #include "core.h"
 
 static MtHttpResponse *
@@ -69,7 +70,7 @@ test_json11_throttling (void)
   g_assert_cmpstr (d->message, ==, "Rate exceeded");
   g_assert_cmpstr (d->request_id, ==, "1f0e-42");
   g_assert_true (d->retryable);
-  g_assert_true (mt_aws_error_is_retryable (e));
+  g_assert_true ((mt_retry_classify (e) != MT_RETRY_NEVER));
 }
 
 static void
@@ -83,7 +84,7 @@ test_json11_validation (void)
   g_assert_cmpint (e->code, ==, MT_AWS_ERROR_INVALID);
   g_assert_cmpstr (d->message, ==, "1 validation error detected");
   g_assert_null (d->request_id);
-  g_assert_false (mt_aws_error_is_retryable (e));
+  g_assert_false ((mt_retry_classify (e) != MT_RETRY_NEVER));
   g_assert_cmpstr (e->message, ==,
       "ValidationException: 1 validation error detected (HTTP 400)");
 }
@@ -253,7 +254,7 @@ test_head_without_body (void)
   g_assert_cmpstr (mt_aws_error_get_details (moved)->region_hint, ==,
       "ap-south-1");
   g_assert_cmpint (unavailable->code, ==, MT_AWS_ERROR_SERVER);
-  g_assert_true (mt_aws_error_is_retryable (unavailable));
+  g_assert_true ((mt_retry_classify (unavailable) != MT_RETRY_NEVER));
   g_assert_cmpint (teapot->code, ==, MT_AWS_ERROR_FAILED);
   g_assert_cmpstr (mt_aws_error_get_details (teapot)->code, ==, "HTTP418");
 }
@@ -266,7 +267,7 @@ test_html_from_proxy (void)
 
   g_assert_cmpint (e->code, ==, MT_AWS_ERROR_SERVER);
   g_assert_cmpstr (mt_aws_error_get_details (e)->code, ==, "BadGateway");
-  g_assert_true (mt_aws_error_is_retryable (e));
+  g_assert_true ((mt_retry_classify (e) != MT_RETRY_NEVER));
 }
 
 static void
@@ -285,11 +286,11 @@ test_transport_errors (void)
 
   g_assert_error (net, MT_AWS_ERROR, MT_AWS_ERROR_NETWORK);
   g_assert_cmpstr (net->message, ==, "GET h: closed");
-  g_assert_true (mt_aws_error_is_retryable (net));
-  g_assert_true (mt_aws_error_is_retryable (reset));
-  g_assert_false (mt_aws_error_is_retryable (net_tls));
+  g_assert_true ((mt_retry_classify (net) != MT_RETRY_NEVER));
+  g_assert_true ((mt_retry_classify (reset) != MT_RETRY_NEVER));
+  g_assert_false ((mt_retry_classify (net_tls) != MT_RETRY_NEVER));
   g_assert_error (still_cancel, G_IO_ERROR, G_IO_ERROR_CANCELLED);
-  g_assert_false (mt_aws_error_is_retryable (still_cancel));
+  g_assert_false ((mt_retry_classify (still_cancel) != MT_RETRY_NEVER));
   /* Details travel with copies (elements copy errors into messages). */
   g_assert_nonnull (mt_aws_error_get_details (copy));
   g_assert_true (mt_aws_error_get_details (copy)->retryable);
@@ -302,7 +303,7 @@ test_foreign_error_in_domain (void)
       MT_AWS_ERROR_NO_CREDENTIALS, "no credentials");
 
   g_assert_null (mt_aws_error_get_details (e));
-  g_assert_false (mt_aws_error_is_retryable (e));
+  g_assert_false ((mt_retry_classify (e) != MT_RETRY_NEVER));
 }
 
 int
