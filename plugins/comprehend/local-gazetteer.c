@@ -56,7 +56,7 @@ static const gchar *const org_prefixes[] = {
 
 /* Inside a name run: "Bank of America", "Procter & Gamble". */
 static const gchar *const name_joiners[] = {
-  "of", "and", "&", "for", "the", "de", "la", "van", "von", "der", NULL
+  "of", "&", "for", "the", "de", "la", "van", "von", "der", NULL
 };
 
 static const gchar *const place_prepositions[] = {
@@ -147,7 +147,8 @@ add (Scan * s, guint first, guint n, const gchar * type, gdouble confidence,
   g_array_append_val (s->out, e);
 }
 
-/* Capitalised name words from i on (at most MAX_NAME_TOKENS). */
+/* Capitalised name words from i on (at most MAX_NAME_TOKENS), stopping
+ * before an organisation's suffix ("Stanford University" is no person). */
 static guint
 name_run (const Scan * s, guint i)
 {
@@ -155,7 +156,8 @@ name_run (const Scan * s, guint i)
 
   while (n < MAX_NAME_TOKENS && i + n < s->tokens->len
       && (n == 0 || adjacent (s, i + n)) && is_name_word (s, i + n)
-      && (n == 0 || !s->starts[i + n]))
+      && (n == 0 || !s->starts[i + n])
+      && !g_strv_contains (org_suffixes, word (s, i + n)))
     n++;
   return n;
 }
@@ -175,13 +177,15 @@ scan_person (Scan * s, guint i)
   if (!is_cap (s, i) || !g_hash_table_contains (s->data->first_names, w))
     return;
   n = name_run (s, i + 1);
-  if (n && i + 1 < s->tokens->len && adjacent (s, i + 1)) {
+  if (n && i + 1 < s->tokens->len && adjacent (s, i + 1)
+      && !g_strv_contains (org_suffixes, word (s, i + 1))) {
     add (s, i, n + 1, "PERSON", 85, "first-name+name");
     return;
   }
-  /* A lone first name: only mid-sentence and when it is no everyday word
-   * ("Will", "May", "Grace" are left alone). */
-  if (!s->starts[i] && !is_common (s, w))
+  /* A lone first name, unless it is an everyday word ("Will", "May",
+   * "Grace" are left alone) or the start of a longer capitalised name. */
+  if (!is_common (s, w) && !(i + 1 < s->tokens->len && adjacent (s, i + 1)
+          && is_cap (s, i + 1)))
     add (s, i, 1, "PERSON", 60, "first-name");
 }
 
@@ -233,6 +237,11 @@ scan_location (Scan * s, guint i)
   if (!(n = longest_in (s, i, s->data->cities, &value)))
     return;
   if (n == 1 && is_common (s, word (s, i)) && !after_place_preposition (s, i))
+    return;
+  /* A city's name followed by another capitalised word is part of a name
+   * the lists do not know ("Toyota Corolla", "Paris Hilton"). */
+  if (i + n < s->tokens->len && adjacent (s, i + n) && is_cap (s, i + n)
+      && !s->starts[i + n])
     return;
   add (s, i, n, "LOCATION", GPOINTER_TO_INT (value) >= 1000000 ? 85 : 75,
       "city");

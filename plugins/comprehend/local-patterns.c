@@ -12,9 +12,11 @@
 
 #include "local-patterns.h"
 
-#define MONTH "(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|" \
-  "june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|" \
-  "nov(?:ember)?|dec(?:ember)?)\\.?"
+/* Full names first; an abbreviation may take a dot, a full name may not
+ * (that dot ends the sentence). */
+#define MONTH "(?:january|february|march|april|may|june|july|august|" \
+  "september|october|november|december|" \
+  "(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec)\\.?)"
 #define WEEKDAY "(?:mon|tues?|wed(?:nes)?|thu(?:rs)?|fri|sat(?:ur)?|sun)day"
 #define DAY "(?:[12][0-9]|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 #define YEAR "(?:1[5-9][0-9]{2}|20[0-9]{2})"
@@ -63,8 +65,8 @@ static const struct
   /* in 1999, since 2010; the 1990s, the '90s */
   {"DATE", "date", 80, "\\b(?:in|since|by|of|from|until|till|to|"
         "before|after|during|around|circa)\\s(" YEAR ")\\b"},
-  {"DATE", "date", 80, "\\b(?:the\\s)?(?:1[5-9][0-9]0|20[0-9]0)s\\b|"
-        "\\bthe\\s'[0-9]0s\\b"},
+  {"DATE", "date", 80, "\\b(?:1[5-9][0-9]0|20[0-9]0)s\\b|"
+        "(?<=\\bthe\\s)'[0-9]0s\\b"},
   /* Q3 2024, the third quarter of 2023 */
   {"DATE", "date", 80, "\\bq[1-4]\\s" YEAR "\\b|\\bthe\\s(?:first|second|"
         "third|fourth)\\squarter(?:\\sof\\s" YEAR ")?\\b"},

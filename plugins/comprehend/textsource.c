@@ -310,6 +310,30 @@ mt_text_source_result (const MtTextSource * src, const gchar * analysis,
   return r;
 }
 
+/* Detections that merely carry a name, and comprehend's own results, are
+ * never analysed again. */
+static const gchar *const not_text[] = {
+  "label", "face", "facematch", "celebrity", "moderation", "customlabel",
+  "ppe", "track", "error", "keyphrase", "entity", "sentiment", "table",
+  "field", "expense", "identity", NULL
+};
+
+gboolean
+mt_comprehend_accepts (JsonObject * document)
+{
+  JsonNode *text = json_object_get_member (document, "text");
+  JsonNode *analysis = json_object_get_member (document, "analysis");
+
+  if (!text || !JSON_NODE_HOLDS_VALUE (text)
+      || json_node_get_value_type (text) != G_TYPE_STRING)
+    return FALSE;
+  if (analysis && JSON_NODE_HOLDS_VALUE (analysis)
+      && json_node_get_value_type (analysis) == G_TYPE_STRING
+      && g_strv_contains (not_text, json_node_get_string (analysis)))
+    return FALSE;
+  return TRUE;
+}
+
 /* Splitting */
 
 /* The last sentence end (". ", "! ", "? ", a newline) in [from, limit),
