@@ -546,6 +546,14 @@ language_of (AwsState * st, const gchar * text, const MtTextPart * first,
           "LanguageCode", "und") : "und");
 }
 
+static gboolean
+unsupported_language (const GError * error)
+{
+  const MtAwsErrorDetails *d = mt_aws_error_get_details (error);
+
+  return d && !g_strcmp0 (d->code, "UnsupportedLanguageException");
+}
+
 /* analyze */
 
 static void
@@ -592,6 +600,12 @@ collect (AwsState * st, const MtTextSource * src, GArray * parts,
     guint k = i % parts->len;
     MtTextPart *part = &g_array_index (parts, MtTextPart, k);
 
+    if (q->error && unsupported_language (q->error)) {
+      /* The service knows better than our list: a language it refuses is
+       * a warning and no documents, as for one we know it cannot do. */
+      warn_language (st, q->lang);
+      return TRUE;
+    }
     if (q->error && !q->item_error) {
       g_propagate_error (error, g_error_copy (q->error));
       return FALSE;

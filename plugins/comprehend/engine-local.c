@@ -179,6 +179,10 @@ sentiment_name (const MtVaderScores * v)
   return "NEUTRAL";
 }
 
+/* VADER's shares of positive, negative and neutral words (and ours of
+ * mixed), as Comprehend's SentimentScore members. They are shares, not
+ * probabilities: the confidence is from the compound score instead, so
+ * the name's confidence is 50 to 100 and grows with how clear it is. */
 static JsonObject *
 sentiment_scores (const MtVaderScores * v, const gchar * name, gdouble * conf)
 {
@@ -186,17 +190,18 @@ sentiment_scores (const MtVaderScores * v, const gchar * name, gdouble * conf)
   gdouble mixed = v->pos >= MIXED_SHARE && v->neg >= MIXED_SHARE ?
       2 * MIN (v->pos, v->neg) : 0;
   gdouble total = v->pos + v->neg + v->neu + mixed;
-  gdouble pos = total > 0 ? v->pos / total : 0;
-  gdouble neg = total > 0 ? v->neg / total : 0;
-  gdouble neu = total > 0 ? v->neu / total : 1;
+  gdouble c = fabs (v->compound);
 
-  mixed = total > 0 ? mixed / total : 0;
-  json_object_set_double_member (s, "Positive", pos);
-  json_object_set_double_member (s, "Negative", neg);
-  json_object_set_double_member (s, "Neutral", neu);
-  json_object_set_double_member (s, "Mixed", mixed);
-  *conf = 100 * (!strcmp (name, "POSITIVE") ? pos : !strcmp (name,
-          "NEGATIVE") ? neg : !strcmp (name, "MIXED") ? mixed : neu);
+  json_object_set_double_member (s, "Positive", total > 0 ? v->pos / total : 0);
+  json_object_set_double_member (s, "Negative", total > 0 ? v->neg / total : 0);
+  json_object_set_double_member (s, "Neutral", total > 0 ? v->neu / total : 1);
+  json_object_set_double_member (s, "Mixed", total > 0 ? mixed / total : 0);
+  if (!strcmp (name, "MIXED"))
+    *conf = 50 + 50 * MIN (v->pos, v->neg) / MAX (v->pos, v->neg);
+  else if (!strcmp (name, "NEUTRAL"))
+    *conf = 100 - 50 * MIN (c / 0.05, 1.0);
+  else
+    *conf = 50 + 50 * c;
   return s;
 }
 

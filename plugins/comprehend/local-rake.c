@@ -50,6 +50,45 @@ punctuation_between (const gchar * text, const MtToken * a, const MtToken * b)
   return FALSE;
 }
 
+static gboolean
+capitalised (const gchar * text, const MtToken * t)
+{
+  return g_unichar_isupper (g_utf8_get_char (text + t->begin));
+}
+
+/* Capitalised words in a row, from i going by `step` (+1 or -1). */
+static guint
+cap_run (const gchar * text, GArray * tokens, guint first, gint i, gint step)
+{
+  guint n = 0;
+
+  while (i >= (gint) first && i < (gint) tokens->len
+      && capitalised (text, &g_array_index (tokens, MtToken, i))) {
+    n++;
+    i += step;
+  }
+  return n;
+}
+
+/* A multi-word name next to lower-case words ("Sarah Chen flew") is its
+ * own candidate: RAKE without a part-of-speech tagger would otherwise glue
+ * verbs to names. A single capitalised word stays inside its phrase
+ * ("linear Diophantine equations"), and a run's first word may be
+ * capitalised only because it starts a sentence, so it does not count. */
+static gboolean
+case_changes (const gchar * text, GArray * tokens, guint first, guint i)
+{
+  gboolean prev_cap = capitalised (text, &g_array_index (tokens, MtToken,
+          i - 1));
+  gboolean cur_cap = capitalised (text, &g_array_index (tokens, MtToken, i));
+
+  if (prev_cap == cur_cap)
+    return FALSE;
+  if (prev_cap)
+    return i - 1 > first && cap_run (text, tokens, first, i - 1, -1) >= 2;
+  return cap_run (text, tokens, first, i, 1) >= 2;
+}
+
 static void
 close_candidate (GArray * cands, GPtrArray * lower, guint first, guint n)
 {
@@ -83,8 +122,9 @@ candidates (const gchar * text, GArray * tokens, GPtrArray * lower,
     const gchar *w = g_ptr_array_index (lower, i);
     gboolean breaks = g_hash_table_contains (stop, w) || only_digits (w);
 
-    if (n && punctuation_between (text, &g_array_index (tokens, MtToken,
-                i - 1), &g_array_index (tokens, MtToken, i))) {
+    if (n && (punctuation_between (text, &g_array_index (tokens, MtToken,
+                    i - 1), &g_array_index (tokens, MtToken, i))
+            || case_changes (text, tokens, first, i))) {
       close_candidate (cands, lower, first, n);
       n = 0;
     }
