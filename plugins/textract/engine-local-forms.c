@@ -1,0 +1,267 @@
+/* Forms for the offline Textract engine: key/value pairs written as
+ * "Key: value" on one line (in one segment, or the value in the next
+ * segment across a gap), and as "Key:" with its value on the line below,
+ * left-aligned with it. Queries are answered from those pairs. */
+#include "engine-local-private.h"
+
+#include <string.h>
+
+/* The colon that ends a key comes within this many words. */
+#define MAX_KEY_WORDS 6
+
+void
+local_field_free (LocalField * f)
+{
+  if (!f)
+    return;
+  g_array_unref (f->key_words);
+  g_array_unref (f->value_words);
+  g_free (f->key);
+  g_free (f->value);
+  g_free (f);
+}
+
+static const gchar *
+word_text (const LocalPage * page, const LocalRows * rows, guint pos)
+{
+  return g_array_index (page->words, LocalWord,
+      g_array_index (rows->order, guint, pos)).text;
+}
+
+/* "Total:" ends a key; "10:30" or a lone "12:" does not. */
+static gboolean
+ends_key (const gchar * t)
+{
+  gsize n = strlen (t);
+  gboolean letter = FALSE;
+  const gchar *p;
+
+  if (n == 0 || t[n - 1] != ':')
+    return FALSE;
+  if (n == 1)
+    return TRUE;
+  for (p = t; *p; p++)
+    letter |= g_ascii_isalpha (*p) || (guchar) * p >= 0x80;
+  return letter;
+}
+
+/* The position in the segment of the word that ends its key, or -1. */
+static gint
+key_end (const LocalPage * page, const LocalRows * rows,
+    const LocalSegment * s)
+{
+  guint i;
+
+  for (i = 0; i < s->n && i < MAX_KEY_WORDS; i++)
+    if (ends_key (word_text (page, rows, s->first + i)))
+      return i == 0 && strlen (word_text (page, rows, s->first)) == 1
+          ? -1 : (gint) i;
+  return -1;
+}
+
+static void
+add_words (GArray * to, const LocalRows * rows, guint first, guint n)
+{
+  guint i;
+
+  for (i = 0; i < n; i++)
+    g_array_append_val (to, g_array_index (rows->order, guint, first + i));
+}
+
+static gchar *
+words_text (const LocalPage * page, GArray * words, LocalBox * box,
+    gdouble * conf)
+{
+  GString *s = g_string_new (NULL);
+  guint i;
+
+  *conf = 100;
+  for (i = 0; i < words->len; i++) {
+    const LocalWord *w = &g_array_index (page->words, LocalWord,
+        g_array_index (words, guint, i));
+
+    if (s->len)
+      g_string_append_c (s, ' ');
+    g_string_append (s, w->text);
+    *box = i ? local_box_union (box, &w->box) : w->box;
+    *conf = MIN (*conf, w->confidence);
+  }
+  return g_string_free (s, FALSE);
+}
+
+static LocalField *
+field_new (const LocalPage * page, GArray * key, GArray * value)
+{
+  LocalField *f = g_new0 (LocalField, 1);
+  gdouble kc, vc;
+  gsize n;
+
+  f->key_words = key;
+  f->value_words = value;
+  f->key = g_strstrip (words_text (page, key, &f->key_box, &kc));
+  n = strlen (f->key);
+  while (n > 0 && (f->key[n - 1] == ':' || f->key[n - 1] == ' '))
+    f->key[--n] = '\0';
+  f->value = words_text (page, value, &f->value_box, &vc);
+  f->confidence = MIN (kc, vc);
+  return f;
+}
+
+/* The segment holding the value of a key that stands alone: the next one
+ * on its row, else the one below it, starting near its left edge. */
+static const LocalSegment *
+value_segment (const LocalPage * page, const LocalRows * rows, guint r,
+    guint s)
+{
+  const LocalRow *row = &g_array_index (rows->rows, LocalRow, r);
+  const LocalSegment *key = &g_array_index (row->segments, LocalSegment, s);
+  const LocalRow *below;
+  guint i;
+
+  if (s + 1 < row->segments->len) {
+    const LocalSegment *next = &g_array_index (row->segments, LocalSegment,
+        s + 1);
+
+    /* "Address:      Phone:" keys side by side: values are below. */
+    if (key_end (page, rows, next) < 0)
+      return next;
+  }
+  if (r + 1 >= rows->rows->len)
+    return NULL;
+  below = &g_array_index (rows->rows, LocalRow, r + 1);
+  if (below->box.top - (key->box.top + key->box.height) > 1.5 * key->box.height)
+    return NULL;
+  for (i = 0; i < below->segments->len; i++) {
+    const LocalSegment *v = &g_array_index (below->segments, LocalSegment, i);
+
+    if (ABS (v->box.left - key->box.left) < 2 * key->box.height
+        * page->aspect)
+      return key_end (page, rows, v) < 0 ? v : NULL;
+  }
+  return NULL;
+}
+
+static LocalField *
+field_at (const LocalPage * page, const LocalRows * rows, guint r, guint s,
+    GHashTable * used)
+{
+  const LocalRow *row = &g_array_index (rows->rows, LocalRow, r);
+  const LocalSegment *seg = &g_array_index (row->segments, LocalSegment, s);
+  const LocalSegment *val = NULL;
+  gint k = key_end (page, rows, seg);
+  GArray *key, *value;
+
+  if (k < 0 || g_hash_table_contains (used, seg))
+    return NULL;
+  if ((guint) k + 1 == seg->n) {
+    val = value_segment (page, rows, r, s);
+    if (!val || g_hash_table_contains (used, val)
+        || key_end (page, rows, val) == 0)
+      return NULL;
+    g_hash_table_add (used, (gpointer) val);
+  }
+  key = g_array_new (FALSE, FALSE, sizeof (guint));
+  value = g_array_new (FALSE, FALSE, sizeof (guint));
+  add_words (key, rows, seg->first, k + 1);
+  if (val)
+    add_words (value, rows, val->first, val->n);
+  else
+    add_words (value, rows, seg->first + k + 1, seg->n - k - 1);
+  return field_new (page, key, value);
+}
+
+GPtrArray *
+local_fields_find (const LocalPage * page, GPtrArray * tables)
+{
+  GPtrArray *fields =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) local_field_free);
+  g_autofree gboolean *mask = local_tables_mask (page, tables);
+  g_autoptr (LocalRows) rows = local_rows_new (page, mask);
+  g_autoptr (GHashTable) used = g_hash_table_new (NULL, NULL);
+  guint r, s;
+
+  for (r = 0; r < rows->rows->len; r++) {
+    const LocalRow *row = &g_array_index (rows->rows, LocalRow, r);
+
+    for (s = 0; s < row->segments->len; s++) {
+      LocalField *f = field_at (page, rows, r, s, used);
+
+      if (f)
+        g_ptr_array_add (fields, f);
+    }
+  }
+  return fields;
+}
+
+/* ---- queries ---------------------------------------------------------- */
+
+static const gchar *const stopwords[] = {
+  "a", "an", "the", "what", "whats", "which", "who", "whom", "whose", "when",
+  "where", "how", "is", "are", "was", "were", "be", "of", "on", "in", "for",
+  "to", "this", "that", "does", "do", "did", "it", "its", "my", "your",
+  "much", "many", "please", "give", "me", "tell", "from", NULL
+};
+
+/* Lower-case content words, plurals folded. */
+static GPtrArray *
+content_words (const gchar * text)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
+  g_autofree gchar *lower = g_utf8_strdown (text, -1);
+  g_auto (GStrv) parts = NULL;
+  guint i;
+
+  for (i = 0; lower[i]; i++)
+    if (!g_ascii_isalnum (lower[i]) && (guchar) lower[i] < 0x80)
+      lower[i] = ' ';
+  parts = g_strsplit (lower, " ", -1);
+  for (i = 0; parts[i]; i++) {
+    gsize n = strlen (parts[i]);
+
+    if (!n || g_strv_contains (stopwords, parts[i]))
+      continue;
+    if (n > 3 && parts[i][n - 1] == 's')
+      parts[i][n - 1] = '\0';
+    g_ptr_array_add (out, g_strdup (parts[i]));
+  }
+  return out;
+}
+
+static gboolean
+has_word (GPtrArray * words, const gchar * w)
+{
+  return g_ptr_array_find_with_equal_func (words, w, g_str_equal, NULL);
+}
+
+/* Share of the key's words found in the question; of two keys matched
+ * alike, the one matching more words ("Invoice Date" over "Date"). */
+static gdouble
+match_score (GPtrArray * question, const gchar * key)
+{
+  g_autoptr (GPtrArray) kw = content_words (key);
+  guint i, hits = 0;
+
+  for (i = 0; i < kw->len; i++)
+    hits += has_word (question, g_ptr_array_index (kw, i));
+  return kw->len ? (gdouble) hits / kw->len + 0.01 * hits : 0;
+}
+
+const LocalField *
+local_query_answer (GPtrArray * fields, const gchar * question)
+{
+  g_autoptr (GPtrArray) qw = content_words (question);
+  const LocalField *best = NULL;
+  gdouble best_score = 0;
+  guint i;
+
+  for (i = 0; fields && i < fields->len; i++) {
+    const LocalField *f = g_ptr_array_index (fields, i);
+    gdouble score = match_score (qw, f->key);
+
+    if (score >= 0.5 && score > best_score) {
+      best = f;
+      best_score = score;
+    }
+  }
+  return best;
+}
