@@ -9,8 +9,13 @@
  *   image/png... one IMAGE unit per buffer, video/x-raw one VIDEO_FRAME,
  *   audio/x-raw AUDIO spans for session engines, application/x-json one TEXT unit per
  *   document the subclass accepts (JSON Lines, jsonlines.h; every input
- *   document is also passed through, unchanged and in order, before the
- *   results made from it); a subclass that gathers (textractsink: a PDF
+ *   document is also passed through on the src pad, byte for byte and in
+ *   order, before the results made from it; the location file and bus
+ *   messages carry only the element's own results; a line that is not a
+ *   JSON object is skipped with a warning, counted in `bad-lines`, and
+ *   makes the run incomplete; results of a TEXT unit keep the input
+ *   document's `asset`, and its `timestamp`/`end`/`page` unless the engine
+ *   set them); a subclass that gathers (textractsink: a PDF
  *   whole, then its pages) takes over with handle_buffer/handle_eos and
  *   mt_analysis_sink_queue_unit();
  * - bus element messages named after the element factory, with
@@ -31,24 +36,33 @@
  *   the adaptive rate that slows down on throttling;
  * - session engines: push() in the streaming thread, results emitted
  *   whenever they come, drain() at EOS;
- * - `max-pixels`: images and frames above it are refused before decoding;
+ * - `max-pixels` (default 80 Mpx): an encoded image above it (size from the
+ *   caps, else its PNG IHDR or JPEG SOF header) fails as a unit without
+ *   being decoded; raw video caps above it are refused with an element
+ *   error, before a decoder allocates a frame;
  * - EOS drains every unit in flight; flushing and NULL cancel promptly;
  * - `on-error`: fail, or skip (an analysis=error document, then carry on);
  * - video tracks (result.h, analysis "track") at EOS;
  * - the common AWS properties (awssettings.h).
  *
  * The `mediatag-summary` element message (posted at EOS):
- * - #guint64 `units`: units analysed (or pushed, for sessions)
+ * - #guint64 `units`: units taken, failed ones included (buffers pushed,
+ *   for sessions)
  * - #guint64 `failed`: units (or sessions) that failed
  * - #guint64 `results`: documents written, error documents excluded
  * - #guint64 `errors`: error documents written
- * - #gboolean `incomplete`: a session failed, or input was dropped
+ * - #guint64 `bad-lines`: JSON Lines input lines that were not documents
+ * - #gboolean `incomplete`: a session failed, or input was dropped (bad
+ *   lines, mt_analysis_sink_note_loss(), results after a session's end)
  * - #gchararray `first-error`: the first failure in one line, e.g.
  *   "DetectFaces: InternalError (HTTP 500) after 4 attempts", or NULL
  * - #gchararray `engine`: the engine's name
  * Error documents carry, beside `error` (the message): `action` (the API
  * action, e.g. "DetectFaces", when there is one), `code` (the service's
- * code), `status` (HTTP status), `attempts`.
+ * code), `status` (HTTP status), `attempts`, each when known. The code and
+ * status come from the error's MtAwsErrorDetails (awserror.h), the action
+ * and attempts from the AWS client's wording of a call it gave up on
+ * ("DetectFaces: InternalError (HTTP 500) after 4 attempts: ...").
  *
  * A subclass adds its sink pad template, sets its engines and feature type,
  * and implements get_config()/free_config() to snapshot its properties. */
@@ -122,9 +136,11 @@ const MtEngine *mt_analysis_sink_get_engine (MtAnalysisSink * self);
 
 /* Queues one unit (from handle_buffer/handle_eos, streaming thread), in
  * order after what is queued, waiting for room in the bounded queue. Takes
- * over what the unit holds (buffer, caps, document, text_document); the
- * base sets `index`. Returns GST_FLOW_FLUSHING when flushing, or the
- * output's error. */
+ * over what the unit holds (buffer, caps, document, text_document) and
+ * clears `unit`; the base sets `index`, `caps` when NULL (the current
+ * ones), and `stream_time` from `pts` when it is NONE. Returns
+ * GST_FLOW_FLUSHING when flushing, or the output's error. Unit engines
+ * only. */
 GstFlowReturn mt_analysis_sink_queue_unit (MtAnalysisSink * self,
     MtUnit * unit);
 

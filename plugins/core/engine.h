@@ -43,8 +43,13 @@
  *   counts it (see analysissink.h, the `mediatag-summary` message).
  * - push()/drain() returning FALSE, or mt_engine_context_fail(), fails the
  *   session: with on-error=skip an error document is written and the base
- *   keeps accepting media but drops it, counting the element as failed
- *   (the stream is incomplete); with on-error=fail an element error.
+ *   keeps accepting media but drops it (push() is not called again),
+ *   counting the element as failed (the stream is incomplete); with
+ *   on-error=fail an element error. drain() is still called at EOS after a
+ *   failure, so results the engine held from before it come out; it
+ *   should then return promptly. Results emitted after drain() returned
+ *   are dropped (nothing follows EOS) and the stream counts as
+ *   incomplete.
  * - Credential and permission errors (MT_AWS_ERROR_AUTH, _ACCESS_DENIED,
  *   _NO_CREDENTIALS, _CONFIG) always fail the element, whatever on-error.
  *
@@ -107,6 +112,9 @@ typedef struct _MtDocument {
   GDestroyNotify handle_free;
 } MtDocument;
 
+/* Takes new references on `bytes` and `caps` (the caller keeps its own);
+ * `handle` becomes the document's, freed with `handle_free` with the last
+ * reference. */
 MtDocument *mt_document_new (GBytes * bytes, GstCaps * caps, guint n_pages,
     gpointer handle, GDestroyNotify handle_free);
 MtDocument *mt_document_ref (MtDocument * doc);
