@@ -13,6 +13,8 @@
 #include <cairo-pdf.h>
 #include <gst/gst.h>
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine-local-private.h"
@@ -922,6 +924,7 @@ dump (const gchar * path, guint page, guint64 features)
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonGenerator) gen = json_generator_new ();
   g_autoptr (JsonNode) root = NULL;
+  g_autofree gchar *data = NULL;
   gchar *contents, *queries[] = { "What is the member ID?", NULL };
   gsize len;
   MtUnit unit = { MT_UNIT_PAGE };
@@ -970,7 +973,10 @@ dump (const gchar * path, guint page, guint64 features)
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   json_generator_set_root (gen, root);
-  g_print ("%s\n", json_generator_to_data (gen, NULL));
+  /* UTF-8 as it is: g_print would convert to the locale's charset. */
+  data = json_generator_to_data (gen, NULL);
+  fputs (data, stdout);
+  fputc ('\n', stdout);
   local_shapes_clear (&shapes);
   return 0;
 }
