@@ -1,26 +1,44 @@
-/* mediatag analyze: the main job. Probes each input (GstDiscoverer), builds
- * the graph that analyses it out of mediatag's elements — written as a
- * launch line, so what runs is what a user could type themselves
- * (--print-pipeline) — runs it with a progress bar, and writes the results:
- * <asset>.jsonl per asset, WebVTT tracks for video, and a summary table.
+/* mediatag analyze: the main job. Checks every option before any work,
+ * looks at each input's own bytes (mediatag-probe.c: the format by content,
+ * an image's size before decoding it, a local file cut short), probes the
+ * rest with GstDiscoverer, builds the graph that analyses it out of
+ * mediatag's elements — written as a launch line, so what runs is what a
+ * user could type themselves (--print-pipeline) — runs it with a progress
+ * bar, and writes the results: <asset>.jsonl per asset, WebVTT tracks for
+ * video, and a summary table.
  *
- * Results are written to "<asset>.jsonl.part" while the graph runs and
- * renamed to "<asset>.jsonl" only when it reaches EOS, so a file with that
- * name is always whole. Ctrl-C stops cleanly: what was analysed so far is
- * flushed and kept as "<asset>.incomplete.jsonl". */
+ * A failure is never reported as success. Results are written to
+ * "<asset>.jsonl.part" while the graph runs and renamed to "<asset>.jsonl"
+ * only when the whole asset was analysed; when it was not (the media ends
+ * before its stated duration or end, a decoder complained, the graph
+ * failed, or a signal stopped it) they are kept as
+ * "<asset>.incomplete.jsonl" with ".incomplete.vtt" tracks. Units that
+ * failed (error documents) are counted and named with their API action and
+ * service code. The exit status says which of these happened (mediatag.h). */
 #include <gst/gst.h>
 #include <gst/pbutils/pbutils.h>
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <json-glib/json-glib.h>
+#include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "analysissink.h"
+#include "framecapture.h"
 #include "mediatag.h"
 #include "mediatag-analyze.h"
+#include "mediatag-probe.h"
 #include "mediatag-summary.h"
+
+#define VISION_ELEMENT "rekognitionsink"
+#define SUMMARY_MESSAGE "mediatag-summary"
+#define DEFAULT_MAX_PIXELS G_GUINT64_CONSTANT (80000000)
+#define PROBE_TIMEOUT (30 * GST_SECOND)
 
 typedef enum {
   MEDIA_VIDEO,
@@ -36,7 +54,7 @@ static const gchar *media_kind_names[] = { "video", "image", "audio",
 typedef struct {
   gchar *features;
   gchar *frame_capture_mode;
-  gdouble min_confidence;
+  gchar *min_confidence;
   gchar *backend;
   gchar *ai_options;
   gchar *out_dir;
@@ -44,30 +62,67 @@ typedef struct {
   gchar *collection_id;
   gchar *custom_label_models;
   gchar *text_roi;
+  gchar *max_pixels_text;
+  guint64 max_pixels;
   gboolean print_pipeline;
   gboolean dry_run;
   gboolean quiet;
   gboolean no_summary;
+  /* Looked up once the options are valid. */
+  gchar *default_action;        /* the API action of a single feature */
+  gboolean sink_has_max_pixels;
 } AnalyzeOptions;
+
+/* One input, from its command-line form to its output names. */
+typedef struct {
+  const gchar *input;
+  gchar *uri;
+  gchar *name;                  /* output base name, unique in the run */
+  GError *error;                /* the input cannot be analysed */
+} Asset;
+
+typedef enum {
+  ASSET_DONE,                   /* analysed whole, every unit succeeded */
+  ASSET_PARTIAL,                /* results kept, but not all of it */
+  ASSET_FAILED,                 /* nothing analysed */
+  ASSET_CANNOT_RUN,             /* nothing asked for can run: stop the run */
+} AssetStatus;
 
 typedef struct {
   GMainLoop *loop;
   GstElement *pipeline;
-  gboolean interrupted;
   gboolean failed;
   gchar *error_text;
+  gchar *media_problem;         /* a decoder or demuxer warned */
+  gchar *not_analysed;          /* features the engine cannot do */
+  gboolean none_can_run;
+  guint64 requested;            /* features asked for (flags) */
   guint frames;
   GstClockTime analysed;        /* media time of the last analysed frame */
   GstClockTime duration;
+  GMutex lock;
+  GstClockTime decoded;         /* end of the last decoded buffer */
   gboolean progress;
   gint64 started;
+  MtRunTotals totals;
 } RunState;
+
+/* Signals stop the whole run: the first drains what is in flight, the
+ * second stops at once. Either way no half file gets a final name. */
+static struct {
+  gint signo;
+  guint count;
+  RunState *running;
+} stop;
+
+static GFlagsClass *features_class;
 
 static void
 analyze_options_clear (AnalyzeOptions * o)
 {
   g_free (o->features);
   g_free (o->frame_capture_mode);
+  g_free (o->min_confidence);
   g_free (o->backend);
   g_free (o->ai_options);
   g_free (o->out_dir);
@@ -75,31 +130,99 @@ analyze_options_clear (AnalyzeOptions * o)
   g_free (o->collection_id);
   g_free (o->custom_label_models);
   g_free (o->text_roi);
+  g_free (o->max_pixels_text);
+  g_free (o->default_action);
+}
+
+static void
+format_time (GstClockTime t, gchar * buf, gsize len)
+{
+  guint64 ds = GST_CLOCK_TIME_IS_VALID (t) ? t / (GST_SECOND / 10) : 0;
+
+  g_snprintf (buf, len, "%" G_GUINT64_FORMAT ":%02u.%u", ds / 600,
+      (guint) (ds / 10 % 60), (guint) (ds % 10));
+}
+
+/* ---- signals ---------------------------------------------------------- */
+
+static gboolean
+on_signal (gpointer data)
+{
+  gint signo = GPOINTER_TO_INT (data);
+  RunState *st = stop.running;
+
+  if (!stop.signo)
+    stop.signo = signo;
+  stop.count++;
+  if (stop.count > 1) {
+    fprintf (stderr, "\nmediatag: %s again: stopping at once\n",
+        g_strsignal (signo));
+    if (st)
+      g_main_loop_quit (st->loop);
+    return G_SOURCE_CONTINUE;
+  }
+  fprintf (stderr, "\nmediatag: %s: finishing what is in flight (send it "
+      "again to stop at once)\n", g_strsignal (signo));
+  /* EOS drains the analysis elements: every unit already taken is
+   * analysed and its results written before the pipeline stops. */
+  if (st)
+    gst_element_send_event (st->pipeline, gst_event_new_eos ());
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+watch_signals (guint ids[3])
+{
+  static const gint signals[] = { SIGINT, SIGTERM, SIGHUP };
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (signals); i++)
+    ids[i] = g_unix_signal_add (signals[i], on_signal,
+        GINT_TO_POINTER (signals[i]));
+}
+
+/* Signals arrive through the default main context: look at them between
+ * the steps that do not run it (probing). */
+static gboolean
+stop_requested (void)
+{
+  while (g_main_context_iteration (NULL, FALSE));
+  return stop.signo != 0;
 }
 
 /* ---- input ------------------------------------------------------------ */
 
-/* A local path becomes a file:// URI; s3:// and other URIs pass through. */
+/* A local path becomes a file:// URI; s3:// and other URIs pass through.
+ * The system's own words say why a path cannot be read (a symlink loop is
+ * not "no such file"). */
 static gchar *
 input_to_uri (const gchar * input, GError ** error)
 {
   g_autofree gchar *abs = NULL;
+  GStatBuf st;
+  int fd;
 
   if (gst_uri_is_valid (input) && !g_str_has_prefix (input, "file:"))
     return g_strdup (input);
   if (g_str_has_prefix (input, "file:"))
-    return g_strdup (input);
-  if (!g_file_test (input, G_FILE_TEST_EXISTS)) {
-    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT,
-        "%s: no such file", input);
+    abs = g_filename_from_uri (input, NULL, error);
+  else
+    abs = g_canonicalize_filename (input, NULL);
+  if (!abs)
+    return NULL;
+  if (g_stat (abs, &st) != 0 || (fd = g_open (abs, O_RDONLY, 0)) < 0) {
+    int e = errno;
+
+    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (e),
+        "%s: %s", input, e == ENOENT ? "no such file" : g_strerror (e));
     return NULL;
   }
-  if (g_file_test (input, G_FILE_TEST_IS_DIR)) {
+  close (fd);
+  if (S_ISDIR (st.st_mode)) {
     g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_ISDIR,
         "%s: is a directory, not a media file", input);
     return NULL;
   }
-  abs = g_canonicalize_filename (input, NULL);
   return gst_filename_to_uri (abs, error);
 }
 
@@ -121,96 +244,211 @@ asset_name_for_uri (const gchar * uri)
   return g_steal_pointer (&base);
 }
 
-static gboolean
-uri_looks_like_document (const gchar * uri)
+/* Output names: the plain name when no other asset of the run has it
+ * (compared without case, for case-insensitive file systems), else the
+ * name and the first 8 hex digits of the SHA-256 of the asset's URI, so
+ * a/dog.jpg and s3://b/dog.jpg never overwrite each other and a rerun of
+ * the same inputs finds the same files. */
+static void
+assign_names (GPtrArray * assets)
 {
-  g_autofree gchar *lower = g_ascii_strdown (uri, -1);
+  g_autoptr (GHashTable) counts = g_hash_table_new_full (g_str_hash,
+      g_str_equal, g_free, NULL);
+  guint i;
 
-  return g_str_has_suffix (lower, ".pdf") || g_str_has_suffix (lower, ".docx")
-      || g_str_has_suffix (lower, ".doc") || g_str_has_suffix (lower, ".odt");
+  for (i = 0; i < assets->len; i++) {
+    Asset *a = g_ptr_array_index (assets, i);
+    gchar *key;
+
+    if (!a->uri)
+      continue;
+    a->name = asset_name_for_uri (a->uri);
+    key = g_utf8_casefold (a->name, -1);
+    g_hash_table_insert (counts, key,
+        GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts,
+                    key)) + 1));
+  }
+  for (i = 0; i < assets->len; i++) {
+    Asset *a = g_ptr_array_index (assets, i);
+    g_autofree gchar *key = NULL;
+    g_autofree gchar *hash = NULL;
+    gchar *named;
+
+    if (!a->uri)
+      continue;
+    key = g_utf8_casefold (a->name, -1);
+    if (GPOINTER_TO_UINT (g_hash_table_lookup (counts, key)) < 2)
+      continue;
+    hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, a->uri, -1);
+    named = g_strdup_printf ("%s-%.8s", a->name, hash);
+    g_free (a->name);
+    a->name = named;
+  }
 }
 
-/* Reads the first bytes of a local file to tell a PDF from what the
- * discoverer cannot open. */
-static gboolean
-local_file_is_pdf (const gchar * uri)
+static void
+asset_free (Asset * a)
 {
-  g_autofree gchar *path = g_filename_from_uri (uri, NULL, NULL);
-  gchar head[5] = { 0 };
-  FILE *f;
-  gboolean pdf;
-
-  if (!path || !(f = fopen (path, "rb")))
-    return FALSE;
-  pdf = fread (head, 1, 5, f) == 5 && memcmp (head, "%PDF-", 5) == 0;
-  fclose (f);
-  return pdf;
+  g_free (a->uri);
+  g_free (a->name);
+  g_clear_error (&a->error);
+  g_free (a);
 }
 
+/* Every input resolved before any is analysed; the same asset named twice
+ * is analysed once. */
+static GPtrArray *
+collect_assets (int argc, char **argv)
+{
+  GPtrArray *assets = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      asset_free);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  int i;
+
+  for (i = 1; i < argc; i++) {
+    Asset *a = g_new0 (Asset, 1);
+
+    a->input = argv[i];
+    a->uri = input_to_uri (argv[i], &a->error);
+    if (a->uri && g_hash_table_contains (seen, a->uri)) {
+      fprintf (stderr, "mediatag: %s: named more than once; analysed once\n",
+          argv[i]);
+      asset_free (a);
+      continue;
+    }
+    if (a->uri)
+      g_hash_table_add (seen, a->uri);
+    g_ptr_array_add (assets, a);
+  }
+  assign_names (assets);
+  return assets;
+}
+
+/* ---- probing ---------------------------------------------------------- */
+
+typedef struct {
+  MediaKind kind;
+  GstClockTime duration;
+  gboolean has_audio;
+  gchar *truncated;             /* what mediatag-probe.c found missing */
+} Probe;
+
+static void
+probe_clear (Probe * p)
+{
+  g_clear_pointer (&p->truncated, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Probe, probe_clear)
+
 static gboolean
-probe_media (const gchar * uri, MediaKind * kind, GstClockTime * duration,
+check_pixels (guint64 w, guint64 h, const gchar * what, guint64 max,
     GError ** error)
 {
-  g_autoptr (GstDiscoverer) disc = NULL;
+  if (!max || w * h <= max)
+    return TRUE;
+  g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED,
+      "%s is %" G_GUINT64_FORMAT "x%" G_GUINT64_FORMAT " (%.1f Mpx), above "
+      "the limit of %.1f Mpx: refused before decoding it, as decoding would "
+      "take %.1f GB of memory (--max-pixels raises the limit)", what, w, h,
+      w * h / 1e6, max / 1e6, w * h * 4 / 1e9);
+  return FALSE;
+}
+
+static void
+set_discoverer_error (GstDiscovererInfo * info, GError * derr,
+    GError ** error)
+{
+  GstDiscovererResult res = info ? gst_discoverer_info_get_result (info)
+      : GST_DISCOVERER_ERROR;
+
+  if (res == GST_DISCOVERER_MISSING_PLUGINS) {
+    const gchar **details =
+        gst_discoverer_info_get_missing_elements_installer_details (info);
+
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_TYPE_NOT_FOUND,
+        "not a media file mediatag can read (%s)",
+        details && details[0] ? details[0] : "unknown format");
+  } else if (res == GST_DISCOVERER_TIMEOUT) {
+    g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
+        "timed out probing the media");
+  } else if (derr && (g_error_matches (derr, GST_STREAM_ERROR,
+              GST_STREAM_ERROR_WRONG_TYPE) || g_error_matches (derr,
+              GST_STREAM_ERROR, GST_STREAM_ERROR_TYPE_NOT_FOUND))) {
+    /* typefind's own words, e.g. "This appears to be a text file". */
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_WRONG_TYPE,
+        "not a media file mediatag can read (%s)", derr->message);
+  } else {
+    g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
+        "cannot read the media: %s", derr ? derr->message : "unknown error");
+  }
+}
+
+static gboolean
+discover (const gchar * uri, const AnalyzeOptions * o, Probe * p,
+    GError ** error)
+{
+  g_autoptr (GstDiscoverer) disc = gst_discoverer_new (PROBE_TIMEOUT, error);
   g_autoptr (GstDiscovererInfo) info = NULL;
   g_autoptr (GError) derr = NULL;
   GList *videos, *audios, *l;
-  gboolean image = FALSE;
+  gboolean image = FALSE, ok = TRUE;
 
-  if (g_str_has_prefix (uri, "file:") ? local_file_is_pdf (uri)
-      : uri_looks_like_document (uri)) {
-    *kind = MEDIA_DOCUMENT;
-    *duration = GST_CLOCK_TIME_NONE;
-    return TRUE;
-  }
-
-  disc = gst_discoverer_new (30 * GST_SECOND, error);
   if (!disc)
     return FALSE;
   info = gst_discoverer_discover_uri (disc, uri, &derr);
   if (!info || gst_discoverer_info_get_result (info) != GST_DISCOVERER_OK) {
-    GstDiscovererResult res = info ? gst_discoverer_info_get_result (info)
-        : GST_DISCOVERER_ERROR;
-
-    if (res == GST_DISCOVERER_MISSING_PLUGINS) {
-      const gchar **details = gst_discoverer_info_get_missing_elements_installer_details (info);
-      g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_TYPE_NOT_FOUND,
-          "not a media file mediatag can read (%s)",
-          details && details[0] ? details[0] : "unknown format");
-    } else if (res == GST_DISCOVERER_TIMEOUT) {
-      g_set_error (error, GST_RESOURCE_ERROR, GST_RESOURCE_ERROR_READ,
-          "timed out probing the media");
-    } else if (derr && (g_error_matches (derr, GST_STREAM_ERROR,
-                GST_STREAM_ERROR_WRONG_TYPE) || g_error_matches (derr,
-                GST_STREAM_ERROR, GST_STREAM_ERROR_TYPE_NOT_FOUND))) {
-      /* typefind's own words, e.g. "This appears to be a text file". */
-      g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_WRONG_TYPE,
-          "not a media file mediatag can read (%s)", derr->message);
-    } else {
-      g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE,
-          "cannot read the media: %s",
-          derr ? derr->message : "unknown error");
-    }
+    set_discoverer_error (info, derr, error);
     return FALSE;
   }
-
   videos = gst_discoverer_info_get_video_streams (info);
   audios = gst_discoverer_info_get_audio_streams (info);
-  for (l = videos; l; l = l->next)
-    image |= gst_discoverer_video_info_is_image (GST_DISCOVERER_VIDEO_INFO (l->data));
-  *duration = gst_discoverer_info_get_duration (info);
-  if (videos)
-    *kind = image ? MEDIA_IMAGE : MEDIA_VIDEO;
-  else if (audios)
-    *kind = MEDIA_AUDIO;
-  gst_discoverer_stream_info_list_free (videos);
+  p->has_audio = audios != NULL;
   gst_discoverer_stream_info_list_free (audios);
-  if (!videos && !audios) {
+  for (l = videos; l && ok; l = l->next) {
+    GstDiscovererVideoInfo *v = l->data;
+
+    image |= gst_discoverer_video_info_is_image (v);
+    ok = check_pixels (gst_discoverer_video_info_get_width (v),
+        gst_discoverer_video_info_get_height (v), "a frame of the video",
+        o->max_pixels, error);
+  }
+  p->duration = gst_discoverer_info_get_duration (info);
+  p->kind = videos ? (image ? MEDIA_IMAGE : MEDIA_VIDEO) : MEDIA_AUDIO;
+  gst_discoverer_stream_info_list_free (videos);
+  if (ok && !videos && !p->has_audio) {
     g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_TYPE_NOT_FOUND,
         "no video, image or audio stream in it");
     return FALSE;
   }
-  return TRUE;
+  return ok;
+}
+
+/* The content decides what an input is, not its name. Images known by
+ * their header are not handed to the discoverer at all: it would decode
+ * them, which is what a decompression bomb wants. */
+static gboolean
+probe_media (const gchar * uri, const AnalyzeOptions * o, Probe * p,
+    GError ** error)
+{
+  g_auto (MtSniff) sniff = { 0 };
+
+  p->duration = GST_CLOCK_TIME_NONE;
+  if (!mt_sniff_uri (uri, &sniff, error))
+    return FALSE;
+  p->truncated = g_steal_pointer (&sniff.truncated);
+  if (sniff.kind == MT_SNIFF_DOCUMENT) {
+    p->kind = MEDIA_DOCUMENT;
+    return TRUE;
+  }
+  if (sniff.kind == MT_SNIFF_IMAGE && sniff.width && sniff.height) {
+    g_autofree gchar *what = g_strdup_printf ("the %s image", sniff.format);
+
+    p->kind = MEDIA_IMAGE;
+    return check_pixels (sniff.width, sniff.height, what, o->max_pixels,
+        error);
+  }
+  return discover (uri, o, p, error);
 }
 
 /* ---- the graph -------------------------------------------------------- */
@@ -249,50 +487,56 @@ source_for_uri (const gchar * uri)
   return g_strdup_printf ("urisourcebin uri=%s", q);
 }
 
+static void
+append_quoted (GString * s, const gchar * prop, const gchar * value)
+{
+  g_autofree gchar *q = NULL;
+
+  if (!value)
+    return;
+  q = quote (value);
+  g_string_append_printf (s, " %s=%s", prop, q);
+}
+
+/* The vision branch: sampled frames (video) or the image, into
+ * rekognitionsink. Each kind of analysis is one such function, appended
+ * after the decoder by mt_analyze_build_launch(). */
+static void
+append_vision_branch (GString * s, gboolean video, const MtAnalyzeGraph * g)
+{
+  g_string_append (s, " ! videoconvert");
+  if (video)
+    g_string_append_printf (s, " ! framesampler frame-capture-mode=%s",
+        g->frame_capture_mode);
+  g_string_append_printf (s, " ! " VISION_ELEMENT " features=%s"
+      " min-confidence=%g backend=%s", g->features, g->min_confidence,
+      g->backend);
+  append_quoted (s, "location", g->location);
+  if (g->max_pixels)
+    g_string_append_printf (s, " max-pixels=%" G_GUINT64_FORMAT,
+        g->max_pixels);
+  append_quoted (s, "collection-id", g->collection_id);
+  append_quoted (s, "custom-label-models", g->custom_label_models);
+  append_quoted (s, "text-roi", g->text_roi);
+  if (g->opensearch) {
+    g_string_append (s, " ! opensearchsink");
+    append_quoted (s, "url", g->opensearch);
+  }
+}
+
 gchar *
 mt_analyze_build_launch (const gchar * uri, gboolean video,
     const MtAnalyzeGraph * g)
 {
   GString *s = g_string_new (NULL);
   g_autofree gchar *src = source_for_uri (uri);
-  g_autofree gchar *loc = quote (g->location);
 
-  g_string_append_printf (s, "%s ! decodebin ! videoconvert", src);
-  if (video)
-    g_string_append_printf (s, " ! framesampler frame-capture-mode=%s",
-        g->frame_capture_mode);
-  g_string_append_printf (s, " ! rekognitionsink features=%s"
-      " min-confidence=%g backend=%s location=%s", g->features,
-      g->min_confidence, g->backend, loc);
-  if (g->collection_id) {
-    g_autofree gchar *c = quote (g->collection_id);
-    g_string_append_printf (s, " collection-id=%s", c);
-  }
-  if (g->custom_label_models) {
-    g_autofree gchar *c = quote (g->custom_label_models);
-    g_string_append_printf (s, " custom-label-models=%s", c);
-  }
-  if (g->text_roi) {
-    g_autofree gchar *c = quote (g->text_roi);
-    g_string_append_printf (s, " text-roi=%s", c);
-  }
-  if (g->opensearch) {
-    g_autofree gchar *u = quote (g->opensearch);
-    g_string_append_printf (s, " ! opensearchsink url=%s", u);
-  }
+  g_string_append_printf (s, "%s ! decodebin", src);
+  append_vision_branch (s, video, g);
   return g_string_free (s, FALSE);
 }
 
 /* ---- running ---------------------------------------------------------- */
-
-static void
-format_clock (GstClockTime t, gchar * buf, gsize len)
-{
-  guint64 s = GST_CLOCK_TIME_IS_VALID (t) ? t / GST_SECOND : 0;
-
-  g_snprintf (buf, len, "%" G_GUINT64_FORMAT ":%02u", s / 60,
-      (guint) (s % 60));
-}
 
 /* Progress is what has been analysed, not what has been decoded: the
  * position is the media time of the last analysed frame (from the analysis
@@ -315,8 +559,8 @@ print_progress (RunState * st, gboolean final)
         (1 - frac) / frac;
     g_snprintf (eta, sizeof eta, "ETA %.0f s", left);
   }
-  format_clock (pos, p, sizeof p);
-  format_clock (st->duration, d, sizeof d);
+  format_time (pos, p, sizeof p);
+  format_time (st->duration, d, sizeof d);
   filled = (gint) (frac * width);
   fprintf (stderr, "\r[");
   for (i = 0; i < width; i++)
@@ -336,22 +580,109 @@ on_progress_tick (gpointer data)
 }
 
 static gboolean
-on_interrupt (gpointer data)
+from_analysis_element (GstMessage * msg)
 {
-  RunState *st = data;
+  return GST_MESSAGE_SRC (msg) && MT_IS_ANALYSIS_SINK (GST_MESSAGE_SRC (msg));
+}
 
-  if (st->interrupted) {
-    /* A second Ctrl-C: stop now, without waiting for the drain. */
+/* The base class warns "The local engine cannot do ppe+celebrities: ...".
+ * Its words are matched against the features' own names, so the wording
+ * may change without breaking this. */
+static void
+note_unsupported (RunState * st, const GError * err)
+{
+  g_autoptr (GString) names = g_string_new (NULL);
+  g_auto (GStrv) words = g_regex_split_simple ("[^a-z-]+", err->message, 0, 0);
+  guint64 missing = 0;
+  guint i, j;
+
+  for (i = 0; words[i]; i++)
+    for (j = 0; j < features_class->n_values; j++)
+      if (!strcmp (words[i], features_class->values[j].value_nick))
+        missing |= features_class->values[j].value & st->requested;
+  for (j = 0; j < features_class->n_values; j++)
+    if (missing & features_class->values[j].value)
+      g_string_append_printf (names, "%s%s", names->len ? ", " : "",
+          features_class->values[j].value_nick);
+  if (!missing)
+    return;
+  g_free (st->not_analysed);
+  st->not_analysed = g_strdup (names->str);
+  if ((st->requested & ~missing) == 0) {
+    /* Nothing asked for can run: stop rather than analyse into nothing. */
+    st->none_can_run = TRUE;
     g_main_loop_quit (st->loop);
-    return G_SOURCE_CONTINUE;
   }
-  st->interrupted = TRUE;
-  fprintf (stderr, "\nmediatag: interrupted, finishing what is in flight "
-      "(Ctrl-C again to stop at once)\n");
-  /* EOS drains the analysis elements: every frame already taken is
-   * analysed and its results written before the pipeline stops. */
-  gst_element_send_event (st->pipeline, gst_event_new_eos ());
-  return G_SOURCE_CONTINUE;
+}
+
+static void
+on_warning (RunState * st, GstMessage * msg)
+{
+  g_autoptr (GError) err = NULL;
+  g_autofree gchar *src = gst_object_get_name (GST_MESSAGE_SRC (msg));
+
+  gst_message_parse_warning (msg, &err, NULL);
+  if (from_analysis_element (msg)) {
+    if (g_error_matches (err, GST_CORE_ERROR, GST_CORE_ERROR_NOT_IMPLEMENTED))
+      note_unsupported (st, err);
+  } else if (!st->media_problem) {
+    /* A demuxer or decoder that complains has not given all of the
+     * media: the results are incomplete. */
+    st->media_problem = g_strdup_printf ("%s reported: %s", src,
+        err->message);
+  }
+  if (st->none_can_run)
+    return;
+  if (st->progress)
+    fputc ('\n', stderr);
+  fprintf (stderr, "mediatag: warning: %s\n", err->message);
+}
+
+static void
+add_summary (RunState * st, const GstStructure * s)
+{
+  MtRunTotals *t = &st->totals;
+  guint64 v;
+  gboolean incomplete;
+  const gchar *first;
+
+  t->have_message = TRUE;
+  if (gst_structure_get_uint64 (s, "units", &v))
+    t->units += v;
+  if (gst_structure_get_uint64 (s, "failed", &v))
+    t->failed += v;
+  if (gst_structure_get_uint64 (s, "results", &v))
+    t->results += v;
+  if (gst_structure_get_uint64 (s, "errors", &v))
+    t->errors += v;
+  if (gst_structure_get_boolean (s, "incomplete", &incomplete) && incomplete
+      && !st->media_problem)
+    st->media_problem = g_strdup ("the analysis element dropped input");
+  first = gst_structure_get_string (s, "first-error");
+  if (first && !t->first_error)
+    t->first_error = g_strdup (first);
+}
+
+static void
+on_element (RunState * st, GstMessage * msg)
+{
+  const GstStructure *s = gst_message_get_structure (msg);
+  guint64 t;
+
+  if (!s || !from_analysis_element (msg))
+    return;
+  if (gst_structure_has_name (s, SUMMARY_MESSAGE)) {
+    add_summary (st, s);
+    return;
+  }
+  /* One message per analysed unit (frame or image), with its results;
+   * the element's other messages (the engine it picked) are not units. */
+  if (!gst_structure_has_field (s, "results"))
+    return;
+  st->frames++;
+  if (gst_structure_get_uint64 (s, "stream-time", &t)
+      && GST_CLOCK_TIME_IS_VALID (t))
+    st->analysed = t;
 }
 
 static gboolean
@@ -365,9 +696,8 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer data)
       break;
     case GST_MESSAGE_ERROR:{
       g_autoptr (GError) err = NULL;
-      g_autofree gchar *dbg = NULL;
 
-      gst_message_parse_error (msg, &err, &dbg);
+      gst_message_parse_error (msg, &err, NULL);
       if (!st->failed) {
         st->failed = TRUE;
         st->error_text = g_strdup (err->message);
@@ -375,33 +705,82 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer data)
       g_main_loop_quit (st->loop);
       break;
     }
-    case GST_MESSAGE_WARNING:{
-      g_autoptr (GError) err = NULL;
-
-      gst_message_parse_warning (msg, &err, NULL);
-      if (st->progress)
-        fputc ('\n', stderr);
-      fprintf (stderr, "mediatag: warning: %s\n", err->message);
+    case GST_MESSAGE_WARNING:
+      on_warning (st, msg);
       break;
-    }
-    case GST_MESSAGE_ELEMENT:{
-      const GstStructure *s = gst_message_get_structure (msg);
-
-      guint64 t;
-
-      /* One message per analysed unit (frame or image). */
-      if (s && gst_structure_has_name (s, "rekognitionsink")) {
-        st->frames++;
-        if (gst_structure_get_uint64 (s, "stream-time", &t)
-            && GST_CLOCK_TIME_IS_VALID (t))
-          st->analysed = t;
-      }
+    case GST_MESSAGE_ELEMENT:
+      on_element (st, msg);
       break;
-    }
     default:
       break;
   }
   return TRUE;
+}
+
+/* How far the decoders got, in stream time: media that ends before its
+ * stated duration shows here, even when no element complains. */
+static GstPadProbeReturn
+on_decoded (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  RunState *st = data;
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  g_autoptr (GstEvent) ev = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT,
+      0);
+  const GstSegment *seg = NULL;
+  GstClockTime end;
+
+  if (!ev || !GST_BUFFER_PTS_IS_VALID (buf))
+    return GST_PAD_PROBE_OK;
+  gst_event_parse_segment (ev, &seg);
+  end = gst_segment_to_stream_time (seg, GST_FORMAT_TIME,
+      GST_BUFFER_PTS (buf));
+  if (GST_CLOCK_TIME_IS_VALID (end) && GST_BUFFER_DURATION_IS_VALID (buf))
+    end += GST_BUFFER_DURATION (buf);
+  g_mutex_lock (&st->lock);
+  if (GST_CLOCK_TIME_IS_VALID (end) && (!GST_CLOCK_TIME_IS_VALID (st->decoded)
+          || end > st->decoded))
+    st->decoded = end;
+  g_mutex_unlock (&st->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Probes the input of every converter after the decoder (one per branch). */
+static void
+watch_decoded (GstBin * bin, RunState * st)
+{
+  GstIterator *it = gst_bin_iterate_recurse (bin);
+  GValue v = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&v);
+    GstElementFactory *f = gst_element_get_factory (e);
+    const gchar *name = f ? GST_OBJECT_NAME (f) : "";
+
+    if (!strcmp (name, "videoconvert") || !strcmp (name, "audioconvert")) {
+      GstPad *pad = gst_element_get_static_pad (e, "sink");
+
+      gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_decoded, st,
+          NULL);
+      gst_object_unref (pad);
+    }
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+}
+
+static void
+pop_start_error (GstBus * bus, RunState * st)
+{
+  GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+
+  if (m) {
+    on_bus (bus, m, st);
+    gst_message_unref (m);
+  } else if (!st->failed) {
+    st->failed = TRUE;
+    st->error_text = g_strdup ("the pipeline could not start");
+  }
 }
 
 static gboolean
@@ -409,8 +788,7 @@ run_pipeline (const gchar * launch, gboolean progress, RunState * st,
     GError ** error)
 {
   g_autoptr (GstBus) bus = NULL;
-  guint sig, tick = 0, watch;
-  GstStateChangeReturn ret;
+  guint tick = 0, watch;
 
   st->pipeline = gst_parse_launch_full (launch, NULL,
       GST_PARSE_FLAG_FATAL_ERRORS, error);
@@ -421,32 +799,23 @@ run_pipeline (const gchar * launch, gboolean progress, RunState * st,
   st->started = g_get_monotonic_time ();
   bus = gst_element_get_bus (st->pipeline);
   watch = gst_bus_add_watch (bus, on_bus, st);
-  sig = g_unix_signal_add (SIGINT, on_interrupt, st);
+  watch_decoded (GST_BIN (st->pipeline), st);
   if (progress)
     tick = g_timeout_add (250, on_progress_tick, st);
 
-  ret = gst_element_set_state (st->pipeline, GST_STATE_PLAYING);
-  if (ret != GST_STATE_CHANGE_FAILURE)
+  stop.running = st;
+  if (gst_element_set_state (st->pipeline, GST_STATE_PLAYING) ==
+      GST_STATE_CHANGE_FAILURE)
+    pop_start_error (bus, st);
+  else if (!stop.signo)
     g_main_loop_run (st->loop);
-  else if (!st->failed) {
-    /* The error message, if any, is on the bus already. */
-    GstMessage *m = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-    if (m) {
-      on_bus (bus, m, st);
-      gst_message_unref (m);
-    } else {
-      st->failed = TRUE;
-      st->error_text = g_strdup ("the pipeline could not start");
-    }
-  }
-  if (!st->failed && !st->interrupted)
-    print_progress (st, TRUE);
-  else if (progress)
-    fputc ('\n', stderr);
+  else
+    /* Stopped between assets: nothing of this one runs. */
+    st->failed = TRUE;
+  stop.running = NULL;
 
   if (tick)
     g_source_remove (tick);
-  g_source_remove (sig);
   g_source_remove (watch);
   gst_element_set_state (st->pipeline, GST_STATE_NULL);
   gst_clear_object (&st->pipeline);
@@ -456,101 +825,619 @@ run_pipeline (const gchar * launch, gboolean progress, RunState * st,
 
 /* ---- one asset -------------------------------------------------------- */
 
-static int
-analyze_one (const gchar * input, const AnalyzeOptions * o,
+/* The file the analysis element wrote: `part`, or `part`.part from an
+ * element that itself writes <location>.part until EOS. */
+static gchar *
+written_file (const gchar * part)
+{
+  g_autofree gchar *inner = g_strconcat (part, ".part", NULL);
+
+  if (g_file_test (part, G_FILE_TEST_EXISTS)) {
+    g_unlink (inner);
+    return g_strdup (part);
+  }
+  if (g_file_test (inner, G_FILE_TEST_EXISTS))
+    return g_steal_pointer (&inner);
+  return NULL;
+}
+
+/* A run stopped at once may end in the middle of a line: the kept file
+ * holds whole lines only, so it stays valid JSON Lines. */
+static gboolean
+keep_whole_lines (const gchar * from, const gchar * to)
+{
+  g_autofree gchar *data = NULL;
+  gsize len = 0;
+  gchar *last;
+
+  if (from && !g_file_get_contents (from, &data, &len, NULL))
+    return FALSE;
+  last = data ? g_strrstr_len (data, len, "\n") : NULL;
+  len = last ? (gsize) (last - data) + 1 : 0;
+  if (!g_file_set_contents (to, data ? data : "", len, NULL))
+    return FALSE;
+  if (from)
+    g_unlink (from);
+  return TRUE;
+}
+
+/* A whole run's file is renamed as it is; an incomplete one keeps whole
+ * lines only. No results file at all (nothing written) is an empty one. */
+static gboolean
+store_results (const gchar * written, const gchar * results,
+    gboolean incomplete)
+{
+  if (incomplete || !written)
+    return keep_whole_lines (written, results);
+  return g_rename (written, results) == 0;
+}
+
+/* Why the media was not analysed whole, or NULL. */
+static gchar *
+incomplete_reason (RunState * st, const Probe * p, GstClockTime tolerance)
+{
+  g_autoptr (GString) why = g_string_new (NULL);
+  GstClockTime reached;
+
+  if (p->truncated)
+    g_string_append (why, p->truncated);
+  if (st->media_problem)
+    g_string_append_printf (why, "%s%s", why->len ? "; " : "",
+        st->media_problem);
+  g_mutex_lock (&st->lock);
+  reached = st->decoded;
+  g_mutex_unlock (&st->lock);
+  if (p->kind != MEDIA_IMAGE && GST_CLOCK_TIME_IS_VALID (p->duration)
+      && p->duration > tolerance && (!GST_CLOCK_TIME_IS_VALID (reached)
+          || reached + tolerance < p->duration)) {
+    gchar a[32], b[32];
+
+    format_time (GST_CLOCK_TIME_IS_VALID (reached) ? reached : 0, a,
+        sizeof a);
+    format_time (p->duration, b, sizeof b);
+    g_string_append_printf (why, "%sstopped at %s of %s", why->len ? "; "
+        : "", a, b);
+  }
+  return why->len ? g_strdup (why->str) : NULL;
+}
+
+/* How far before the stated end a whole video may stop: a sparse mode
+ * takes its last sample up to one interval before the end. */
+static GstClockTime
+end_tolerance (const gchar * mode_text)
+{
+  MtFrameCaptureMode mode;
+  MtFrameCaptureRate rate;
+  GstClockTime interval = 0;
+
+  if (mt_frame_capture_mode_from_string (mode_text, &mode)
+      && mt_frame_capture_mode_get_rate (mode, 25, 1, &rate))
+    interval = mt_frame_capture_rate_interval (&rate);
+  if (!GST_CLOCK_TIME_IS_VALID (interval))
+    interval = 0;
+  return MAX (interval, GST_SECOND) + GST_SECOND;
+}
+
+typedef struct {
+  const Asset *asset;
+  const AnalyzeOptions *o;
+  const MtAiOptions *ai;
+  Probe probe;
+  gchar *base;
+  gchar *part;
+  gchar *final;
+  gchar *incomplete;
+  RunState st;
+} Job;
+
+static void
+job_clear (Job * j)
+{
+  probe_clear (&j->probe);
+  g_free (j->base);
+  g_free (j->part);
+  g_free (j->final);
+  g_free (j->incomplete);
+  g_free (j->st.error_text);
+  g_free (j->st.media_problem);
+  g_free (j->st.not_analysed);
+  g_mutex_clear (&j->st.lock);
+  mt_run_totals_clear (&j->st.totals);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Job, job_clear)
+
+static void
+report_failures (const Job * j, const gchar * results)
+{
+  const MtRunTotals *t = &j->st.totals;
+
+  if (t->failed)
+    fprintf (stderr, "mediatag: %s: %" G_GUINT64_FORMAT " of %"
+        G_GUINT64_FORMAT " units failed: %s (error documents in %s)\n",
+        j->asset->input, t->failed, MAX (t->units, t->failed),
+        t->first_error ? t->first_error : "no reason given", results);
+  if (j->st.not_analysed)
+    fprintf (stderr, "mediatag: %s: not analysed: %s (the %s engine cannot "
+        "do them; --backend aws can)\n", j->asset->input, j->st.not_analysed,
+        j->o->backend);
+}
+
+/* Moves the results to their name, writes the tracks and the table, and
+ * says what the run left out. */
+static AssetStatus
+finish_job (Job * j)
+{
+  const AnalyzeOptions *o = j->o;
+  g_autofree gchar *written = written_file (j->part);
+  g_autofree gchar *why = NULL;
+  g_autoptr (GError) error = NULL;
+  gboolean stopped = stop.signo != 0;
+  gboolean incomplete;
+  const gchar *results;
+
+  if (j->st.failed && !j->st.frames && !j->probe.truncated) {
+    /* Nothing was analysed: an error, with no results file to look at. */
+    if (written)
+      g_unlink (written);
+    fprintf (stderr, "mediatag: %s: %s\n", j->asset->input,
+        j->st.error_text);
+    return ASSET_FAILED;
+  }
+  if (!j->st.failed && !stopped)
+    why = incomplete_reason (&j->st, &j->probe,
+        end_tolerance (j->ai->frame_capture_mode));
+  incomplete = j->st.failed || stopped || why;
+  j->st.totals.incomplete = incomplete;
+  j->st.totals.not_analysed = j->st.not_analysed;
+  results = incomplete ? j->incomplete : j->final;
+  /* This run's files replace the earlier run's of the same kind; a whole
+   * run also replaces an earlier incomplete one. */
+  mt_summary_remove_outputs (o->out_dir, j->asset->name, incomplete);
+  if (!incomplete)
+    mt_summary_remove_outputs (o->out_dir, j->asset->name, TRUE);
+  if (!store_results (written, results, incomplete)) {
+    fprintf (stderr, "mediatag: %s: cannot write %s: %s\n", j->asset->input,
+        results, g_strerror (errno));
+    return ASSET_FAILED;
+  }
+  if (!mt_summary_write_outputs (results, o->out_dir, j->asset->name,
+          j->probe.kind == MEDIA_VIDEO, &j->st.totals,
+          o->quiet || o->no_summary ? NULL : stdout, &error)) {
+    fprintf (stderr, "mediatag: %s: %s\n", j->asset->input, error->message);
+    return ASSET_FAILED;
+  }
+  if (j->st.failed)
+    fprintf (stderr, "mediatag: %s: %s\n", j->asset->input,
+        j->st.error_text);
+  report_failures (j, results);
+  if (stopped)
+    fprintf (stderr, "mediatag: %s: stopped; results so far in %s "
+        "(incomplete)\n", j->asset->input, results);
+  else if (incomplete)
+    fprintf (stderr, "mediatag: %s: incomplete: %s; results so far in %s\n",
+        j->asset->input, why ? why : j->probe.truncated ? j->probe.truncated
+        : "the analysis failed", results);
+  else if (!o->quiet)
+    fprintf (stderr, "mediatag: %s: results in %s\n", j->asset->input,
+        results);
+  return incomplete || j->st.totals.failed || j->st.not_analysed
+      ? ASSET_PARTIAL : ASSET_DONE;
+}
+
+static gboolean
+kind_supported (const Asset * a, MediaKind kind)
+{
+  if (kind == MEDIA_VIDEO || kind == MEDIA_IMAGE)
+    return TRUE;
+  /* Said as an error: exit 0 with nothing analysed would look like
+   * "nothing found". */
+  fprintf (stderr, "mediatag: %s: %s: %s are not supported by this build "
+      "(no %s analysis in mediatag analyze); nothing was analysed\n",
+      a->input, kind == MEDIA_AUDIO ? "audio only" : "a document (PDF)",
+      kind == MEDIA_AUDIO ? "audio files" : "documents",
+      kind == MEDIA_AUDIO ? "speech" : "document");
+  return FALSE;
+}
+
+static void
+job_graph (Job * j, MtAnalyzeGraph * g)
+{
+  g->features = j->ai->features;
+  g->frame_capture_mode = j->ai->frame_capture_mode;
+  g->min_confidence = j->ai->min_confidence;
+  g->backend = j->o->backend;
+  g->location = j->part;
+  g->opensearch = j->o->opensearch;
+  g->collection_id = j->ai->collection_id;
+  g->custom_label_models = j->ai->custom_label_models;
+  g->text_roi = j->ai->text_roi;
+  g->max_pixels = j->o->sink_has_max_pixels ? j->o->max_pixels : 0;
+}
+
+static AssetStatus
+analyze_one (const Asset * a, const AnalyzeOptions * o,
     const MtAiOptions * ai)
 {
+  g_auto (Job) j = { 0 };
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *uri = NULL;
-  g_autofree gchar *name = NULL;
-  g_autofree gchar *base = NULL;
-  g_autofree gchar *part = NULL;
-  g_autofree gchar *final = NULL;
-  g_autofree gchar *incomplete = NULL;
   g_autofree gchar *launch = NULL;
-  MediaKind kind;
-  GstClockTime duration;
   MtAnalyzeGraph g = { 0 };
-  RunState st = { 0 };
 
-  st.analysed = GST_CLOCK_TIME_NONE;
-
-  uri = input_to_uri (input, &error);
-  if (!uri || !probe_media (uri, &kind, &duration, &error)) {
-    fprintf (stderr, "mediatag: %s: %s\n", input, error->message);
-    return 1;
+  j.asset = a;
+  j.o = o;
+  j.ai = ai;
+  g_mutex_init (&j.st.lock);
+  j.st.analysed = j.st.decoded = GST_CLOCK_TIME_NONE;
+  if (!probe_media (a->uri, o, &j.probe, &error)) {
+    fprintf (stderr, "mediatag: %s: %s\n", a->input, error->message);
+    return ASSET_FAILED;
   }
-  if (kind == MEDIA_AUDIO || kind == MEDIA_DOCUMENT) {
-    fprintf (stderr, "mediatag: %s: %s media recognised; its analysis "
-        "(%s) is not available in this version, so it was not analysed\n",
-        input, media_kind_names[kind],
-        kind == MEDIA_AUDIO ? "transcribesink" : "textractsink");
-    return 0;
-  }
+  if (!kind_supported (a, j.probe.kind))
+    return ASSET_FAILED;
+  if (j.probe.has_audio && j.probe.kind == MEDIA_VIDEO && !o->quiet)
+    fprintf (stderr, "mediatag: %s: its audio is not analysed (no speech "
+        "analysis in this build)\n", a->input);
 
-  name = asset_name_for_uri (uri);
-  base = g_build_filename (o->out_dir, name, NULL);
-  final = g_strconcat (base, ".jsonl", NULL);
-  part = g_strconcat (final, ".part", NULL);
-  incomplete = g_strconcat (base, ".incomplete.jsonl", NULL);
-
-  g.features = ai->features;
-  g.frame_capture_mode = ai->frame_capture_mode;
-  g.min_confidence = ai->min_confidence;
-  g.backend = o->backend;
-  g.location = part;
-  g.opensearch = o->opensearch;
-  g.collection_id = ai->collection_id;
-  g.custom_label_models = ai->custom_label_models;
-  g.text_roi = ai->text_roi;
-  launch = mt_analyze_build_launch (uri, kind == MEDIA_VIDEO, &g);
-
+  j.base = g_build_filename (o->out_dir, a->name, NULL);
+  j.final = g_strconcat (j.base, ".jsonl", NULL);
+  j.part = g_strconcat (j.final, ".part", NULL);
+  j.incomplete = g_strconcat (j.base, ".incomplete.jsonl", NULL);
+  job_graph (&j, &g);
+  launch = mt_analyze_build_launch (a->uri, j.probe.kind == MEDIA_VIDEO, &g);
   if (o->print_pipeline || o->dry_run)
     printf ("gst-launch-1.0 -e %s\n", launch);
   if (o->dry_run)
-    return 0;
+    return ASSET_DONE;
   if (!o->quiet)
-    fprintf (stderr, "mediatag: %s: %s, analysing %s\n", input,
-        media_kind_names[kind], ai->features);
+    fprintf (stderr, "mediatag: %s: %s, analysing %s\n", a->input,
+        media_kind_names[j.probe.kind], ai->features);
 
-  st.duration = duration;
-  g_unlink (part);
-  if (!run_pipeline (launch, !o->quiet && isatty (STDERR_FILENO), &st,
+  j.st.duration = j.probe.duration;
+  j.st.totals.default_action = o->default_action;
+  j.st.requested = 0;
+  if (features_class) {
+    g_auto (GStrv) f = g_strsplit (ai->features, "+", -1);
+    guint i;
+
+    for (i = 0; f[i]; i++) {
+      GFlagsValue *v = g_flags_get_value_by_nick (features_class, f[i]);
+
+      if (v)
+        j.st.requested |= v->value;
+    }
+  }
+  g_unlink (j.part);
+  if (!run_pipeline (launch, !o->quiet && isatty (STDERR_FILENO), &j.st,
           &error)) {
-    fprintf (stderr, "mediatag: %s: cannot build the graph: %s\n", input,
+    fprintf (stderr, "mediatag: %s: cannot build the graph: %s\n", a->input,
         error->message);
-    return 1;
+    return ASSET_FAILED;
   }
-  if (st.failed) {
-    fprintf (stderr, "mediatag: %s: %s\n", input, st.error_text);
-    g_free (st.error_text);
-    /* Half a result is not passed off as whole: keep it, marked. */
-    if (g_file_test (part, G_FILE_TEST_EXISTS))
-      g_rename (part, incomplete);
-    return 1;
-  }
-  if (!g_file_test (part, G_FILE_TEST_EXISTS))
-    g_file_set_contents (part, "", 0, NULL);
-  if (st.interrupted) {
-    g_rename (part, incomplete);
-    fprintf (stderr, "mediatag: %s: stopped; results so far in %s "
-        "(incomplete)\n", input, incomplete);
-    return 130;
-  }
-  if (g_rename (part, final) != 0) {
-    fprintf (stderr, "mediatag: %s: cannot write %s: %s\n", input, final,
-        g_strerror (errno));
-    return 1;
-  }
+  if (j.st.none_can_run) {
+    g_autofree gchar *left = written_file (j.part);
 
-  if (!mt_summary_write_outputs (final, o->out_dir, name,
-          kind == MEDIA_VIDEO, o->no_summary ? NULL : stdout, &error)) {
-    fprintf (stderr, "mediatag: %s: %s\n", input, error->message);
-    return 1;
+    if (left)
+      g_unlink (left);
+    fprintf (stderr, "mediatag: --features %s: the %s engine cannot do any "
+        "of them, so nothing would be analysed (use --backend aws, or "
+        "features it can do)\n", ai->features, o->backend);
+    return ASSET_CANNOT_RUN;
   }
-  if (!o->quiet)
-    fprintf (stderr, "mediatag: %s: results in %s\n", input, final);
-  return 0;
+  if (!stop.signo || stop.count < 2)
+    print_progress (&j.st, TRUE);
+  return finish_job (&j);
+}
+
+/* ---- options ---------------------------------------------------------- */
+
+static gboolean
+usage_error (GError ** error, const gchar * format, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+usage_error (GError ** error, const gchar * format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  *error = g_error_new_valist (G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+      format, args);
+  va_end (args);
+  return FALSE;
+}
+
+/* The features flags of rekognitionsink, to check --features against its
+ * own names before any input is probed. */
+static gboolean
+load_features_class (GError ** error)
+{
+  g_autoptr (GstElementFactory) f = NULL;
+  g_autoptr (GstPluginFeature) loaded = NULL;
+  GObjectClass *klass;
+  GParamSpec *ps;
+
+  f = gst_element_factory_find (VISION_ELEMENT);
+  if (f)
+    loaded = gst_plugin_feature_load (GST_PLUGIN_FEATURE (f));
+  if (!loaded) {
+    g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
+        "the " VISION_ELEMENT " element is not installed: no GStreamer "
+        "plugin path holds mediatag's plugins (install mediatag, or set "
+        "GST_PLUGIN_PATH to its build's plugins folders)");
+    return FALSE;
+  }
+  klass = g_type_class_ref (gst_element_factory_get_element_type
+      (GST_ELEMENT_FACTORY (loaded)));
+  ps = g_object_class_find_property (klass, "features");
+  if (ps && G_IS_PARAM_SPEC_FLAGS (ps))
+    features_class = g_type_class_ref (ps->value_type);
+  g_type_class_unref (klass);
+  return features_class != NULL;
+}
+
+static gchar *
+feature_names (void)
+{
+  g_autoptr (GString) s = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < features_class->n_values; i++)
+    if (features_class->values[i].value)
+      g_string_append_printf (s, "%s%s", s->len ? ", " : "",
+          features_class->values[i].value_nick);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* "Faces with all attributes (DetectFaces)" -> "DetectFaces" */
+static gchar *
+action_of (const GFlagsValue * v)
+{
+  const gchar *open = strrchr (v->value_name, '(');
+  const gchar *close = open ? strchr (open, ')') : NULL;
+
+  if (!open || !close || close == open + 1)
+    return NULL;
+  return g_strndup (open + 1, close - open - 1);
+}
+
+static gboolean
+check_features (const gchar * features, const gchar * source,
+    AnalyzeOptions * o, GError ** error)
+{
+  g_auto (GStrv) names = g_strsplit (features, "+", -1);
+  GFlagsValue *v = NULL;
+  guint i;
+
+  for (i = 0; names[i]; i++) {
+    if (!(v = g_flags_get_value_by_nick (features_class, names[i]))) {
+      g_autofree gchar *valid = feature_names ();
+
+      return usage_error (error, "%s %s: \"%s\" is not a feature; the "
+          "features are %s, joined by '+'", source, features, names[i],
+          valid);
+    }
+  }
+  g_clear_pointer (&o->default_action, g_free);
+  if (i == 1)
+    o->default_action = action_of (v);
+  return TRUE;
+}
+
+static gboolean
+parse_min_confidence (const gchar * text, gdouble * value, GError ** error)
+{
+  gchar *end = NULL;
+
+  *value = -1;
+  if (!text)
+    return TRUE;
+  *value = g_ascii_strtod (text, &end);
+  if (!*text || *end || !isfinite (*value) || *value < 0 || *value > 100)
+    return usage_error (error, "--min-confidence %s: not allowed: it takes "
+        "a number from 0 to 100", text);
+  return TRUE;
+}
+
+/* "80000000", "80M", "80Mpx"; 0 is no limit. */
+static gboolean
+parse_max_pixels (AnalyzeOptions * o, GError ** error)
+{
+  gchar *end = NULL;
+  guint64 v;
+
+  o->max_pixels = DEFAULT_MAX_PIXELS;
+  if (!o->max_pixels_text)
+    return TRUE;
+  v = g_ascii_strtoull (o->max_pixels_text, &end, 10);
+  if (end != o->max_pixels_text && (!g_ascii_strcasecmp (end, "M")
+          || !g_ascii_strcasecmp (end, "Mpx")) && v <= G_MAXUINT64 / 1000000)
+    v *= 1000000;
+  else if (end == o->max_pixels_text || *end)
+    return usage_error (error, "--max-pixels %s: not allowed: it takes a "
+        "number of pixels (80000000, or 80M), 0 for no limit",
+        o->max_pixels_text);
+  o->max_pixels = v;
+  return TRUE;
+}
+
+static gboolean
+check_sink_options (AnalyzeOptions * o, const MtAiOptions * ai,
+    GError ** error)
+{
+  MtFrameCaptureMode mode;
+  gboolean search, custom;
+
+  if (strcmp (o->backend, "auto") && strcmp (o->backend, "aws")
+      && strcmp (o->backend, "local"))
+    return usage_error (error, "--backend %s: not allowed: it takes auto, "
+        "aws or local", o->backend);
+  if (!mt_frame_capture_mode_from_string (ai->frame_capture_mode, &mode))
+    return usage_error (error, "--frame-capture-mode %s: not allowed: it "
+        "takes a Media2Cloud code or its name: " MT_FRAME_CAPTURE_CODES,
+        ai->frame_capture_mode);
+  if (mode == MT_FRAME_CAPTURE_MODE_NONE)
+    return usage_error (error, "--frame-capture-mode %s: no frames would be "
+        "analysed", ai->frame_capture_mode);
+  if (!check_features (ai->features, o->features ? "--features" :
+          "aiOptions features", o, error))
+    return FALSE;
+  search = strstr (ai->features, "face-search") != NULL;
+  custom = strstr (ai->features, "custom-labels") != NULL;
+  if (search && !ai->collection_id)
+    return usage_error (error, "--features %s: face-search needs a face "
+        "collection: --collection-id (or aiOptions faceCollectionId)",
+        ai->features);
+  if (custom && !ai->custom_label_models)
+    return usage_error (error, "--features %s: custom-labels needs the "
+        "models: --custom-label-models (or aiOptions customLabelModels)",
+        ai->features);
+  if (o->opensearch && !g_str_has_prefix (o->opensearch, "http://")
+      && !g_str_has_prefix (o->opensearch, "https://"))
+    return usage_error (error, "--opensearch %s: not allowed: it takes an "
+        "http:// or https:// URL", o->opensearch);
+  return TRUE;
+}
+
+static gboolean
+sink_has_property (const gchar * name)
+{
+  g_autoptr (GstElement) e = gst_element_factory_make (VISION_ELEMENT, NULL);
+
+  return e && g_object_class_find_property (G_OBJECT_GET_CLASS (e), name);
+}
+
+/* Every option, whether from the command line or aiOptions, checked
+ * before any input is touched. */
+static gboolean
+check_options (AnalyzeOptions * o, MtAiOptions * ai, GError ** error)
+{
+  gdouble confidence;
+
+  if (!parse_min_confidence (o->min_confidence, &confidence, error)
+      || !parse_max_pixels (o, error))
+    return FALSE;
+  if (o->features && !*o->features)
+    return usage_error (error, "--features: empty: name at least one");
+  if (o->ai_options && !mt_ai_options_load (ai, o->ai_options, stderr,
+          error)) {
+    g_prefix_error (error, "--ai-options %s: ", o->ai_options);
+    return FALSE;
+  }
+  /* Command-line options win over the aiOptions file. */
+  if (!mt_ai_options_override (ai, o->features, o->frame_capture_mode,
+          confidence, o->collection_id, o->custom_label_models, o->text_roi,
+          error))
+    return FALSE;
+  o->sink_has_max_pixels = sink_has_property ("max-pixels");
+  return check_sink_options (o, ai, error);
+}
+
+/* ---- the verb --------------------------------------------------------- */
+
+static int
+run_status (guint done, guint partial, guint failed)
+{
+  if (stop.signo)
+    return 128 + stop.signo;
+  if (partial || (failed && done))
+    return MT_EXIT_PARTIAL;
+  if (failed)
+    return MT_EXIT_ERROR;
+  return MT_EXIT_OK;
+}
+
+static int
+analyze_assets (GPtrArray * assets, const AnalyzeOptions * o,
+    const MtAiOptions * ai)
+{
+  guint i, counts[ASSET_CANNOT_RUN + 1] = { 0 };
+
+  for (i = 0; i < assets->len; i++) {
+    Asset *a = g_ptr_array_index (assets, i);
+    AssetStatus s;
+
+    if (a->error) {
+      fprintf (stderr, "mediatag: %s\n", a->error->message);
+      counts[ASSET_FAILED]++;
+      continue;
+    }
+    if (stop_requested ())
+      break;
+    s = analyze_one (a, o, ai);
+    counts[s]++;
+    if (s == ASSET_CANNOT_RUN)
+      return MT_EXIT_ERROR;
+    if (stop_requested ())
+      break;
+  }
+  return run_status (counts[ASSET_DONE], counts[ASSET_PARTIAL],
+      counts[ASSET_FAILED]);
+}
+
+static GOptionContext *
+make_context (AnalyzeOptions * o)
+{
+  GOptionEntry entries[] = {
+    {"features", 'f', 0, G_OPTION_ARG_STRING, &o->features,
+        "What to find, joined by '+': labels, faces, face-search, "
+          "celebrities, moderation, text, custom-labels, ppe "
+          "(default labels+faces+text)", "F"},
+    {"frame-capture-mode", 'm', 0, G_OPTION_ARG_STRING,
+          &o->frame_capture_mode,
+          "Media2Cloud frame capture mode, by code or name (default 1002, "
+          "1f-every-2s)", "MODE"},
+    {"min-confidence", 'c', 0, G_OPTION_ARG_STRING, &o->min_confidence,
+        "Minimum confidence, 0-100 (default 80)", "N"},
+    {"backend", 'b', 0, G_OPTION_ARG_STRING, &o->backend,
+        "auto, aws or local (default auto: aws when AWS credentials are "
+          "found)", "B"},
+    {"ai-options", 0, 0, G_OPTION_ARG_FILENAME, &o->ai_options,
+        "Media2Cloud aiOptions JSON file", "FILE"},
+    {"out", 'o', 0, G_OPTION_ARG_FILENAME, &o->out_dir,
+        "Directory for <asset>.jsonl and WebVTT tracks (default .)", "DIR"},
+    {"opensearch", 0, 0, G_OPTION_ARG_STRING, &o->opensearch,
+        "Also index the results into this OpenSearch URL", "URL"},
+    {"collection-id", 0, 0, G_OPTION_ARG_STRING, &o->collection_id,
+        "Face collection for face-search", "ID"},
+    {"custom-label-models", 0, 0, G_OPTION_ARG_STRING,
+          &o->custom_label_models,
+        "Custom Labels project version ARNs, comma-separated", "ARNS"},
+    {"text-roi", 0, 0, G_OPTION_ARG_STRING, &o->text_roi,
+        "Text regions of interest: cells 0-8 of a 3x3 grid, comma-separated",
+        "CELLS"},
+    {"max-pixels", 0, 0, G_OPTION_ARG_STRING, &o->max_pixels_text,
+          "Refuse images and frames above this many pixels, before decoding "
+          "them (default 80M; 0: no limit)", "N"},
+    {"print-pipeline", 'p', 0, G_OPTION_ARG_NONE, &o->print_pipeline,
+        "Print the gst-launch-1.0 line of each graph", NULL},
+    {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &o->dry_run,
+        "Probe and print each graph, analyse nothing", NULL},
+    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet,
+        "No progress and no summary table: only warnings and errors", NULL},
+    {"no-summary", 0, 0, G_OPTION_ARG_NONE, &o->no_summary,
+        "Do not print the summary table", NULL},
+    {NULL}
+  };
+  GOptionContext *ctx = g_option_context_new ("URI|PATH... - analyse media "
+      "into tags");
+
+  g_option_context_set_summary (ctx,
+      "Probes each input (local path or s3://bucket/key; its content, not "
+      "its name,\ndecides what it is), builds the graph that analyses it "
+      "and writes\n<asset>.jsonl (one result document a line), WebVTT "
+      "tracks for video\n(<asset>.<analysis>.vtt), and a summary table.\n\n"
+      "<asset> is the input's file name without its extension; when two "
+      "inputs of\none run have the same name (a/dog.jpg, s3://b/dog.jpg), "
+      "each gets \"-\" and the\nfirst 8 hex digits of the SHA-256 of its "
+      "URI added (dog-1a2b3c4d), the same\non every run.\n\n"
+      "Media that could not be analysed whole (cut short, a decoder error, "
+      "stopped\nby Ctrl-C, SIGTERM or SIGHUP) is kept as "
+      "<asset>.incomplete.jsonl with\n<asset>.<analysis>.incomplete.vtt "
+      "tracks. Units that failed are counted and\nnamed with their API "
+      "action and service code.");
+  g_option_context_set_description (ctx, MT_EXIT_STATUS_HELP);
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  return ctx;
 }
 
 static int
@@ -558,104 +1445,48 @@ analyze_run (int argc, char **argv)
 {
   AnalyzeOptions o = { 0 };
   g_auto (MtAiOptions) ai = { 0 };
-  g_autoptr (GOptionContext) ctx = NULL;
+  g_autoptr (GOptionContext) ctx = make_context (&o);
   g_autoptr (GError) error = NULL;
-  int i, status = 0;
-  GOptionEntry entries[] = {
-    {"features", 'f', 0, G_OPTION_ARG_STRING, &o.features,
-        "What to find, joined by '+': labels, faces, face-search, "
-          "celebrities, moderation, text, custom-labels, ppe "
-          "(default labels+faces+text)", "F"},
-    {"frame-capture-mode", 'm', 0, G_OPTION_ARG_STRING,
-          &o.frame_capture_mode,
-          "Media2Cloud frame capture mode, by code or name (default 1002, "
-          "1f-every-2s)", "MODE"},
-    {"min-confidence", 'c', 0, G_OPTION_ARG_DOUBLE, &o.min_confidence,
-        "Minimum confidence, 0-100 (default 80)", "N"},
-    {"backend", 'b', 0, G_OPTION_ARG_STRING, &o.backend,
-        "auto, aws or local (default auto: aws when AWS credentials are "
-          "found)", "B"},
-    {"ai-options", 0, 0, G_OPTION_ARG_FILENAME, &o.ai_options,
-        "Media2Cloud aiOptions JSON file", "FILE"},
-    {"out", 'o', 0, G_OPTION_ARG_FILENAME, &o.out_dir,
-        "Directory for <asset>.jsonl and WebVTT tracks (default .)", "DIR"},
-    {"opensearch", 0, 0, G_OPTION_ARG_STRING, &o.opensearch,
-        "Also index the results into this OpenSearch URL", "URL"},
-    {"collection-id", 0, 0, G_OPTION_ARG_STRING, &o.collection_id,
-        "Face collection for face-search", "ID"},
-    {"custom-label-models", 0, 0, G_OPTION_ARG_STRING,
-          &o.custom_label_models,
-        "Custom Labels project version ARNs, comma-separated", "ARNS"},
-    {"text-roi", 0, 0, G_OPTION_ARG_STRING, &o.text_roi,
-        "Text regions of interest: cells 0-8 of a 3x3 grid, comma-separated",
-        "CELLS"},
-    {"print-pipeline", 'p', 0, G_OPTION_ARG_NONE, &o.print_pipeline,
-        "Print the gst-launch-1.0 line of each graph", NULL},
-    {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &o.dry_run,
-        "Probe and print each graph, analyse nothing", NULL},
-    {"quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet,
-        "No progress or summary on the terminal", NULL},
-    {"no-summary", 0, 0, G_OPTION_ARG_NONE, &o.no_summary,
-        "Do not print the summary table", NULL},
-    {NULL}
-  };
+  g_autoptr (GPtrArray) assets = NULL;
+  guint sigs[3], i;
+  int status = MT_EXIT_USAGE;
 
-  o.min_confidence = -1;
-  ctx = g_option_context_new ("URI|PATH... - analyse media into tags");
-  g_option_context_set_summary (ctx,
-      "Probes each input (local path or s3://bucket/key), builds the graph "
-      "that analyses it\nand writes <asset>.jsonl (one result document a "
-      "line), WebVTT tracks for\nvideo, and a summary table.");
-  g_option_context_add_main_entries (ctx, entries, NULL);
+  mt_ai_options_init (&ai);
   if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
     fprintf (stderr, "mediatag analyze: %s\n", error->message);
-    analyze_options_clear (&o);
-    return 2;
+    goto out;
   }
   if (argc < 2) {
     fprintf (stderr, "mediatag analyze: name at least one file or "
         "s3://bucket/key to analyse\n");
-    analyze_options_clear (&o);
-    return 2;
+    goto out;
   }
   if (!o.backend)
     o.backend = g_strdup ("auto");
   if (!o.out_dir)
     o.out_dir = g_strdup (".");
-  if (g_mkdir_with_parents (o.out_dir, 0755) != 0) {
-    fprintf (stderr, "mediatag analyze: cannot create %s: %s\n", o.out_dir,
-        g_strerror (errno));
-    analyze_options_clear (&o);
-    return 1;
-  }
-
-  mt_ai_options_init (&ai);
-  if (o.ai_options && !mt_ai_options_load (&ai, o.ai_options, stderr,
-          &error)) {
-    fprintf (stderr, "mediatag analyze: %s: %s\n", o.ai_options,
-        error->message);
-    analyze_options_clear (&o);
-    return 2;
-  }
-  /* Command-line options win over the aiOptions file. */
-  if (!mt_ai_options_override (&ai, o.features, o.frame_capture_mode,
-          o.min_confidence, o.collection_id, o.custom_label_models,
-          o.text_roi, &error)) {
+  if (!load_features_class (&error)) {
     fprintf (stderr, "mediatag analyze: %s\n", error->message);
-    analyze_options_clear (&o);
-    return 2;
+    status = MT_EXIT_ERROR;
+    goto out;
+  }
+  if (!check_options (&o, &ai, &error)) {
+    fprintf (stderr, "mediatag analyze: %s\n", error->message);
+    goto out;
+  }
+  if (g_mkdir_with_parents (o.out_dir, 0755) != 0) {
+    fprintf (stderr, "mediatag analyze: --out %s: cannot create it: %s\n",
+        o.out_dir, g_strerror (errno));
+    status = MT_EXIT_ERROR;
+    goto out;
   }
 
-  for (i = 1; i < argc; i++) {
-    int s = analyze_one (argv[i], &o, &ai);
-
-    if (s == 130) {
-      status = s;
-      break;
-    }
-    if (s != 0)
-      status = s;
-  }
+  watch_signals (sigs);
+  assets = collect_assets (argc, argv);
+  status = analyze_assets (assets, &o, &ai);
+  for (i = 0; i < G_N_ELEMENTS (sigs); i++)
+    g_source_remove (sigs[i]);
+out:
   analyze_options_clear (&o);
   return status;
 }

@@ -17,11 +17,17 @@ typedef struct {
   const gchar *collection_id;
   const gchar *custom_label_models;
   const gchar *text_roi;
+  guint64 max_pixels;               /* 0: the element has no such property */
 } MtAnalyzeGraph;
 
 /* The launch line analysing `uri` (video: sampled frames; else one image). */
 gchar *mt_analyze_build_launch (const gchar * uri, gboolean video,
     const MtAnalyzeGraph * graph);
+
+/* Media2Cloud's frameCaptureMode codes, for messages. */
+#define MT_FRAME_CAPTURE_CODES "1, 2, 3, 4, 5, 10, 12, 15 (frames a second), " \
+  "1000 (all), 1001 (half), 1002, 1003, 1004, 1005, 1011, 1012, 1013 " \
+  "(one every 2 s, 5 s, 10 s, 30 s, 1 min, 2 min, 5 min), 9999 (dynamic)"
 
 /* Analysis settings, from defaults, a Media2Cloud aiOptions file, then the
  * command line. */
@@ -48,6 +54,9 @@ gboolean mt_ai_options_override (MtAiOptions * ai, const gchar * features,
     const gchar * frame_capture_mode, gdouble min_confidence,
     const gchar * collection_id, const gchar * custom_label_models,
     const gchar * text_roi, GError ** error);
+
+/* --text-roi: distinct cells 0 to 8, comma-separated. */
+gboolean mt_text_roi_check (const gchar * roi, GError ** error);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MtAiOptions, mt_ai_options_clear)
 

@@ -100,8 +100,11 @@ print_text (const MtAwsReport * r)
     g_autofree gchar *key = mt_credentials_key_id_hint (r->creds);
     g_autofree gchar *expires = expiration_text (r->creds);
 
+    /* A session token makes them temporary, even when nothing says when
+     * they expire (AWS_SESSION_TOKEN in the environment). */
     printf ("credentials  %s, access key id %s, %s%s\n", r->creds->source, key,
-        expires ? "expiring " : "long-term", expires ? expires : "");
+        expires ? "temporary, expiring " : r->creds->session_token ?
+        "temporary (session token)" : "long-term", expires ? expires : "");
   } else {
     printf ("credentials  none: %s\n", r->creds_error->message);
   }

@@ -2,7 +2,7 @@
  * ListFaces and SearchFacesByImage, offline (libmediatag-vision). Prints
  * the service's JSON shapes so scripts written for Rekognition read it.
  *
- *   mediatag faces index COLLECTION IMAGE... --external-id NAME
+ *   mediatag faces index COLLECTION IMAGE... --external-id NAME [--largest-face]
  *   mediatag faces list COLLECTION
  *   mediatag faces search COLLECTION IMAGE [--threshold 80]
  *   mediatag faces delete COLLECTION FACE_ID... */
@@ -19,6 +19,7 @@ static gchar *opt_models;
 static gdouble opt_threshold = 80.0;
 static gdouble opt_min_confidence = 60.0;
 static gint opt_max_faces;
+static gboolean opt_largest_face;
 
 static const GOptionEntry entries[] = {
   {"external-id", 'e', 0, G_OPTION_ARG_STRING, &opt_external_id,
@@ -28,6 +29,10 @@ static const GOptionEntry entries[] = {
   {"max-faces", 'm', 0, G_OPTION_ARG_INT, &opt_max_faces,
       "index: the N largest faces per image; search: at most N matches "
         "(default: all)", "N"},
+  {"largest-face", 0, 0, G_OPTION_ARG_NONE, &opt_largest_face,
+        "index: only the largest face of each image (an image with more "
+        "than one face is refused without it: they would all get the "
+        "external id)", NULL},
   {"min-confidence", 0, 0, G_OPTION_ARG_DOUBLE, &opt_min_confidence,
       "Lowest face detection confidence, 0-100 (default 60)", "N"},
   {"collections-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_dir,
@@ -135,24 +140,50 @@ faces_of (MtVisionContext * ctx, const gchar * path, GError ** error)
   return faces;
 }
 
-static gboolean
-index_image (MtVisionContext * ctx, MtFaceCollection * coll,
-    const gchar * path, JsonBuilder * b, GError ** error)
+/* How many faces of an image get indexed under the one external id. */
+static guint
+faces_to_index (GPtrArray * faces)
 {
-  g_autoptr (GPtrArray) faces = faces_of (ctx, path, error);
-  g_autofree gchar *image_id = NULL;
-  guint i;
+  guint n = faces->len;
 
-  if (!faces || !(image_id = image_id_for (path, error)))
+  if (opt_largest_face)
+    n = MIN (n, 1);
+  if (opt_max_faces > 0)
+    n = MIN (n, (guint) opt_max_faces);
+  return n;
+}
+
+/* An external id names one person: an image whose faces would all be
+ * stored under it is refused, before anything of the call is indexed. */
+static gboolean
+check_one_person (const gchar * path, GPtrArray * faces, GError ** error)
+{
+  guint n = faces_to_index (faces);
+
+  if (n <= 1)
+    return TRUE;
+  g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+      "%s holds %u faces; all of them would be indexed as \"%s\". Pass "
+      "--largest-face to index only the largest, or crop the image to the "
+      "one person", path, n, opt_external_id);
+  return FALSE;
+}
+
+static gboolean
+index_faces (MtFaceCollection * coll, const gchar * path, GPtrArray * faces,
+    JsonBuilder * b, GError ** error)
+{
+  g_autofree gchar *image_id = image_id_for (path, error);
+  guint i, n = faces_to_index (faces);
+
+  if (!image_id)
     return FALSE;
-  for (i = 0; i < faces->len; i++) {
+  for (i = 0; i < n; i++) {
     MtFace *face = g_ptr_array_index (faces, i);
     MtIndexedFace rec = { NULL, opt_external_id, image_id, face->box,
       face->confidence, 0
     };
 
-    if (opt_max_faces > 0 && i >= (guint) opt_max_faces)
-      break;
     rec.face_id = mt_face_collection_index (coll, face, opt_external_id,
         image_id, error);
     if (!rec.face_id)
@@ -163,29 +194,51 @@ index_image (MtVisionContext * ctx, MtFaceCollection * coll,
     json_builder_end_object (b);
     g_free (rec.face_id);
   }
-  if (faces->len == 0)
-    fprintf (stderr, "mediatag faces: no face found in %s\n", path);
   return TRUE;
 }
 
+/* Every image is looked at before any face is indexed, so a refused or
+ * unreadable image leaves the collection as it was. An image without a
+ * face is named, and the exit status says not everything was indexed. */
 static int
 run_index (MtVisionContext * ctx, MtFaceCollection * coll, int argc,
     char **argv)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (GError) error = NULL;
-  int i;
+  g_autoptr (GPtrArray) all = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      g_ptr_array_unref);
+  int i, empty = 0;
 
+  for (i = 0; i < argc; i++) {
+    GPtrArray *faces = faces_of (ctx, argv[i], &error);
+
+    if (!faces)
+      return fail (argv[i], error);
+    g_ptr_array_add (all, faces);
+    if (!check_one_person (argv[i], faces, &error)) {
+      fprintf (stderr, "mediatag faces: %s\n", error->message);
+      return MT_EXIT_USAGE;
+    }
+  }
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "FaceRecords");
   json_builder_begin_array (b);
-  for (i = 0; i < argc; i++)
-    if (!index_image (ctx, coll, argv[i], b, &error))
+  for (i = 0; i < argc; i++) {
+    GPtrArray *faces = g_ptr_array_index (all, i);
+
+    if (!index_faces (coll, argv[i], faces, b, &error))
       return fail (argv[i], error);
+    if (faces->len == 0) {
+      fprintf (stderr, "mediatag faces: no face found in %s; nothing "
+          "indexed from it\n", argv[i]);
+      empty++;
+    }
+  }
   json_builder_end_array (b);
   json_builder_end_object (b);
   print_json (b);
-  return 0;
+  return !empty ? MT_EXIT_OK : empty < argc ? MT_EXIT_PARTIAL : MT_EXIT_ERROR;
 }
 
 static int
@@ -266,7 +319,7 @@ run_delete (MtFaceCollection * coll, int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) faces = mt_face_collection_list (coll, &error);
   g_autoptr (GHashTable) known = g_hash_table_new (g_str_hash, g_str_equal);
-  guint i;
+  guint i, missing = 0;
 
   if (!faces)
     return fail ("cannot read the collection", error);
@@ -277,8 +330,12 @@ run_delete (MtFaceCollection * coll, int argc, char **argv)
   json_builder_set_member_name (b, "DeletedFaces");
   json_builder_begin_array (b);
   for (i = 0; i < (guint) argc; i++) {
-    if (!g_hash_table_contains (known, argv[i]))
+    if (!g_hash_table_contains (known, argv[i])) {
+      fprintf (stderr, "mediatag faces: %s: no such face in the collection; "
+          "nothing deleted for it\n", argv[i]);
+      missing++;
       continue;
+    }
     if (!mt_face_collection_delete (coll, argv[i], &error))
       return fail ("cannot delete a face", error);
     json_builder_add_string_value (b, argv[i]);
@@ -286,7 +343,8 @@ run_delete (MtFaceCollection * coll, int argc, char **argv)
   json_builder_end_array (b);
   json_builder_end_object (b);
   print_json (b);
-  return 0;
+  return !missing ? MT_EXIT_OK : missing < (guint) argc ? MT_EXIT_PARTIAL
+      : MT_EXIT_ERROR;
 }
 
 static int

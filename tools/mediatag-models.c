@@ -72,6 +72,29 @@ make_client (const ModelsOptions * o, GError ** error)
   return client;
 }
 
+/* A failed call says which API action failed ("DescribeProjects:
+ * InternalError (HTTP 500)"): an endpoint without the API, or a role
+ * without the permission, is then found at once. Returns 1. */
+static int
+named (GError ** error, const gchar * action)
+{
+  if (error && *error && !g_str_has_prefix ((*error)->message, action))
+    g_prefix_error (error, "%s: ", action);
+  return 1;
+}
+
+static JsonObject *
+call (MtAwsClient * client, const gchar * target, JsonObject * req,
+    GError ** error)
+{
+  JsonObject *resp = mt_aws_client_json_call (client, target, req, NULL,
+      error);
+
+  if (!resp)
+    named (error, strchr (target, '.') + 1);
+  return resp;
+}
+
 /* "90", "90s", "15m", "2h" -> seconds. */
 static gboolean
 parse_duration (const gchar * s, guint64 * seconds)
@@ -114,7 +137,7 @@ describe_all (MtAwsClient * client, const gchar * target, JsonObject * req,
 
     if (token)
       json_object_set_string_member (req, "NextToken", token);
-    resp = mt_aws_client_json_call (client, target, req, NULL, error);
+    resp = call (client, target, req, error);
     if (!resp || !each (client, resp, error))
       return FALSE;
     g_free (token);
@@ -180,7 +203,7 @@ cmd_status (MtAwsClient * client, const gchar * arn, GError ** error)
   gint64 used;
 
   if (!desc)
-    return 1;
+    return named (error, "DescribeProjectVersions");
   print_version (desc);
   if (json_object_has_member (desc, "StatusMessage"))
     printf ("  %s\n", json_object_get_string_member (desc, "StatusMessage"));
@@ -283,7 +306,7 @@ cmd_start (MtAwsClient * client, const gchar * arn, const ModelsOptions * o,
   }
   if (!mt_model_start (client, arn, MAX (o->min_inference_units, 1), NULL,
           error))
-    return 1;
+    return named (error, "StartProjectVersion");
   if (o->no_wait && !idle_s)
     return 0;
   if (!mt_model_wait (client, arn, running, START_TIMEOUT_S, &status, NULL,
@@ -302,7 +325,7 @@ cmd_stop (MtAwsClient * client, const gchar * arn, const ModelsOptions * o,
   g_autofree gchar *status = NULL;
 
   if (!mt_model_stop (client, arn, NULL, error))
-    return 1;
+    return named (error, "StopProjectVersion");
   if (o->no_wait)
     return 0;
   if (!mt_model_wait (client, arn, stopped, START_TIMEOUT_S, &status, NULL,
@@ -363,11 +386,11 @@ ensure_project (MtAwsClient * client, const gchar * name, GError ** error)
     return arn;
   if (!g_error_matches (err, G_IO_ERROR, G_IO_ERROR_NOT_FOUND)) {
     g_propagate_error (error, g_steal_pointer (&err));
+    named (error, "DescribeProjects");
     return NULL;
   }
   json_object_set_string_member (req, "ProjectName", name);
-  resp = mt_aws_client_json_call (client, "RekognitionService.CreateProject",
-      req, NULL, error);
+  resp = call (client, "RekognitionService.CreateProject", req, error);
   if (!resp)
     return NULL;
   return g_strdup (json_object_get_string_member (resp, "ProjectArn"));
@@ -416,8 +439,8 @@ cmd_train (MtAwsClient * client, const ModelsOptions * o, GError ** error)
   if (!(project_arn = ensure_project (client, o->project, error))
       || !(req = train_request (o, project_arn, error)))
     return 1;
-  resp = mt_aws_client_json_call (client,
-      "RekognitionService.CreateProjectVersion", req, NULL, error);
+  resp = call (client, "RekognitionService.CreateProjectVersion", req,
+      error);
   if (!resp)
     return 1;
   arn = json_object_get_string_member (resp, "ProjectVersionArn");

@@ -4,6 +4,7 @@
  * video, one WebVTT file per analysis type whose cues are the tracks the
  * analysis element wrote (result documents with a `track` member: the
  * sightings of a name merged by Media2Cloud's timeline rule, result.h). */
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
 
@@ -61,9 +62,69 @@ format_ms (gint64 ms, gchar * buf, gsize len, gboolean vtt)
         G_GINT64_FORMAT, ms / 60000, ms / 1000 % 60, ms % 1000);
 }
 
+void
+mt_run_totals_clear (MtRunTotals * t)
+{
+  g_clear_pointer (&t->first_error, g_free);
+}
+
+/* One line for an error document: "DetectFaces: InternalError (HTTP 500)
+ * after 4 attempts" from its action, code, status and attempts when it has
+ * them (analysissink.h), else its action (or engine) and message. */
+static gchar *
+error_line (JsonObject * o, const gchar * default_action)
+{
+  const gchar *action = json_object_get_string_member_with_default (o,
+      "action", default_action);
+  const gchar *engine = json_object_get_string_member_with_default (o,
+      "engine", "?");
+  const gchar *code = NULL;
+  const gchar *message = json_object_get_string_member_with_default (o,
+      "error", "failed without saying why");
+  gint64 status = json_object_get_int_member_with_default (o, "status", 0);
+  gint64 attempts = json_object_get_int_member_with_default (o, "attempts",
+      0);
+  g_autoptr (GString) s = g_string_new (action ? action : engine);
+  JsonNode *n = json_object_get_member (o, "code");
+
+  if (n && JSON_NODE_HOLDS_VALUE (n)
+      && json_node_get_value_type (n) == G_TYPE_STRING)
+    code = json_node_get_string (n);
+  if (!code) {
+    g_string_append_printf (s, ": %s", message);
+    return g_string_free (g_steal_pointer (&s), FALSE);
+  }
+  g_string_append_printf (s, ": %s", code);
+  if (status)
+    g_string_append_printf (s, " (HTTP %" G_GINT64_FORMAT ")", status);
+  if (attempts > 1)
+    g_string_append_printf (s, " after %" G_GINT64_FORMAT " attempts",
+        attempts);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* Counts what the documents say when no summary message did. */
+static void
+count_document (JsonObject * o, const gchar * analysis, MtRunTotals * t)
+{
+  if (t->have_message)
+    return;
+  if (g_strcmp0 (analysis, "error") != 0) {
+    if (analysis && g_strcmp0 (analysis, "track") != 0
+        && !json_object_has_member (o, "track"))
+      t->results++;
+    return;
+  }
+  t->errors++;
+  t->failed++;
+  if (!t->first_error)
+    t->first_error = error_line (o, t->default_action);
+}
+
 /* Result documents of one asset, grouped by (analysis, name). */
 static GPtrArray *
-collect (const gchar * jsonl, GPtrArray * tracks, GError ** error)
+collect (const gchar * jsonl, GPtrArray * tracks, MtRunTotals * totals,
+    GError ** error)
 {
   g_autofree gchar *data = NULL;
   g_auto (GStrv) lines = NULL;
@@ -93,6 +154,7 @@ collect (const gchar * jsonl, GPtrArray * tracks, GError ** error)
     o = json_node_get_object (json_parser_get_root (p));
     analysis = json_object_get_string_member_with_default (o, "analysis", NULL);
     name = json_object_get_string_member_with_default (o, "name", NULL);
+    count_document (o, analysis, totals);
     if (!analysis || !name || !strcmp (analysis, "error"))
       continue;
     if (json_object_has_member (o, "track")) {
@@ -127,15 +189,37 @@ collect (const gchar * jsonl, GPtrArray * tracks, GError ** error)
   return entries;
 }
 
-static void
-print_table (GPtrArray * entries, FILE * out)
-{
-  guint i;
+static void print_rows (GPtrArray * entries, FILE * out);
 
-  if (!entries->len) {
+/* "Nothing found." is a finding: it is said only when every unit was
+ * analysed; otherwise the table says what is missing. */
+static void
+print_table (GPtrArray * entries, const MtRunTotals * t, FILE * out)
+{
+  if (!entries->len && !t->failed && !t->incomplete && !t->not_analysed) {
     fprintf (out, "Nothing found.\n");
     return;
   }
+  if (!entries->len)
+    fprintf (out, "No results.\n");
+  else
+    print_rows (entries, out);
+  if (t->failed)
+    fprintf (out, "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " units "
+        "failed and were not analysed: %s\n", t->failed,
+        MAX (t->units, t->failed), t->first_error ? t->first_error : "");
+  if (t->not_analysed)
+    fprintf (out, "Not analysed (the engine cannot do them): %s\n",
+        t->not_analysed);
+  if (t->incomplete)
+    fprintf (out, "Incomplete: not all of the media was analysed.\n");
+}
+
+static void
+print_rows (GPtrArray * entries, FILE * out)
+{
+  guint i;
+
   fprintf (out, "%-12s %-32s %7s %10s %10s %6s\n", "analysis", "name",
       "frames", "first", "last", "best");
   for (i = 0; i < entries->len; i++) {
@@ -169,7 +253,7 @@ cmp_track (gconstpointer a, gconstpointer b)
 
 static gboolean
 write_vtt (GPtrArray * tracks, const gchar * out_dir, const gchar * name,
-    GError ** error)
+    gboolean incomplete, GError ** error)
 {
   g_autoptr (GHashTable) files = g_hash_table_new_full (g_str_hash,
       g_str_equal, g_free, free_gstring);
@@ -198,8 +282,8 @@ write_vtt (GPtrArray * tracks, const gchar * out_dir, const gchar * name,
 
   g_hash_table_iter_init (&it, files);
   while (g_hash_table_iter_next (&it, &k, &v)) {
-    g_autofree gchar *base = g_strdup_printf ("%s.%s.vtt", name,
-        (const gchar *) k);
+    g_autofree gchar *base = g_strdup_printf ("%s.%s.%svtt", name,
+        (const gchar *) k, incomplete ? "incomplete." : "");
     g_autofree gchar *path = g_build_filename (out_dir, base, NULL);
     GString *s = v;
 
@@ -211,18 +295,57 @@ write_vtt (GPtrArray * tracks, const gchar * out_dir, const gchar * name,
 
 gboolean
 mt_summary_write_outputs (const gchar * jsonl, const gchar * out_dir,
-    const gchar * name, gboolean video, FILE * table, GError ** error)
+    const gchar * name, gboolean video, MtRunTotals * totals, FILE * table,
+    GError ** error)
 {
   g_autoptr (GPtrArray) entries = NULL;
   g_autoptr (GPtrArray) tracks =
       g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
 
-  entries = collect (jsonl, tracks, error);
+  entries = collect (jsonl, tracks, totals, error);
   if (!entries)
     return FALSE;
-  if (video && !write_vtt (tracks, out_dir, name, error))
+  if (!totals->have_message)
+    totals->units = MAX (totals->units, totals->failed);
+  if (video && !write_vtt (tracks, out_dir, name, totals->incomplete, error))
     return FALSE;
   if (table)
-    print_table (entries, table);
+    print_table (entries, totals, table);
   return TRUE;
+}
+
+/* <name>.<analysis>.vtt, or <name>.<analysis>.incomplete.vtt */
+static gboolean
+is_vtt_of (const gchar * file, const gchar * name, gboolean incomplete)
+{
+  const gchar *rest;
+  gsize n;
+
+  if (!g_str_has_prefix (file, name) || file[strlen (name)] != '.')
+    return FALSE;
+  rest = file + strlen (name) + 1;
+  n = strspn (rest, "abcdefghijklmnopqrstuvwxyz");
+  if (!n)
+    return FALSE;
+  return !strcmp (rest + n, incomplete ? ".incomplete.vtt" : ".vtt");
+}
+
+void
+mt_summary_remove_outputs (const gchar * out_dir, const gchar * name,
+    gboolean incomplete)
+{
+  g_autoptr (GDir) dir = g_dir_open (out_dir, 0, NULL);
+  g_autofree gchar *jsonl = g_strdup_printf ("%s.%sjsonl", name,
+      incomplete ? "incomplete." : "");
+  g_autofree gchar *path = g_build_filename (out_dir, jsonl, NULL);
+  const gchar *f;
+
+  g_unlink (path);
+  while (dir && (f = g_dir_read_name (dir))) {
+    if (is_vtt_of (f, name, incomplete)) {
+      g_autofree gchar *p = g_build_filename (out_dir, f, NULL);
+
+      g_unlink (p);
+    }
+  }
 }

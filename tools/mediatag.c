@@ -3,6 +3,7 @@
 #include <gst/gst.h>
 #include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mediatag.h"
@@ -27,6 +28,37 @@ static const MtVerb *verbs[] = {
   NULL,
 };
 
+/* Run from its build tree (build/tools/mediatag), the tool uses that
+ * build's plugins, found before any installed ones, so it works without
+ * `meson devenv`; installed, it leaves GStreamer's search alone. The
+ * executable's real path decides, not the working directory. */
+static void
+use_build_tree_plugins (void)
+{
+  g_autofree gchar *exe = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree gchar *dir = exe ? g_path_get_dirname (exe) : NULL;
+  g_autofree gchar *tools = realpath (MT_BUILD_ROOT "/tools", NULL);
+  g_auto (GStrv) wanted = g_strsplit (MT_BUILD_PLUGIN_PATH, ":", -1);
+  g_autoptr (GString) path = g_string_new (NULL);
+  const gchar *old = g_getenv ("GST_PLUGIN_PATH");
+  guint i;
+
+  if (!dir || g_strcmp0 (dir, tools) != 0)
+    return;
+  for (i = 0; wanted[i]; i++) {
+    g_autofree gchar *needle = g_strdup_printf (":%s:", wanted[i]);
+    g_autofree gchar *hay = g_strdup_printf (":%s:", old ? old : "");
+
+    if (*wanted[i] && !strstr (hay, needle))
+      g_string_append_printf (path, "%s%s", path->len ? ":" : "", wanted[i]);
+  }
+  if (!path->len)
+    return;
+  if (old && *old)
+    g_string_append_printf (path, ":%s", old);
+  g_setenv ("GST_PLUGIN_PATH", path->str, TRUE);
+}
+
 static void
 print_usage (FILE * out)
 {
@@ -38,7 +70,8 @@ print_usage (FILE * out)
       "Verbs:\n");
   for (v = verbs; *v; v++)
     fprintf (out, "  %-10s %s\n", (*v)->name, (*v)->summary);
-  fprintf (out, "\nRun `mediatag VERB --help` for a verb's options.\n");
+  fprintf (out, "\nRun `mediatag VERB --help` for a verb's options.\n\n%s\n",
+      MT_EXIT_STATUS_HELP);
 }
 
 int
@@ -49,7 +82,7 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   if (argc < 2) {
     print_usage (stderr);
-    return 2;
+    return MT_EXIT_USAGE;
   }
   if (!strcmp (argv[1], "--help") || !strcmp (argv[1], "-h")
       || !strcmp (argv[1], "help")) {
@@ -66,6 +99,7 @@ main (int argc, char **argv)
   }
   for (v = verbs; *v; v++) {
     if (!strcmp (argv[1], (*v)->name)) {
+      use_build_tree_plugins ();
       gst_init (NULL, NULL);
       mt_core_init ();
       return (*v)->run (argc - 1, argv + 1);
@@ -73,5 +107,5 @@ main (int argc, char **argv)
   }
   fprintf (stderr, "mediatag: unknown verb '%s'. Run `mediatag --help`.\n",
       argv[1]);
-  return 2;
+  return MT_EXIT_USAGE;
 }

@@ -159,9 +159,10 @@ class LocalEngines(unittest.TestCase):
         out2 = tempfile.mkdtemp()
         cp = run_tool(SAMPLE_IMAGE, "--backend", "local", "--out", out2, "--features", "labels", "-q")
         self.assertEqual(cp.returncode, 0, cp.stderr)
-        cp = run_tool(SAMPLE_IMAGE, "--backend", "local", "--out", self.out, "--features", "labels", "-q")
+        out3 = tempfile.mkdtemp()
+        cp = run_tool(SAMPLE_IMAGE, "--backend", "local", "--out", out3, "--features", "labels", "-q")
         first = [d["id"] for d in read_jsonl(os.path.join(out2, "sample.jsonl"))]
-        again = [d["id"] for d in read_jsonl(os.path.join(self.out, "sample.jsonl"))]
+        again = [d["id"] for d in read_jsonl(os.path.join(out3, "sample.jsonl"))]
         self.assertTrue(first)
         self.assertEqual(first, again)
 
