@@ -16,6 +16,12 @@
  * is aborted by default (#GstS3Sink:on-error), so no broken object and no
  * pending upload are left behind.
  *
+ * EOS means "the stream is whole": a pipeline stopped early with EOS
+ * (`gst-launch-1.0 -e` and Ctrl-C, a source that ends short) stores the
+ * bytes received so far under the final key, as any sink would. When a
+ * short object must never appear there, set #GstS3Sink:min-size: an EOS
+ * before that many bytes aborts the upload and posts an error instead.
+ *
  * When the key holds `%d` (as multifilesink's location does, `%05d` and
  * the like too), each buffer becomes its own object, numbered from
  * #GstS3Sink:index.
@@ -57,6 +63,7 @@ enum
   PROP_METADATA,
   PROP_PART_SIZE,
   PROP_ON_ERROR,
+  PROP_MIN_SIZE,
   PROP_AWS_FIRST,
 };
 
@@ -359,7 +366,8 @@ abort_upload (GstS3Sink * self)
   g_clear_pointer (&self->upload_id, g_free);
 }
 
-/* A stop without EOS: the upload's fate is the user's on-error choice. */
+/* A stop without EOS: the upload's fate is the user's on-error choice, but
+ * never a completion short of min-size. */
 static void
 settle_unfinished_upload (GstS3Sink * self)
 {
@@ -367,6 +375,16 @@ settle_unfinished_upload (GstS3Sink * self)
 
   if (self->upload_id == NULL)
     return;
+  if (self->cur_on_error == GST_S3_SINK_ON_ERROR_COMPLETE
+      && self->bytes < self->cur_min_size) {
+    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+        ("Stopped after %" G_GUINT64_FORMAT " bytes, short of min-size %"
+            G_GUINT64_FORMAT ": the upload to s3://%s/%s was aborted rather "
+            "than completed", self->bytes, self->cur_min_size,
+            self->cur_bucket, self->cur_key), (NULL));
+    abort_upload (self);
+    return;
+  }
   switch (self->cur_on_error) {
     case GST_S3_SINK_ON_ERROR_ABORT:
       abort_upload (self);
@@ -448,6 +466,24 @@ gst_s3_sink_render (GstBaseSink * sink, GstBuffer * buffer)
   return GST_FLOW_OK;
 }
 
+/* An EOS before min-size bytes is a stream cut short, not a whole one:
+ * nothing is stored under the key. */
+static gboolean
+refuse_short (GstS3Sink * self)
+{
+  if (self->per_buffer || self->bytes >= self->cur_min_size)
+    return FALSE;
+  if (self->upload_id)
+    abort_upload (self);
+  GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+      ("The stream ended after %" G_GUINT64_FORMAT " bytes, short of "
+          "min-size %" G_GUINT64_FORMAT ": nothing was stored at s3://%s/%s",
+          self->bytes, self->cur_min_size, self->cur_bucket, self->cur_key),
+      ("end of stream before min-size; %s", self->etags->len ?
+          "multipart upload aborted" : "no object written"));
+  return TRUE;
+}
+
 /* EOS: the object is whole. Small streams never started a multipart
  * upload and go in one PutObject. */
 static gboolean
@@ -476,6 +512,13 @@ gst_s3_sink_event (GstBaseSink * sink, GstEvent * event)
   g_autoptr (GError) err = NULL;
 
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && !self->finished) {
+    if (!join_part (self, &err) || refuse_short (self)) {
+      if (err)
+        post_error (self, err, self->cur_key);
+      self->finished = TRUE;
+      gst_event_unref (event);
+      return FALSE;
+    }
     if (!finish (self, &err)) {
       post_error (self, err, self->cur_key);
       gst_event_unref (event);
@@ -531,6 +574,7 @@ gst_s3_sink_start (GstBaseSink * sink)
       NULL;
   self->cur_part_size = self->part_size;
   self->cur_on_error = self->on_error;
+  self->cur_min_size = self->min_size;
   mt_aws_settings_copy (&settings, &self->settings);
   GST_OBJECT_UNLOCK (self);
 
@@ -651,6 +695,9 @@ gst_s3_sink_set_property (GObject * object, guint prop_id,
     case PROP_ON_ERROR:
       self->on_error = g_value_get_enum (value);
       break;
+    case PROP_MIN_SIZE:
+      self->min_size = g_value_get_uint64 (value);
+      break;
     default:
       if (!mt_aws_settings_set_property (&self->settings, PROP_AWS_FIRST,
               prop_id, value))
@@ -683,6 +730,9 @@ gst_s3_sink_get_property (GObject * object, guint prop_id, GValue * value,
       break;
     case PROP_ON_ERROR:
       g_value_set_enum (value, self->on_error);
+      break;
+    case PROP_MIN_SIZE:
+      g_value_set_uint64 (value, self->min_size);
       break;
     default:
       if (!mt_aws_settings_get_property (&self->settings, PROP_AWS_FIRST,
@@ -830,6 +880,21 @@ gst_s3_sink_class_init (GstS3SinkClass * klass)
       g_param_spec_enum ("on-error", "On error",
           "What to do with an unfinished upload on a stop without EOS",
           GST_TYPE_S3_SINK_ON_ERROR, DEFAULT_ON_ERROR, flags));
+  /**
+   * GstS3Sink:min-size:
+   *
+   * The fewest bytes a whole object has. An EOS before that many bytes
+   * (a pipeline stopped with `-e`, a source cut short) aborts the upload
+   * and posts an error, so no short object is stored under the key; on a
+   * stop without EOS, on-error=complete then aborts too. 0 (the default)
+   * stores whatever EOS ends. Not used with one object per buffer.
+   *
+   * Since: 0.1
+   */
+  g_object_class_install_property (gobject_class, PROP_MIN_SIZE,
+      g_param_spec_uint64 ("min-size", "Minimum size",
+          "Refuse (abort, error) an object that ends at EOS shorter than "
+          "this many bytes; 0: no check", 0, G_MAXUINT64, 0, flags));
   /**
    * GstS3Sink:force-path-style:
    *

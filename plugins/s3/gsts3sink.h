@@ -45,6 +45,7 @@ struct _GstS3Sink
   GstStructure *metadata;
   guint64 part_size;
   GstS3SinkOnError on_error;
+  guint64 min_size;
   MtAwsSettings settings;
 
   /* streaming state, copied or made in start() */
@@ -55,6 +56,7 @@ struct _GstS3Sink
   GstStructure *cur_metadata;
   guint64 cur_part_size;
   GstS3SinkOnError cur_on_error;
+  guint64 cur_min_size;
   gboolean per_buffer;          /* the key holds %d: one object per buffer */
   guint index;                  /* next %d */
   GByteArray *pending;          /* bytes of the part being gathered */
