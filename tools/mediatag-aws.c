@@ -103,7 +103,7 @@ print_text (const MtAwsReport * r)
     /* A session token makes them temporary, even when nothing says when
      * they expire (AWS_SESSION_TOKEN in the environment). */
     printf ("credentials  %s, access key id %s, %s%s\n", r->creds->source, key,
-        expires ? "temporary, expiring " : r->creds->session_token ?
+        expires ? "expiring " : r->creds->session_token ?
         "temporary (session token)" : "long-term", expires ? expires : "");
   } else {
     printf ("credentials  none: %s\n", r->creds_error->message);

@@ -30,9 +30,9 @@ static const GOptionEntry entries[] = {
       "index: the N largest faces per image; search: at most N matches "
         "(default: all)", "N"},
   {"largest-face", 0, 0, G_OPTION_ARG_NONE, &opt_largest_face,
-        "index: only the largest face of each image (an image with more "
-        "than one face is refused without it: they would all get the "
-        "external id)", NULL},
+        "index: only the largest face of each image (without it or "
+        "--max-faces, an image with more than one face is refused: they "
+        "would all get the one external id)", NULL},
   {"min-confidence", 0, 0, G_OPTION_ARG_DOUBLE, &opt_min_confidence,
       "Lowest face detection confidence, 0-100 (default 60)", "N"},
   {"collections-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_dir,
@@ -153,19 +153,20 @@ faces_to_index (GPtrArray * faces)
   return n;
 }
 
-/* An external id names one person: an image whose faces would all be
- * stored under it is refused, before anything of the call is indexed. */
+/* An external id usually names one person: an image whose faces would all
+ * be stored under it is refused, before anything of the call is indexed,
+ * unless --max-faces says how many faces per image are wanted. */
 static gboolean
 check_one_person (const gchar * path, GPtrArray * faces, GError ** error)
 {
   guint n = faces_to_index (faces);
 
-  if (n <= 1)
+  if (n <= 1 || opt_max_faces > 0)
     return TRUE;
   g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
       "%s holds %u faces; all of them would be indexed as \"%s\". Pass "
-      "--largest-face to index only the largest, or crop the image to the "
-      "one person", path, n, opt_external_id);
+      "--largest-face to index only the largest, or --max-faces %u to index "
+      "them all under that id", path, n, opt_external_id, n);
   return FALSE;
 }
 

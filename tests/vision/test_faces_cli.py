@@ -47,7 +47,7 @@ class FacesCli(unittest.TestCase):
         for k in ("Left", "Top", "Width", "Height"):
             self.assertTrue(0 <= face["BoundingBox"][k] <= 1)
         out = json.loads(run("index", "team", self.photo(1), "--external-id",
-                             "sample1", *self.env_dir).stdout)
+                             "sample1", "--max-faces", "3", *self.env_dir).stdout)
         self.assertEqual(len(out["FaceRecords"]), 3)
         self.assertTrue(os.path.exists(os.path.join(self.dir, "team.sqlite")))
 
@@ -71,10 +71,12 @@ class FacesCli(unittest.TestCase):
         out = json.loads(run("search", "team", self.photo(3), *self.env_dir).stdout)
         self.assertEqual(out["FaceMatches"], [])
 
-        # Deleted, the face is no longer found; unknown ids are skipped.
-        out = json.loads(run("delete", "team", face["FaceId"], "no-such-id",
-                             *self.env_dir).stdout)
-        self.assertEqual(out["DeletedFaces"], [face["FaceId"]])
+        # Deleted, the face is no longer found; unknown ids are named and
+        # the exit status says not all were deleted.
+        p = run("delete", "team", face["FaceId"], "no-such-id", *self.env_dir, check=False)
+        self.assertEqual(p.returncode, 3, p.stderr)
+        self.assertIn("no-such-id: no such face", p.stderr)
+        self.assertEqual(json.loads(p.stdout)["DeletedFaces"], [face["FaceId"]])
         faces = json.loads(run("list", "team", *self.env_dir).stdout)["Faces"]
         self.assertEqual(len(faces), 3)
         out = json.loads(run("search", "team", mirrored, *self.env_dir).stdout)
@@ -91,14 +93,15 @@ class FacesCli(unittest.TestCase):
         self.assertIn("invalid collection name", p.stderr)
         # A picture with no face cannot be searched with.
         p = run("index", "team", self.photo(1), "--external-id", "x",
-                *self.env_dir)
+                "--largest-face", *self.env_dir)
         p = run("search", "team", "/usr/share/darknet/data/eagle.jpg",
                 *self.env_dir, check=False)
         self.assertEqual(p.returncode, 1)
         self.assertIn("no face found", p.stderr)
 
     def test_missing_models(self):
-        run("index", "team", self.photo(1), "--external-id", "x", *self.env_dir)
+        run("index", "team", self.photo(1), "--external-id", "x", "--largest-face",
+            *self.env_dir)
         p = run("search", "team", self.photo(1), "--models-dir", self.dir,
                 *self.env_dir, check=False)
         self.assertEqual(p.returncode, 1)

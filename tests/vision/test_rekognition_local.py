@@ -77,8 +77,9 @@ class LocalEngine(unittest.TestCase):
     @unittest.skipUnless(os.path.exists(os.path.join(DEMO, "sample6.jpg")),
                          "face test photos missing: run tools/fetch-models --test-media")
     def test_face_search(self):
+        # All four faces under one id: asked for with --max-faces.
         subprocess.run([TOOL, "faces", "index", "crew", os.path.join(DEMO, "sample6.jpg"),
-                        "--external-id", "crew6"], check=True, env=self.env,
+                        "--external-id", "crew6", "--max-faces", "4"], check=True, env=self.env,
                        capture_output=True)
         flipped = os.path.join(self.dir, "flipped.jpg")
         subprocess.run([CONVERT, os.path.join(DEMO, "sample6.jpg"), "-flop", "-resize",
