@@ -18,7 +18,10 @@
 
 G_BEGIN_DECLS
 
-typedef struct {
+/* Tagged so that sigv4.h can name it without including this header:
+ * credentials.c signs STS calls with sigv4, and the headers must not
+ * include each other. */
+typedef struct _MtCredentials {
   gint ref_count;
   gchar *access_key_id;
   gchar *secret_access_key;

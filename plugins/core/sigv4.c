@@ -9,6 +9,7 @@
  * SignatureDoesNotMatch, with the token cut out of it. Buffers that held a
  * key are wiped before they are freed. */
 #include "sigv4.h"
+#include "credentials.h"
 #include "awserror.h"
 #include "eventstream.h"
 

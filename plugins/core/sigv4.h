@@ -7,9 +7,11 @@
 
 #include <glib.h>
 #include "http.h"
-#include "credentials.h"
 
 G_BEGIN_DECLS
+
+/* The key to sign with (credentials.h). */
+typedef struct _MtCredentials MtCredentials;
 
 typedef enum {
   MT_SIGV4_PAYLOAD_SIGNED,      /* hex SHA-256 of the body */

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "sigv4.h"
+#include "credentials.h"
 
 static const gchar *
 member_string (JsonObject * o, const gchar * name)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "sigv4.h"
+#include "credentials.h"
 #include "awserror.h"
 #include "eventstream.h"
 

@@ -1,5 +1,6 @@
 /* Rekognition Custom Labels model lifecycle. See models.h. */
 #include "models.h"
+#include "retry.h"
 
 #include <glib/gstdio.h>
 #include <string.h>
@@ -144,20 +145,6 @@ mt_model_stop (MtAwsClient * client, const gchar * arn,
   return resp != NULL;
 }
 
-static gboolean
-sleep_cancellable (guint ms, GCancellable * cancellable, GError ** error)
-{
-  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
-  gint64 now;
-
-  while ((now = g_get_monotonic_time ()) < end) {
-    if (g_cancellable_set_error_if_cancelled (cancellable, error))
-      return FALSE;
-    g_usleep (MIN (end - now, 50000));
-  }
-  return TRUE;
-}
-
 gboolean
 mt_model_wait (MtAwsClient * client, const gchar * arn,
     const gchar * const *wanted, guint timeout_s, gchar ** status,
@@ -194,7 +181,7 @@ mt_model_wait (MtAwsClient * client, const gchar * arn,
           "Model %s is still %s after %u s", arn, s, timeout_s);
       return FALSE;
     }
-    if (!sleep_cancellable (poll_ms, cancellable, error))
+    if (!mt_retry_wait (poll_ms, cancellable, error))
       return FALSE;
     poll_ms = MIN (poll_ms * 2, POLL_MAX_MS);
   }

@@ -1,5 +1,6 @@
-/* Rekognition Custom Labels model lifecycle, shared by rekognitionsink (the
- * start-time check and auto-start-model) and `mediatag models`: describe,
+/* Rekognition Custom Labels model lifecycle, in the core library because
+ * two users share it, rekognitionsink (the start-time check and
+ * auto-start-model) and `mediatag models`: describe,
  * start, stop, wait for a status, train from a Ground Truth manifest, and
  * the usage marker behind `--stop-after-idle`.
  *
@@ -31,7 +32,9 @@ gboolean mt_model_start (MtAwsClient * client, const gchar * arn,
 gboolean mt_model_stop (MtAwsClient * client, const gchar * arn,
     GCancellable * cancellable, GError ** error);
 
-/* Polls the model's Status (1 s, then backing off to 30 s) until it is one
+/* Polls the model's Status (1 s, then backing off to 30 s; each
+ * DescribeProjectVersions retried as every call is, and the wait between
+ * polls cancellable, retry.h) until it is one
  * of `wanted` (returns TRUE), or a status that cannot lead there (FAILED
  * ones, or a stable status not wanted: returns FALSE with an error quoting
  * StatusMessage), or `timeout_s` passes. *status gets the last status. */
