@@ -52,7 +52,6 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.request
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -402,14 +401,18 @@ def analyze_id(st, req, entry):
 
 
 def read_s3(st, location):
+    """The object, read from --s3 (moto) as Textract reads it from S3."""
+    import boto3
+    from botocore.config import Config
     obj = location["S3Object"]
     if not st.args.s3:
         raise ApiError(400, "InvalidS3ObjectException", "no S3 configured in the fake")
-    url = "%s/%s/%s" % (st.args.s3, obj["Bucket"], urllib.request.quote(obj["Name"]))
+    s3 = boto3.client("s3", endpoint_url=st.args.s3, region_name="us-east-1",
+                      aws_access_key_id="fake", aws_secret_access_key="fake",
+                      config=Config(s3={"addressing_style": "path"}))
     try:
-        with urllib.request.urlopen(url, timeout=30) as r:
-            return r.read()
-    except urllib.error.HTTPError:
+        return s3.get_object(Bucket=obj["Bucket"], Key=obj["Name"])["Body"].read()
+    except s3.exceptions.ClientError:
         raise ApiError(400, "InvalidS3ObjectException",
                        "Unable to get object metadata from S3. Check object key, region and/or access permissions.")
 
