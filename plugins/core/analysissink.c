@@ -410,9 +410,14 @@ failure_facts (const GError * error, FailureFacts * f)
   if (d) {
     f->code = d->code && *d->code ? d->code : NULL;
     f->status = d->http_status;
+    f->action = g_strdup (d->action);
+    f->attempts = d->attempts;
   }
-  f->action = error_action (error, f->code);
-  f->attempts = error_attempts (error, d != NULL && f->status != 0);
+  /* Errors an engine re-worded keep the facts in their message only. */
+  if (!f->action)
+    f->action = error_action (error, f->code);
+  if (!f->attempts)
+    f->attempts = error_attempts (error, d != NULL && f->status != 0);
 }
 
 /* One line for the summary: "DetectFaces: InternalError (HTTP 500) after

@@ -58,24 +58,6 @@ mt_result_set_box (JsonObject * result, gdouble left, gdouble top,
   json_object_set_object_member (result, "box", box);
 }
 
-gboolean
-mt_result_set_box_from_rekognition (JsonObject * result, JsonObject * bbox)
-{
-  static const gchar *const keys[] = { "Left", "Top", "Width", "Height" };
-  gdouble v[4];
-  guint i;
-
-  if (!bbox)
-    return FALSE;
-  for (i = 0; i < G_N_ELEMENTS (keys); i++) {
-    if (!json_object_has_member (bbox, keys[i]))
-      return FALSE;
-    v[i] = json_object_get_double_member (bbox, keys[i]);
-  }
-  mt_result_set_box (result, v[0], v[1], v[2], v[3]);
-  return TRUE;
-}
-
 void
 mt_result_set_detail (JsonObject * result, JsonObject * detail)
 {
@@ -152,6 +134,9 @@ compute_id (JsonObject * r, guint ordinal, gint64 unit)
 
   for (i = 0; i < G_N_ELEMENTS (members); i++)
     checksum_member (sum, r, members[i]);
+  /* Only when present, so the ids of documents without it never change. */
+  if (json_object_has_member (r, "kind"))
+    checksum_member (sum, r, "kind");
   checksum_box (sum, r);
   if (ordinal > 0) {
     g_autofree gchar *o = g_strdup_printf ("ordinal=%u", ordinal);
@@ -186,26 +171,38 @@ mt_result_finish (JsonObject * result, const gchar * asset, guint ordinal)
 void
 mt_result_finish_all (GPtrArray * results, const gchar * asset, guint64 unit)
 {
+  /* id without ordinal -> ordinals given so far: the n-th identical
+   * finding gets ordinal n without trying 1..n-1 again, so a unit with
+   * thousands of identical findings stays linear. */
+  g_autoptr (GHashTable) given = g_hash_table_new_full (g_str_hash,
+      g_str_equal, g_free, NULL);
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash,
       g_str_equal, g_free, NULL);
   guint i;
 
   for (i = 0; i < results->len; i++) {
     JsonObject *r = g_ptr_array_index (results, i);
-    guint ordinal = 0;
+    g_autofree gchar *base = NULL;
+    guint ordinal;
 
     finish (r, asset, 0, (gint64) unit);
+    base = g_strdup (json_object_get_string_member (r, "id"));
+    ordinal = GPOINTER_TO_UINT (g_hash_table_lookup (given, base));
+    if (ordinal > 0)
+      finish (r, asset, ordinal, (gint64) unit);
     while (g_hash_table_contains (seen, json_object_get_string_member (r,
                 "id")))
       finish (r, asset, ++ordinal, (gint64) unit);
     g_hash_table_add (seen, g_strdup (json_object_get_string_member (r, "id")));
+    g_hash_table_insert (given, g_steal_pointer (&base),
+        GUINT_TO_POINTER (ordinal + 1));
   }
 }
 
 /* Readers scan documents by eye and by tools: the fixed fields come first,
  * in the design's order, then anything an engine added. */
 static const gchar *const member_order[] = { "id", "asset", "analysis",
-  "engine", "name", "confidence", "timestamp", "end", "frame", "page", "box",
+  "kind", "engine", "name", "confidence", "timestamp", "end", "frame", "page", "box",
   "track", "error"
 };
 
@@ -311,9 +308,10 @@ static JsonObject *
 track_to_result (const MtTrack * t, const gchar * asset)
 {
   gdouble mean = t->confidence_n ? t->confidence_sum / t->confidence_n : -1;
-  JsonObject *r = mt_result_new (t->analysis, t->engine, t->name, mean);
+  JsonObject *r = mt_result_new (MT_ANALYSIS_TRACK, t->engine, t->name, mean);
   JsonObject *track = json_object_new ();
 
+  json_object_set_string_member (r, "kind", t->analysis);
   mt_result_set_time (r, t->begin, t->end, -1);
   json_object_set_string_member (track, "name", t->name);
   json_object_set_int_member (track, "begin", ns_to_ms (t->begin));
@@ -382,7 +380,8 @@ track_sighting (MtTrackMerger * m, JsonObject * r, GstClockTime timestamp)
   g_autofree gchar *key = NULL;
   MtTrack *t;
 
-  if (!name || !analysis || !engine || !g_strcmp0 (analysis, MT_ANALYSIS_ERROR))
+  if (!name || !analysis || !engine || !g_strcmp0 (analysis, MT_ANALYSIS_ERROR)
+      || !g_strcmp0 (analysis, MT_ANALYSIS_TRACK))
     return;
   key = g_strjoin ("\n", analysis, engine, name, NULL);
   t = g_hash_table_lookup (m->open, key);

@@ -24,6 +24,9 @@ G_BEGIN_DECLS
 #define MT_ANALYSIS_CUSTOMLABEL "customlabel"
 #define MT_ANALYSIS_PPE "ppe"
 #define MT_ANALYSIS_ERROR "error"
+/* A span of consecutive sightings (see the track merger below); its `kind`
+ * is the analysis it tracks. Never a sighting itself. */
+#define MT_ANALYSIS_TRACK "track"
 
 /* A new document with analysis, engine ("aws:rekognition:DetectLabels"),
  * name (may be NULL) and confidence (0..100; negative: none). */
@@ -33,13 +36,10 @@ JsonObject *mt_result_new (const gchar * analysis, const gchar * engine,
 /* An `analysis=error` document naming what failed and why. */
 JsonObject *mt_result_new_error (const gchar * engine, const GError * error);
 
-/* The box relative to the image, 0..1. */
+/* The box relative to the image, 0..1. (Each element converts its
+ * service's own box shape: rekognition's is in plugins/rekognition.) */
 void mt_result_set_box (JsonObject * result, gdouble left, gdouble top,
     gdouble width, gdouble height);
-/* From a Rekognition BoundingBox {Width, Height, Left, Top}; FALSE (and no
- * box) when `bbox` lacks one of them. */
-gboolean mt_result_set_box_from_rekognition (JsonObject * result,
-    JsonObject * bbox);
 
 /* `detail`: the engine's own object, kept verbatim (a reference is taken). */
 void mt_result_set_detail (JsonObject * result, JsonObject * detail);
@@ -51,8 +51,9 @@ void mt_result_set_time (JsonObject * result, GstClockTime timestamp,
 
 /* Sets `asset` (when not NULL) and `id`. The id is a SHA-256 over asset,
  * analysis, engine, name, timestamp, end, frame, page and box (rounded to
- * 1e-6), with `ordinal` mixed in when > 0 to tell apart two findings that
- * agree on all of those. */
+ * 1e-6), and `kind` when the document has one (tracks), with `ordinal`
+ * mixed in when > 0 to tell apart two findings that agree on all of
+ * those. */
 void mt_result_finish (JsonObject * result, const gchar * asset,
     guint ordinal);
 
@@ -71,10 +72,12 @@ gchar *mt_results_to_json_array (GPtrArray * results);
 /* Video tracks. Feed sightings in time order; a sighting joins the open
  * track of the same (analysis, engine, name) when its timestamp is less
  * than 1.2 intervals after the track's end, otherwise that track is closed
- * and a new one begins. Closed tracks come out as documents with the same
- * analysis and engine, `timestamp`/`end` spanning the track, `confidence`
- * the mean, and `track` = {name, begin, end, count, confidence}; `count`
- * counts the frames the name was seen in. */
+ * and a new one begins. Closed tracks come out as their own kind of
+ * document, so counting sightings never counts them: `analysis` "track",
+ * `kind` the analysis tracked ("label", "face"...), the sightings' engine
+ * and name, `timestamp`/`end` spanning the track, `confidence` the mean,
+ * and `track` = {name, begin, end, count, confidence}; `count` counts the
+ * frames the name was seen in. */
 typedef struct _MtTrackMerger MtTrackMerger;
 
 MtTrackMerger *mt_track_merger_new (void);

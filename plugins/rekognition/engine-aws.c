@@ -300,6 +300,26 @@ confidence_of (JsonObject * o, const gchar * member)
   return json_object_get_double_member_with_default (o, member, 0);
 }
 
+/* A Rekognition BoundingBox {Width, Height, Left, Top} as the result's
+ * box; FALSE (and no box) when one of them is missing. */
+static gboolean
+set_box_from_rekognition (JsonObject * result, JsonObject * bbox)
+{
+  static const gchar *const keys[] = { "Left", "Top", "Width", "Height" };
+  gdouble v[4];
+  guint i;
+
+  if (!bbox)
+    return FALSE;
+  for (i = 0; i < G_N_ELEMENTS (keys); i++) {
+    if (!json_object_has_member (bbox, keys[i]))
+      return FALSE;
+    v[i] = json_object_get_double_member (bbox, keys[i]);
+  }
+  mt_result_set_box (result, v[0], v[1], v[2], v[3]);
+  return TRUE;
+}
+
 static void
 add_result (GPtrArray * results, const gchar * analysis, const gchar * op,
     const gchar * name, gdouble confidence, JsonObject * bbox,
@@ -309,7 +329,7 @@ add_result (GPtrArray * results, const gchar * analysis, const gchar * op,
   JsonObject *r = mt_result_new (analysis, engine, name, confidence);
 
   if (bbox)
-    mt_result_set_box_from_rekognition (r, bbox);
+    set_box_from_rekognition (r, bbox);
   mt_result_set_detail (r, detail);
   g_ptr_array_add (results, r);
 }

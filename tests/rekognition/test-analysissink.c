@@ -39,7 +39,7 @@ static struct
 } fake;
 
 /* An AWS error as the AWS client gives up on it: details decoded from a
- * real error body, the message naming action, code, status, attempts. */
+ * real error body, then the call's outcome (action, attempts) recorded. */
 static GError *
 make_aws_error (const gchar * action, const gchar * code, guint status,
     guint attempts)
@@ -55,9 +55,7 @@ make_aws_error (const gchar * action, const gchar * code, guint status,
   e = mt_aws_error_from_response (&resp, NULL);
   g_array_unref (resp.headers);
   g_bytes_unref (resp.body);
-  g_free (e->message);
-  e->message = g_strdup_printf ("%s: %s (HTTP %u) after %u attempts: boom",
-      action, code, status, attempts);
+  mt_aws_error_set_outcome (e, action, attempts);
   return e;
 }
 

@@ -146,23 +146,45 @@ test_error_document (void)
       "InvalidImageFormatException: bad image");
 }
 
+/* A unit with many identical findings (every word of a long text, say)
+ * gets unique ids in linear time; the n-th keeps ordinal n, as always. */
 static void
-test_rekognition_box (void)
+test_finish_all_many_identical (void)
 {
-  g_autoptr (JsonObject) r = mt_result_new ("label", "e", "n", 90);
-  g_autoptr (JsonObject) bbox = json_object_new ();
-  JsonObject *box;
+  g_autoptr (GPtrArray) r = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      json_object_unref);
+  g_autoptr (GHashTable) ids = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (JsonObject) third = mt_result_new ("keyphrase", "x", "the", 90);
+  guint i;
 
-  json_object_set_double_member (bbox, "Width", 0.5);
-  json_object_set_double_member (bbox, "Height", 0.25);
-  json_object_set_double_member (bbox, "Left", 0.125);
-  g_assert_false (mt_result_set_box_from_rekognition (r, bbox));
-  g_assert_false (json_object_has_member (r, "box"));
-  json_object_set_double_member (bbox, "Top", 0.0625);
-  g_assert_true (mt_result_set_box_from_rekognition (r, bbox));
-  box = json_object_get_object_member (r, "box");
-  g_assert_cmpfloat (json_object_get_double_member (box, "left"), ==, 0.125);
-  g_assert_cmpfloat (json_object_get_double_member (box, "top"), ==, 0.0625);
+  for (i = 0; i < 20000; i++) {
+    JsonObject *doc = mt_result_new ("keyphrase", "x", "the", 90);
+
+    mt_result_set_time (doc, GST_SECOND, GST_CLOCK_TIME_NONE, -1);
+    g_ptr_array_add (r, doc);
+  }
+  mt_result_finish_all (r, "file:///a.txt", 0);
+  mt_result_set_time (third, GST_SECOND, GST_CLOCK_TIME_NONE, -1);
+  for (i = 0; i < r->len; i++)
+    g_assert_true (g_hash_table_add (ids, (gpointer)
+            json_object_get_string_member (g_ptr_array_index (r, i), "id")));
+  mt_result_finish (third, "file:///a.txt", 3);
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (r, 3),
+          "id"), ==, json_object_get_string_member (third, "id"));
+}
+
+/* One compact line stays strict JSON whatever the text holds: json-glib
+ * alone leaves 0x1F raw. */
+static void
+test_control_bytes_escaped (void)
+{
+  g_autoptr (JsonObject) r = mt_result_new ("text", "e", "a\x1f\x01" "b", 90);
+  g_autofree gchar *line = mt_result_to_line (r);
+  guint i;
+
+  for (i = 0; line[i]; i++)
+    g_assert_cmpint ((guchar) line[i], >=, 0x20);
+  g_assert_nonnull (strstr (line, "a\\u001f\\u0001b"));
 }
 
 /* Feeds one sighting per timestamp (seconds) of `name`. */
@@ -216,9 +238,12 @@ test_tracks_gap_rule (void)
           "begin"), ==, 10800);
   g_assert_cmpint (json_object_get_int_member (track_of (closed, 1),
           "count"), ==, 1);
-  /* Track documents are documents: analysis, engine, span, id. */
+  /* Track documents are documents of their own kind: analysis "track",
+   * the tracked analysis in `kind`, engine, span, id. */
   g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (closed,
-              0), "analysis"), ==, "label");
+              0), "analysis"), ==, "track");
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (closed,
+              0), "kind"), ==, "label");
   g_assert_cmpint (json_object_get_int_member (g_ptr_array_index (closed, 0),
           "end"), ==, 8300);
   g_assert_true (json_object_has_member (g_ptr_array_index (closed, 0), "id"));
@@ -278,6 +303,38 @@ test_tracks_names_apart_and_same_frame (void)
           "count"), ==, 1);
 }
 
+/* A track is never a sighting: fed back to a merger (a second pass over a
+ * results file), it starts no track; and tracks of two kinds that agree on
+ * everything else still get two ids. */
+static void
+test_track_is_its_own_kind (void)
+{
+  g_autoptr (MtTrackMerger) m = mt_track_merger_new ();
+  g_autoptr (GPtrArray) closed =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr (GPtrArray) unit =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  JsonObject *face = mt_result_new (MT_ANALYSIS_FACE, "e", "Person", 90);
+  JsonObject *lbl = mt_result_new (MT_ANALYSIS_LABEL, "e", "Person", 90);
+  JsonObject *a, *b;
+
+  g_ptr_array_add (unit, face);
+  g_ptr_array_add (unit, lbl);
+  mt_track_merger_add (m, unit, 0, GST_SECOND, NULL, closed);
+  mt_track_merger_flush (m, NULL, closed);
+  g_assert_cmpuint (closed->len, ==, 2);
+  a = g_ptr_array_index (closed, 0);
+  b = g_ptr_array_index (closed, 1);
+  g_assert_cmpstr (json_object_get_string_member (a, "kind"), ==, "face");
+  g_assert_cmpstr (json_object_get_string_member (b, "kind"), ==, "label");
+  g_assert_cmpstr (json_object_get_string_member (a, "id"), !=,
+      json_object_get_string_member (b, "id"));
+
+  mt_track_merger_add (m, closed, 5 * GST_SECOND, GST_SECOND, NULL, unit);
+  mt_track_merger_flush (m, NULL, unit);
+  g_assert_cmpuint (unit->len, ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -287,9 +344,12 @@ main (int argc, char **argv)
   g_test_add_func ("/result/id-ignores-float-noise",
       test_id_ignores_float_noise_and_confidence);
   g_test_add_func ("/result/finish-all-unique", test_finish_all_unique);
+  g_test_add_func ("/result/finish-all-many-identical",
+      test_finish_all_many_identical);
   g_test_add_func ("/result/serialise-one-line", test_serialise_one_line);
   g_test_add_func ("/result/error-document", test_error_document);
-  g_test_add_func ("/result/rekognition-box", test_rekognition_box);
+  g_test_add_func ("/result/control-bytes", test_control_bytes_escaped);
+  g_test_add_func ("/result/track-kind", test_track_is_its_own_kind);
   g_test_add_func ("/result/tracks-gap-rule", test_tracks_gap_rule);
   g_test_add_func ("/result/tracks-inferred-interval",
       test_tracks_inferred_interval);

@@ -198,7 +198,9 @@ class MotoTest(SinkTest):
             self.assertEqual({(d["frame"], d["timestamp"]) for d in sample}, {(25 * k, 1000 * k)})
         # Every name seen in the three samples is one track over 0-2000 ms.
         names = sorted({(d["analysis"], d["name"]) for d in frames})
-        self.assertEqual(sorted((t["analysis"], t["name"]) for t in tracks), names)
+        # Tracks are their own kind, naming the analysis they track.
+        self.assertEqual({t["analysis"] for t in tracks}, {"track"})
+        self.assertEqual(sorted((t["kind"], t["name"]) for t in tracks), names)
         for t in tracks:
             self.assertEqual((t["track"]["begin"], t["track"]["end"]), (0, 2000))
             self.assertEqual(t["track"]["count"], 3)
