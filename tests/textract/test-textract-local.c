@@ -59,7 +59,13 @@ png_of (DrawFunc draw, gint w, gint h, gboolean dark, gdouble turn)
   cairo_set_source_rgb (cr, dark, dark, dark);
   cairo_paint (cr);
   cairo_set_source_rgb (cr, !dark, !dark, !dark);
-  if (turn != 0) {
+  if (turn != 0 && ABS (turn) < 45) {
+    /* A page scanned askew. */
+    cairo_translate (cr, w / 2.0, h / 2.0);
+    cairo_rotate (cr, turn * G_PI / 180);
+    cairo_translate (cr, -w / 2.0, -h / 2.0);
+    cairo_scale (cr, w / 1000.0, w / 1000.0);
+  } else if (turn != 0) {
     cairo_translate (cr, w / 2.0, h / 2.0);
     cairo_rotate (cr, turn * G_PI / 180);
     cairo_translate (cr, -h / 2.0, -w / 2.0);
@@ -669,6 +675,21 @@ test_turned (void)
 }
 
 static void
+test_skewed (void)
+{
+  g_autoptr (GBytes) png = png_of (draw_letter, 1240, 700, FALSE, 4);
+  g_autofree gchar *t = NULL;
+  Read rd;
+
+  read_image (&rd, png, MT_TEXTRACT_TEXT, NULL);
+  g_assert_no_error (rd.error);
+  t = page_text (&rd);
+  g_assert_nonnull (strstr (t, "Revenue grew in every region this quarter."));
+  g_assert_nonnull (strstr (t, "Shipping times fell to three days"));
+  read_clear (&rd);
+}
+
+static void
 test_blank (void)
 {
   g_autoptr (GBytes) png = png_of (draw_nothing, 800, 1000, FALSE, 0);
@@ -1006,6 +1027,7 @@ main (int argc, char **argv)
   g_test_add_func ("/textract-local/ocr/text", test_image_text);
   g_test_add_func ("/textract-local/ocr/white-on-black", test_white_on_black);
   g_test_add_func ("/textract-local/ocr/turned", test_turned);
+  g_test_add_func ("/textract-local/ocr/skewed", test_skewed);
   g_test_add_func ("/textract-local/ocr/blank", test_blank);
   g_test_add_func ("/textract-local/expense/scan", test_invoice_scan);
   g_test_add_func ("/textract-local/expense/pdf", test_invoice_pdf);

@@ -315,6 +315,30 @@ class ElementTest(unittest.TestCase):
         self.assertEqual(pages, {1, 2})
         self.assertTrue(all(d["engine"] == "local:poppler" for d in docs))
 
+    def test_multipage_tiff(self):
+        tiff = os.path.join(self.tmp, "two.tif")
+        subprocess.run([CONVERT, self.dark, self.invoice, tiff], check=True,
+                       env=TOOL_ENV)
+        docs = self.run_element(tiff, "text")
+        text = {d["page"]: d["text"] for d in docs
+                if d["analysis"] == "document"}
+        self.assertIn("Light text on a dark page", text.get(1, ""))
+        self.assertIn("Northwind Traders", text.get(2, ""))
+
+    def test_raw_video_frame(self):
+        out = os.path.join(self.tmp, "frame.jsonl")
+        cmd = ["gst-launch-1.0", "-q", "filesrc", f"location={self.dark}",
+               "!", "pngdec", "!", "videoconvert", "!",
+               "video/x-raw,format=I420", "!", "textractsink",
+               "backend=local", "features=text", f"location={out}"]
+        res = subprocess.run(cmd, capture_output=True, text=True,
+                             timeout=120)
+        self.assertEqual(res.returncode, 0, res.stderr + res.stdout)
+        with open(out) as f:
+            lines = [json.loads(l)["text"] for l in f
+                     if json.loads(l)["analysis"] == "text"]
+        self.assertIn("is read after inverting it", lines)
+
     def test_blank_page(self):
         docs = self.run_element(self.blank, "text+tables+forms")
         self.assertEqual(docs, [])
