@@ -861,6 +861,7 @@ line_items_doc (JsonObject * expense, guint page, const gchar * engine,
   JsonArray *groups = arr_member (expense, "LineItemGroups");
   JsonArray *items = json_array_new ();
   JsonObject *detail, *r;
+  g_autofree gchar *value = NULL;
   guint i, j, item_page = page;
 
   for (i = 0; groups && i < json_array_get_length (groups); i++) {
@@ -876,7 +877,9 @@ line_items_doc (JsonObject * expense, guint page, const gchar * engine,
   }
   r = mt_result_new (ANALYSIS_EXPENSE, engine, "LINE_ITEMS", -1);
   json_object_set_int_member (r, "page", item_page ? item_page : 1);
-  json_object_set_int_member (r, "value", json_array_get_length (items));
+  /* `value` is a string in every document (search indexes map it once). */
+  value = g_strdup_printf ("%u", json_array_get_length (items));
+  json_object_set_string_member (r, "value", value);
   detail = json_object_new ();
   json_object_set_array_member (detail, "LineItems", items);
   json_object_set_array_member (detail, "LineItemGroups",

@@ -467,6 +467,7 @@ test_expense (void)
   list = json_object_get_array_member (json_object_get_object_member (items,
           "detail"), "LineItems");
   g_assert_cmpuint (json_array_get_length (list), ==, 2);
+  g_assert_cmpstr (str (items, "value"), ==, "2");
   item = json_array_get_object_element (list, 0);
   g_assert_cmpstr (str (item, "ITEM"), ==, "Widget A");
   g_assert_cmpstr (str (item, "QUANTITY"), ==, "3");
