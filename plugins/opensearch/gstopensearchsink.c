@@ -69,6 +69,9 @@
 #include "awsconfig.h"
 #include "awserror.h"
 #include "core.h"
+#include "credentials.h"
+#include "jsonlines.h"
+#include "retry.h"
 #include "sigv4.h"
 
 GST_DEBUG_CATEGORY_STATIC (gst_opensearch_sink_debug);
@@ -91,10 +94,9 @@ GST_DEBUG_CATEGORY_STATIC (gst_opensearch_sink_debug);
  * as building the request. */
 #define BULK_PATH "/_bulk?filter_path=errors%2Citems.%2A.status%2Citems.%2A.error"
 #define TEMPLATE_RESOURCE "/org/mediatag/opensearch/index-template.json"
+/* OpenSearch answers in milliseconds: a shorter first backoff than AWS's
+ * 1 s (retry.h does the rest: jitter, the 20 s cap, Retry-After). */
 #define BACKOFF_BASE_MS 100
-#define BACKOFF_MAX_MS 20000
-/* What a dead letter keeps of a line too long to ever be sent. */
-#define DEAD_LETTER_PREVIEW 1024
 /* Warnings beyond these are counted, then told once at EOS. */
 #define MAX_WARNINGS 10
 #define ERROR_PREVIEW 300
@@ -359,10 +361,12 @@ warn_not_indexed (GstOpenSearchSink * self, const gchar * what,
   g_mutex_unlock (&self->dead_lock);
 }
 
+/* Writes one dead letter, a line of JSON that holds its own newline-free
+ * text whatever the input held (control bytes escaped, invalid UTF-8 as
+ * base64: jsonlines.h). */
 static void
-write_dead_letter (GstOpenSearchSink * self, JsonNode * letter)
+write_dead_letter (GstOpenSearchSink * self, const gchar * text)
 {
-  g_autofree gchar *text = json_to_string (letter, FALSE);
   g_autoptr (GError) error = NULL;
 
   g_mutex_lock (&self->lock);
@@ -376,37 +380,22 @@ write_dead_letter (GstOpenSearchSink * self, JsonNode * letter)
           !g_output_stream_write_all (self->dead_out, "\n", 1, NULL, NULL,
               &error))) {
     GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-        ("Could not write to the dead-letter file %s.",
-            self->cur_dead_letter_location), ("%s", error->message));
+        ("Could not write to the dead-letter file %s: check the disk and "
+            "the file's permissions.", self->cur_dead_letter_location),
+        ("%s", error->message));
   }
   g_mutex_unlock (&self->dead_lock);
 }
 
-/* A line that never became a document. */
+/* A line that never became a document: {"line", "reason", "text" or
+ * "base64"}; a line too long to keep has no text. */
 static void
 dead_letter_line (GstOpenSearchSink * self, const gchar * line, gsize len,
-    gsize total, const gchar * reason)
+    guint64 line_no, const gchar * reason)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonNode) letter = NULL;
-  g_autofree gchar *text = g_utf8_make_valid (line, len);
+  g_autofree gchar *text = mt_dead_letter_line (line, len, line_no, reason);
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "reason");
-  json_builder_add_string_value (b, reason);
-  json_builder_set_member_name (b, "line_number");
-  json_builder_add_int_value (b, self->line_no);
-  json_builder_set_member_name (b, "line");
-  json_builder_add_string_value (b, text);
-  if (total > len) {
-    json_builder_set_member_name (b, "truncated");
-    json_builder_add_boolean_value (b, TRUE);
-    json_builder_set_member_name (b, "bytes");
-    json_builder_add_int_value (b, total);
-  }
-  json_builder_end_object (b);
-  letter = json_builder_get_root (b);
-  write_dead_letter (self, letter);
+  write_dead_letter (self, text);
 }
 
 /* A document OpenSearch did not take: the document itself, its index and
@@ -418,6 +407,7 @@ dead_letter_doc (GstOpenSearchSink * self, OpenSearchDoc * doc,
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (JsonNode) letter = NULL;
+  g_autofree gchar *text = NULL;
   gsize size;
   const gchar *data = g_bytes_get_data (doc->payload, &size);
 
@@ -447,7 +437,8 @@ dead_letter_doc (GstOpenSearchSink * self, OpenSearchDoc * doc,
   }
   json_builder_end_object (b);
   letter = json_builder_get_root (b);
-  write_dead_letter (self, letter);
+  text = mt_json_to_line (letter);
+  write_dead_letter (self, text);
 }
 
 static gboolean
@@ -473,21 +464,6 @@ open_dead_letter (GstOpenSearchSink * self)
 }
 
 /* --- HTTP --- */
-
-/* Items: throttling and unavailable shards, as Logstash retries them; a
- * per-item 500 tends to come back the same. */
-static gboolean
-item_is_retryable (gint64 status)
-{
-  return status == 429 || status == 502 || status == 503 || status == 504;
-}
-
-/* Whole requests: throttling and server errors, as the AWS SDKs retry. */
-static gboolean
-request_is_retryable (guint status)
-{
-  return status == 429 || status == 500 || item_is_retryable (status);
-}
 
 static gboolean
 apply_auth (GstOpenSearchSink * self, MtHttpRequest * req, GError ** error)
@@ -534,50 +510,41 @@ build_request (GstOpenSearchSink * self, const gchar * method,
   return g_steal_pointer (&req);
 }
 
-/* Sleeps before attempt `attempt` + 1: full jitter over an exponential
- * window, at least what the server asked for. FALSE when stopping. */
-static gboolean
-backoff (GstOpenSearchSink * self, guint attempt, guint min_ms)
+static void
+retry_policy (GstOpenSearchSink * self, MtRetryPolicy * policy)
 {
-  guint window = BACKOFF_BASE_MS << MIN (attempt, 10);
-  guint delay = g_random_int_range (0, MIN (window, BACKOFF_MAX_MS) + 1);
-  gint64 until;
-  gboolean stopping;
-
-  delay = MIN (MAX (delay, min_ms), BACKOFF_MAX_MS);
-  until = g_get_monotonic_time () + G_TIME_SPAN_MILLISECOND * delay;
-  g_mutex_lock (&self->lock);
-  while (!self->stopping && g_get_monotonic_time () < until)
-    g_cond_wait_until (&self->cond, &self->lock, until);
-  stopping = self->stopping;
-  g_mutex_unlock (&self->lock);
-  return !stopping;
+  mt_retry_policy_init (policy, self->retries);
+  policy->base_ms = BACKOFF_BASE_MS;
 }
 
-static guint
-retry_after_ms (MtHttpResponse * resp)
+/* What retry.h makes of an answer: 429 throttled, 500 and 502-504
+ * transient, as for any AWS service; an item's error type may say
+ * throttled too (es_rejected_execution_exception comes as 429). */
+static MtRetryClass
+classify_status (gint64 status)
 {
-  const gchar *v = mt_http_response_get_header (resp, "Retry-After");
-  guint64 seconds;
-
-  if (v == NULL || !g_ascii_string_to_unsigned (v, 10, 0, 3600, &seconds, NULL))
-    return 0;
-  return seconds * 1000;
+  return mt_retry_classify_answer (status > 0 && status < G_MAXUINT ?
+      (guint) status : 0, NULL);
 }
 
-/* One request, retried on network failures, 429 and 5xx with backoff.
- * Any final status is a success here: the caller reads it.
+/* One request, retried by the policy of retry.h on network failures, 429
+ * and 5xx. Any final status is a success here: the caller reads it.
  * `n_docs` is counted as retried on each retry. */
 static gboolean
 send_request (GstOpenSearchSink * self, const gchar * method,
     const gchar * path, GBytes * body, guint n_docs,
     MtHttpResponse ** response, GError ** error)
 {
-  for (guint attempt = 0;; attempt++) {
+  MtRetryPolicy policy;
+  MtRetryState state;
+
+  retry_policy (self, &policy);
+  mt_retry_state_init (&state, &policy);
+  for (;;) {
     g_autoptr (MtHttpRequest) req = NULL;
     g_autoptr (MtHttpResponse) resp = NULL;
     g_autoptr (GError) err = NULL;
-    guint min_ms = 0;
+    gint64 delay;
 
     req = build_request (self, method, path, body, error);
     if (req == NULL)
@@ -588,18 +555,21 @@ send_request (GstOpenSearchSink * self, const gchar * method,
 
     if (mt_http_client_send (self->http, req, NULL, NULL, &resp,
             self->cancellable, &err)) {
-      if (!request_is_retryable (resp->status) || attempt >= self->retries) {
+      delay = mt_retry_next_delay (&state, classify_status (resp->status),
+          mt_retry_after_ms (NULL, mt_http_response_get_header (resp,
+                  "Retry-After")));
+      if (delay < 0) {
         *response = g_steal_pointer (&resp);
         return TRUE;
       }
-      GST_INFO_OBJECT (self, "%s %s answered %u, retrying", method, path,
-          resp->status);
-      min_ms = retry_after_ms (resp);
-    } else if (g_error_matches (err, G_IO_ERROR, G_IO_ERROR_CANCELLED) ||
-        attempt >= self->retries) {
-      g_propagate_error (error, g_steal_pointer (&err));
-      return FALSE;
+      GST_INFO_OBJECT (self, "%s %s answered %u, retrying in %" G_GINT64_FORMAT
+          " ms", method, path, resp->status, delay);
     } else {
+      delay = mt_retry_next_delay (&state, mt_retry_classify (err), -1);
+      if (delay < 0) {
+        g_propagate_error (error, g_steal_pointer (&err));
+        return FALSE;
+      }
       GST_INFO_OBJECT (self, "%s %s failed (%s), retrying", method, path,
           err->message);
     }
@@ -607,10 +577,8 @@ send_request (GstOpenSearchSink * self, const gchar * method,
     g_mutex_lock (&self->lock);
     self->n_retried += n_docs;
     g_mutex_unlock (&self->lock);
-    if (!backoff (self, attempt, min_ms)) {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED, "stopping");
+    if (!mt_retry_wait (delay, self->cancellable, error))
       return FALSE;
-    }
   }
 }
 
@@ -801,12 +769,22 @@ item_reason (gint64 status, JsonObject * error_obj)
       type ? type : "error", reason ? reason : "no reason given");
 }
 
+/* Whether another round may index an item answered `status`: the round's
+ * budget is asked on a copy, since one round settles many items. */
+static gboolean
+item_may_pass (const MtRetryState * state, gint64 status)
+{
+  MtRetryState probe = *state;
+
+  return mt_retry_next_delay (&probe, classify_status (status), -1) >= 0;
+}
+
 /* Reads every item of a bulk answer, in request order. Items to try again
  * go to `again`; FALSE when the answer is not a bulk answer for these
  * documents or on-error=fail stopped on a rejection. */
 static gboolean
 settle_items (GstOpenSearchSink * self, GPtrArray * docs,
-    MtHttpResponse * resp, guint round, GPtrArray * again)
+    MtHttpResponse * resp, const MtRetryState * state, GPtrArray * again)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   JsonArray *items = NULL;
@@ -844,15 +822,15 @@ settle_items (GstOpenSearchSink * self, GPtrArray * docs,
       indexed++;
       continue;
     }
-    if (item_is_retryable (status) && round < self->retries) {
+    if (item_may_pass (state, status)) {
       g_ptr_array_add (again, doc);
       continue;
     }
     reason = item_reason (status, error_obj);
-    if (item_is_retryable (status)) {
+    if (classify_status (status) != MT_RETRY_NEVER) {
       g_autofree gchar *r = reason;
-      reason = g_strdup_printf ("still rejected after %u retries: %s", round,
-          r);
+      reason = g_strdup_printf ("still rejected after %u attempts: %s",
+          state->attempts + 1, r);
     }
     if (!reject_doc (self, doc, status, error_obj, reason))
       return FALSE;
@@ -911,8 +889,12 @@ static gboolean
 send_docs (GstOpenSearchSink * self, GPtrArray * docs)
 {
   g_autoptr (GPtrArray) pending_docs = g_ptr_array_ref (docs);
+  MtRetryPolicy policy;
+  MtRetryState state;
 
-  for (guint round = 0; pending_docs->len > 0; round++) {
+  retry_policy (self, &policy);
+  mt_retry_state_init (&state, &policy);
+  while (pending_docs->len > 0) {
     g_autoptr (GBytes) body = bulk_body (pending_docs);
     g_autoptr (MtHttpResponse) resp = NULL;
     g_autoptr (GError) error = NULL;
@@ -924,12 +906,15 @@ send_docs (GstOpenSearchSink * self, GPtrArray * docs)
       return split_docs (self, pending_docs);
     if (resp->status != 200)
       return fail_response (self, "bulk request", resp, NULL);
-    if (!settle_items (self, pending_docs, resp, round, again))
+    if (!settle_items (self, pending_docs, resp, &state, again))
       return FALSE;
     if (again->len > 0) {
+      /* Throttled items: the round is counted as throttled. */
+      gint64 delay = mt_retry_next_delay (&state, MT_RETRY_THROTTLED, -1);
+
       GST_DEBUG_OBJECT (self, "%u of %u items to send again", again->len,
           pending_docs->len);
-      if (!backoff (self, round, 0))
+      if (!mt_retry_wait (MAX (delay, 0), self->cancellable, NULL))
         return FALSE;
     }
     g_ptr_array_unref (pending_docs);
@@ -1064,25 +1049,26 @@ enqueue (GstOpenSearchSink * self, OpenSearchDoc * doc)
 /* A line that cannot become a document. */
 static GstFlowReturn
 reject_line (GstOpenSearchSink * self, const gchar * line, gsize len,
-    gsize total, const gchar * reason)
+    guint64 line_no, const gchar * reason)
 {
   g_autofree gchar *what = NULL;
 
   if (self->cur_on_error == GST_OPENSEARCH_SINK_ON_ERROR_FAIL) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
-        ("Input line %" G_GUINT64_FORMAT " cannot be indexed: %s",
-            self->line_no, reason),
-        ("on-error=fail; on-error=dead-letter keeps going"));
+        ("Input line %" G_GUINT64_FORMAT " cannot be indexed: %s. Fix the "
+            "input, or set on-error=dead-letter to keep going.", line_no,
+            reason), ("on-error=fail"));
     return GST_FLOW_ERROR;
   }
-  dead_letter_line (self, line, len, total, reason);
-  what = g_strdup_printf ("Input line %" G_GUINT64_FORMAT, self->line_no);
+  dead_letter_line (self, line, len, line_no, reason);
+  what = g_strdup_printf ("Input line %" G_GUINT64_FORMAT, line_no);
   warn_not_indexed (self, what, reason);
   return GST_FLOW_OK;
 }
 
 static GstFlowReturn
-take_line (GstOpenSearchSink * self, const gchar * line, gsize len)
+take_line (GstOpenSearchSink * self, const gchar * line, gsize len,
+    guint64 line_no)
 {
   g_autoptr (GError) error = NULL;
   g_autofree gchar *reason = NULL;
@@ -1090,114 +1076,60 @@ take_line (GstOpenSearchSink * self, const gchar * line, gsize len)
   JsonObject *obj;
   gchar *id;
 
-  self->line_no++;
   while (len > 0 && g_ascii_isspace (line[len - 1]))
     len--;
   while (len > 0 && g_ascii_isspace (*line)) {
     line++;
     len--;
   }
-  if (len == 0)
-    return GST_FLOW_OK;
-  if (len > self->max_bytes) {
-    reason = g_strdup_printf ("a line of %" G_GSIZE_FORMAT " bytes is larger "
-        "than bulk-max-bytes (%" G_GSIZE_FORMAT ")", len, self->max_bytes);
-    return reject_line (self, line, DEAD_LETTER_PREVIEW, len, reason);
-  }
+  /* json-glib would take what is not UTF-8 apart less clearly. */
+  if (!g_utf8_validate_len (line, len, NULL))
+    return reject_line (self, line, len, line_no, "not JSON: invalid UTF-8");
   if (!json_parser_load_from_data (self->parser, line, len, &error)) {
     reason = g_strdup_printf ("not JSON: %s", error->message);
-    return reject_line (self, line, len, len, reason);
+    return reject_line (self, line, len, line_no, reason);
   }
   root = json_parser_get_root (self->parser);
   if (!JSON_NODE_HOLDS_OBJECT (root))
-    return reject_line (self, line, len, len, "not a JSON object");
+    return reject_line (self, line, len, line_no, "not a JSON object");
   obj = json_node_get_object (root);
   id = doc_id (obj, root);
   if (id == NULL)
-    return reject_line (self, line, len, len,
+    return reject_line (self, line, len, line_no,
         "its \"id\" is neither a non-empty string nor an integer");
   return enqueue (self, doc_new (self, doc_index (self, obj), id, line, len));
 }
 
-/* Lines longer than bulk-max-bytes could never be sent: only a preview of
- * them is kept, for the dead letter. */
-static void
-line_append (GstOpenSearchSink * self, const guint8 * data, gsize n)
+/* The line assembler's callback (jsonlines.h): a whole line, or one
+ * longer than bulk-max-bytes, which could never be sent. */
+static gboolean
+line_cb (const gchar * line, gsize len, guint64 line_no, const GError * error,
+    gpointer user_data)
 {
-  gsize keep;
+  GstOpenSearchSink *self = user_data;
 
-  if (self->line_dropped == 0 && self->line->len + n <= self->max_bytes) {
-    g_byte_array_append (self->line, data, n);
-    return;
-  }
-  if (self->line->len > DEAD_LETTER_PREVIEW) {
-    self->line_dropped += self->line->len - DEAD_LETTER_PREVIEW;
-    g_byte_array_set_size (self->line, DEAD_LETTER_PREVIEW);
-  }
-  keep = MIN (n, DEAD_LETTER_PREVIEW - self->line->len);
-  g_byte_array_append (self->line, data, keep);
-  self->line_dropped += n - keep;
-}
-
-static GstFlowReturn
-take_buffered_line (GstOpenSearchSink * self)
-{
-  GstFlowReturn ret;
-  const gchar *line = (const gchar *) self->line->data;
-  gsize len = self->line->len;
-
-  if (self->line_dropped > 0) {
-    g_autofree gchar *reason = NULL;
-    gsize total = len + self->line_dropped;
-
-    self->line_no++;
-    reason = g_strdup_printf ("a line of %" G_GSIZE_FORMAT " bytes is larger "
-        "than bulk-max-bytes (%" G_GSIZE_FORMAT ")", total, self->max_bytes);
-    ret = reject_line (self, line, len, total, reason);
-  } else {
-    ret = take_line (self, line, len);
-  }
-  g_byte_array_set_size (self->line, 0);
-  self->line_dropped = 0;
-  return ret;
+  if (error != NULL)
+    self->line_flow = reject_line (self, NULL, 0, line_no, error->message);
+  else
+    self->line_flow = take_line (self, line, len, line_no);
+  return self->line_flow == GST_FLOW_OK;
 }
 
 static GstFlowReturn
 gst_opensearch_sink_render (GstBaseSink * sink, GstBuffer * buffer)
 {
   GstOpenSearchSink *self = GST_OPENSEARCH_SINK (sink);
-  GstFlowReturn ret = GST_FLOW_OK;
   GstMapInfo map;
-  const guint8 *data;
-  gsize size;
 
   if (!gst_buffer_map (buffer, &map, GST_MAP_READ)) {
     GST_ELEMENT_ERROR (self, RESOURCE, READ, ("Could not read a buffer."),
         (NULL));
     return GST_FLOW_ERROR;
   }
-  data = map.data;
-  size = map.size;
-  while (ret == GST_FLOW_OK && size > 0) {
-    const guint8 *nl = memchr (data, '\n', size);
-    gsize n = nl ? (gsize) (nl - data) : size;
-
-    if (nl == NULL) {
-      line_append (self, data, n);
-      break;
-    }
-    /* Most lines lie whole in one buffer: no copy for them. */
-    if (self->line->len == 0 && self->line_dropped == 0) {
-      ret = take_line (self, (const gchar *) data, n);
-    } else {
-      line_append (self, data, n);
-      ret = take_buffered_line (self);
-    }
-    data += n + 1;
-    size -= n + 1;
-  }
+  self->line_flow = GST_FLOW_OK;
+  mt_line_assembler_push (self->lines, map.data, map.size, line_cb, self);
   gst_buffer_unmap (buffer, &map);
-  return ret;
+  return self->line_flow;
 }
 
 /* EOS: the last line, then every batch, answered. */
@@ -1207,9 +1139,9 @@ drain (GstOpenSearchSink * self)
   GstFlowReturn ret = GST_FLOW_OK;
   gboolean done;
 
-  if (self->line->len > 0 || self->line_dropped > 0)
-    ret = take_buffered_line (self);
-  if (ret != GST_FLOW_OK)
+  self->line_flow = GST_FLOW_OK;
+  mt_line_assembler_finish (self->lines, line_cb, self);
+  if (self->line_flow != GST_FLOW_OK)
     return FALSE;
 
   g_mutex_lock (&self->lock);
@@ -1268,8 +1200,7 @@ gst_opensearch_sink_event (GstBaseSink * sink, GstEvent * event)
       break;
     case GST_EVENT_FLUSH_STOP:
       /* The stream starts again: a partial line belongs to the old one. */
-      g_byte_array_set_size (self->line, 0);
-      self->line_dropped = 0;
+      mt_line_assembler_reset (self->lines);
       break;
     default:
       break;
@@ -1441,7 +1372,7 @@ release_running_state (GstOpenSearchSink * self)
   g_clear_pointer (&self->cur_index, g_free);
   g_clear_pointer (&self->region, g_free);
   self->signing_name = NULL;
-  g_clear_pointer (&self->line, g_byte_array_unref);
+  g_clear_pointer (&self->lines, mt_line_assembler_free);
   g_clear_object (&self->parser);
   g_clear_pointer (&self->action_prefixes, g_hash_table_unref);
   g_clear_pointer (&self->pending, g_ptr_array_unref);
@@ -1457,9 +1388,6 @@ gst_opensearch_sink_start (GstBaseSink * sink)
   GstOpenSearchSink *self = GST_OPENSEARCH_SINK (sink);
 
   self->cancellable = g_cancellable_new ();
-  self->line = g_byte_array_new ();
-  self->line_dropped = 0;
-  self->line_no = 0;
   self->parser = json_parser_new_immutable ();
   self->action_prefixes = g_hash_table_new_full (g_str_hash, g_str_equal,
       g_free, g_free);
@@ -1473,7 +1401,9 @@ gst_opensearch_sink_start (GstBaseSink * sink)
   self->warnings_posted = 0;
   self->warnings_suppressed = 0;
 
-  if (!read_config (self) || !open_dead_letter (self) ||
+  if (read_config (self))
+    self->lines = mt_line_assembler_new (self->max_bytes);
+  if (self->lines == NULL || !open_dead_letter (self) ||
       (self->cur_install_template && !install_template (self))) {
     release_running_state (self);
     return FALSE;
@@ -1835,7 +1765,10 @@ gst_opensearch_sink_class_init (GstOpenSearchSinkClass * klass)
    * File that receives, as JSON lines, each document that could not be
    * indexed, with the reason (`reason`, `status`, `index`, `id`, OpenSearch's
    * `error` object, and the `document`; for an input line that is not a
-   * document, `line` and `line_number`). Replaced at start.
+   * document, its number `line` and its bytes, as `text` when they are
+   * UTF-8, else as `base64`). Every dead letter is one JSON object on one
+   * line, whatever the input held, so the file can be read back as JSON
+   * Lines. Replaced at start.
    *
    * Since: 0.1
    */

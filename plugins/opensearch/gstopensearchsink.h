@@ -9,6 +9,7 @@
 #include "awssettings.h"
 #include "credentials.h"
 #include "http.h"
+#include "jsonlines.h"
 
 G_BEGIN_DECLS
 
@@ -92,9 +93,8 @@ struct _GstOpenSearchSink
   GPtrArray *senders;           /* of GThread */
 
   /* streaming thread only */
-  GByteArray *line;             /* a line split across buffers */
-  gsize line_dropped;           /* bytes of an oversized line not kept */
-  guint64 line_no;
+  MtLineAssembler *lines;
+  GstFlowReturn line_flow;      /* what the last line gave */
   JsonParser *parser;
   GHashTable *action_prefixes;  /* index name -> start of its action line */
 

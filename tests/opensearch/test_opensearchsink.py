@@ -179,9 +179,9 @@ class OpenSearchSinkTest(unittest.TestCase):
         self.assertIn("confidence", conflict["reason"])
         self.assertEqual(conflict["document"], docs[4])
         self.assertEqual(conflict["index"], "mediatag")
-        bad = sorted((d["line_number"], d["line"]) for d in letters if "line" in d)
+        bad = sorted((d["line"], d["text"]) for d in letters if "text" in d)
         self.assertEqual(bad, [(13, "this is not json"), (14, "[1, 2]")])
-        self.assertIn("not a JSON object", [d for d in letters if d.get("line") == "[1, 2]"][0]["reason"])
+        self.assertIn("not a JSON object", [d for d in letters if d.get("text") == "[1, 2]"][0]["reason"])
         # gst-launch-1.0 prints warnings on stdout
         self.assertIn("Document res-00004 (index mediatag) was not indexed", cp.stdout)
         self.assertIn(dead, cp.stdout)
@@ -210,7 +210,7 @@ class OpenSearchSinkTest(unittest.TestCase):
         self.assertEqual([(d["id"], d["status"]) for d in letters], [("res-00050", 413)])
         self.assertEqual(summary(cp.stdout)["indexed"], 199)
 
-    def test_a_line_longer_than_bulk_max_bytes_is_dead_lettered_with_a_preview(self):
+    def test_a_line_longer_than_bulk_max_bytes_is_dead_lettered_by_number(self):
         big = result_doc(1, detail={"blob": "y" * 5000})
         path = self.write_results([result_doc(0), big, result_doc(2)])
         dead = self.path("dead.jsonl")
@@ -220,10 +220,41 @@ class OpenSearchSinkTest(unittest.TestCase):
             self.assertEqual(get(server, "/mediatag/_count")[1]["count"], 2)
         with open(dead) as f:
             (letter,) = [json.loads(line) for line in f]
-        self.assertTrue(letter["truncated"])
-        self.assertEqual(letter["bytes"], len(json.dumps(big)))
-        self.assertEqual(letter["line"], json.dumps(big)[:1024])
-        self.assertEqual(letter["line_number"], 2)
+        # Memory stays bounded: the line is not kept, only named.
+        self.assertEqual(letter["line"], 2)
+        self.assertIn("longer than 2048 bytes", letter["reason"])
+        self.assertNotIn("text", letter)
+
+    def test_dead_letters_are_json_lines_whatever_the_input_holds(self):
+        # Issue 11 case 6: control bytes (0x1F), invalid UTF-8, a NUL and a
+        # CRLF line end in bad input lines; the dead-letter file must stay
+        # one valid JSON object per line, the original bytes recoverable.
+        raw = [json.dumps(result_doc(0)).encode(),
+               b"unit\x1fseparated\x01 text",
+               b"\xff\xfe latin-1 caf\xe9",
+               b"nul\x00inside",
+               json.dumps(result_doc(1)).encode()]
+        path = self.path("bytes.jsonl")
+        with open(path, "wb") as f:
+            f.write(b"\r\n".join(raw) + b"\r\n")
+        dead = self.path("dead.jsonl")
+        with start_server() as server:
+            cp = self.launch(path, server.url, "dead-letter-location=%s" % dead, blocksize=7)
+            self.assertEqual(get(server, "/mediatag/_count")[1]["count"], 2)
+        with open(dead, "rb") as f:
+            data = f.read()
+        lines = data.split(b"\n")
+        self.assertEqual(lines[-1], b"")
+        letters = [json.loads(line.decode("utf-8")) for line in lines[:-1]]
+        self.assertEqual([d["line"] for d in letters], [2, 3, 4])
+        for d in letters:
+            self.assertTrue(d["reason"].startswith("not JSON"), d)
+            got = d["text"].encode() if "text" in d else base64.b64decode(d["base64"])
+            self.assertEqual(got, raw[d["line"] - 1])
+        # Valid UTF-8 stays readable text, the rest is base64.
+        self.assertIn("text", letters[0])
+        self.assertIn("base64", letters[1])
+        self.assertEqual(summary(cp.stdout)["dead-lettered"], 3)
 
     def test_basic_auth_and_a_bad_password_is_a_clear_error_that_keeps_the_secret(self):
         path = self.write_results([result_doc(i) for i in range(5)])
