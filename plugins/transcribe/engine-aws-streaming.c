@@ -64,6 +64,8 @@ struct _Streaming
   MtCredentialsProvider *creds;
   gchar *region;
   gchar *endpoint;
+  /* One id for every stream of this session (the service echoes it). */
+  gchar *session_id;
   MtWebSocketOptions ws_options;
   guint retries;
   gsize chunk_bytes;
@@ -98,7 +100,7 @@ compare_params (gconstpointer a, gconstpointer b)
 }
 
 static gchar *
-stream_query (const MtTranscribeConfig * cfg)
+stream_query (const MtTranscribeConfig * cfg, const gchar * session_id)
 {
   g_autoptr (GPtrArray) p = g_ptr_array_new_with_free_func (g_free);
   g_autofree gchar *rate = g_strdup_printf ("%d", cfg->sample_rate);
@@ -111,6 +113,7 @@ stream_query (const MtTranscribeConfig * cfg)
   }
   add_param (p, "media-encoding", "pcm");
   add_param (p, "sample-rate", rate);
+  add_param (p, "session-id", session_id);
   add_param (p, "vocabulary-name", cfg->vocabulary_name);
   add_param (p, "vocabulary-filter-name", cfg->vocabulary_filter_name);
   if (cfg->vocabulary_filter_name)
@@ -151,11 +154,12 @@ websocket_base (const gchar * endpoint)
 
 gchar *
 mt_transcribe_streaming_url (const gchar * endpoint, const gchar * region,
-    const MtTranscribeConfig * cfg, const MtCredentials * creds, gint64 time,
-    gchar ** signature, GError ** error)
+    const MtTranscribeConfig * cfg, const gchar * session_id,
+    const MtCredentials * creds, gint64 time, gchar ** signature,
+    GError ** error)
 {
   g_autofree gchar *base = websocket_base (endpoint);
-  g_autofree gchar *query = stream_query (cfg);
+  g_autofree gchar *query = stream_query (cfg, session_id);
   g_autofree gchar *url = NULL;
   g_autoptr (MtHttpRequest) req = NULL;
   g_auto (MtSigV4Trace) trace = { 0, };
@@ -546,8 +550,8 @@ connect_once (Streaming * s, Stream * st, GCancellable * cancellable,
   creds = mt_credentials_provider_get (s->creds, cancellable, error);
   if (creds == NULL)
     return NULL;
-  url = mt_transcribe_streaming_url (s->endpoint, s->region, s->cfg, creds,
-      0, &signature, error);
+  url = mt_transcribe_streaming_url (s->endpoint, s->region, s->cfg,
+      s->session_id, creds, 0, &signature, error);
   if (url == NULL)
     return NULL;
   ws = mt_websocket_connect (url, &s->ws_options, on_ws_message,
@@ -790,6 +794,7 @@ streaming_stop (gpointer state)
   g_free ((gchar *) s->ws_options.ca_file);
   g_free (s->region);
   g_free (s->endpoint);
+  g_free (s->session_id);
   g_free (s);
 }
 
@@ -835,6 +840,7 @@ streaming_start (const MtEngineContext * ctx, gpointer * state, GError ** error)
   s->endpoint = mt_aws_resolve_endpoint (ctx->aws, "Transcribe Streaming",
       "transcribestreaming", s->region);
   s->creds = mt_credentials_provider_new (ctx->aws);
+  s->session_id = g_uuid_string_random ();
   s->retries = ctx->aws->retries;
   s->ws_options.connect_timeout_ms = ctx->aws->request_timeout_ms;
   s->ws_options.idle_timeout_ms = ctx->aws->request_timeout_ms;

@@ -19,13 +19,14 @@ extern const MtEngine mt_transcribe_aws_batch;
 
 /* The presigned wss:// (ws:// for an http:// endpoint) URL that opens a
  * stream, for `endpoint` (a base URL: https://transcribestreaming.REGION.
- * amazonaws.com gets port 8443) and the config's parameters. `signature`
+ * amazonaws.com gets port 8443), the config's parameters and the session
+ * id (a UUID, the same for every stream of one session). `signature`
  * gets the URL's X-Amz-Signature (the seed of the event signatures).
  * `time`: unix seconds, 0: now. */
 gchar *mt_transcribe_streaming_url (const gchar * endpoint,
     const gchar * region, const MtTranscribeConfig * cfg,
-    const MtCredentials * creds, gint64 time, gchar ** signature,
-    GError ** error);
+    const gchar * session_id, const MtCredentials * creds, gint64 time,
+    gchar ** signature, GError ** error);
 
 /* The segment documents of one streaming Result object (a Transcript's
  * Results[i]): one per run of items by the same speaker, times in ms

@@ -26,10 +26,11 @@ What it answers, scripted by the test (--script, JSON):
     {"utterances": [{"speaker": "0", "words": [
         {"content": "Hello", "start": 0.5, "end": 0.9, "confidence": 0.99},
         {"content": ",", "type": "punctuation"}, ...]}, ...]}
-with times in seconds of the whole media: over several streams (a long
-media split by the client) the fake keeps the audio received on earlier
-connections and answers each stream with times relative to its own start,
-as the service does, so the client must stitch. An utterance gets a
+with times in seconds of the whole media: over several streams of one
+session (a long media split by the client; streams that carry the same
+session-id) the fake keeps the audio received on the earlier ones and
+answers each stream with times relative to its own start, as the service
+does, so the client must stitch. An utterance gets a
 partial result (its first half, IsPartial true) once the audio reaches its
 middle, and its final result once the audio passes its end (or at the end
 of the stream). Empty TranscriptEvents go out once per second of audio, as
@@ -242,9 +243,10 @@ def chunk_signature(secret, scope, prev_sig_hex, date_header_bytes, payload, whe
 # --- the service ---
 
 class Media:
-    """Audio received over every connection so far (seconds)."""
+    """Audio received so far over the earlier streams of each session
+    (session-id -> seconds)."""
     lock = threading.Lock()
-    done = 0.0
+    done = {}
 
 
 class Session:
@@ -253,8 +255,9 @@ class Session:
         self.rate = int(q["sample-rate"])
         self.seed, self.scope, self.secret = seed, scope, secret
         self.prev_sig = seed
+        self.session = q.get("session-id")
         with Media.lock:
-            self.offset = Media.done
+            self.offset = Media.done.get(self.session, 0.0) if self.session else 0.0
         self.audio = 0.0
         self.utts = [u for u in script.get("utterances", [])
                      if self._start(u) >= self.offset - 1e-6]
@@ -396,12 +399,25 @@ class Session:
                 if self.args.silent:
                     continue
                 if self.fault():
-                    self.conn.close(1000, "")
+                    close_gracefully(self.conn)
                     return
                 self.advance(final=not going)
                 if not going:
-                    self.conn.close(1000, "")
+                    close_gracefully(self.conn)
                     return
+
+
+def close_gracefully(conn):
+    """Close frame, then read (and drop) what the client still sends until
+    its close frame: closing the socket on unread data would reset the
+    connection and lose our last messages on the client's side."""
+    conn.close(1000, "")
+    conn.sock.settimeout(5)
+    try:
+        while True:
+            conn.recv()
+    except (ws_server.Closed, OSError, ValueError):
+        pass
 
 
 def write_log(args, entry):
@@ -433,10 +449,11 @@ def handler_for(args, script):
         except Refused as e:
             session.log["error"] = e.message
             session._send(exception_message(e.code, e.message))
-            conn.close(1000, "")
+            close_gracefully(conn)
         finally:
-            with Media.lock:
-                Media.done = session.offset + session.audio
+            if session.session:
+                with Media.lock:
+                    Media.done[session.session] = session.offset + session.audio
             entry.update(session.log)
             write_log(args, entry)
     return handle
