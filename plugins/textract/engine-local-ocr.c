@@ -252,31 +252,32 @@ mean_confidence (const LocalPage * page)
 
 #define MAX_MISSED 80
 
-static PIX *
-uncovered_ink (PIX * gray, const LocalPage * page)
+/* TRUE when the pixel box touches a word Tesseract gave. Word boxes can
+ * be narrower than their glyphs: touching, not covering, is enough. */
+static gboolean
+touches_word (const LocalPage * page, gint w, gint h, l_int32 x, l_int32 y,
+    l_int32 bw, l_int32 bh)
 {
-  PIX *ink = pixConvertTo1 (gray, 160);
-  gint w = pixGetWidth (gray), h = pixGetHeight (gray);
   guint i;
 
-  if (!ink)
-    return NULL;
   for (i = 0; i < page->words->len; i++) {
     const LocalBox *b = &g_array_index (page->words, LocalWord, i).box;
-    BOX *r = boxCreate ((gint) (b->left * w) - 3, (gint) (b->top * h) - 3,
-        (gint) (b->width * w) + 7, (gint) (b->height * h) + 7);
+    gdouble l = b->left * w - 2, t = b->top * h - 2;
+    gdouble r = (b->left + b->width) * w + 2, btm = (b->top + b->height) * h
+        + 2;
 
-    pixClearInRect (ink, r);
-    boxDestroy (&r);
+    if (x < r && x + bw > l && y < btm && y + bh > t)
+      return TRUE;
   }
-  return ink;
+  return FALSE;
 }
 
-/* Boxes of word-sized groups of uncovered ink, in pixels. */
+/* Boxes of word-sized groups of ink away from every word, in pixels. */
 static BOXA *
 missed_words (PIX * gray, const LocalPage * page, guint dpi)
 {
-  PIX *ink = uncovered_ink (gray, page);
+  PIX *ink = pixConvertTo1 (gray, 160);
+  gint w = pixGetWidth (gray), h = pixGetHeight (gray);
   PIX *joined;
   BOXA *all, *words;
   gint i;
@@ -296,7 +297,7 @@ missed_words (PIX * gray, const LocalPage * page, guint dpi)
     /* Glyphs from 4 to 40 points high; smaller is dust, larger a
      * picture. */
     if (bh >= (gint) dpi * 4 / 72 && bh <= (gint) dpi * 40 / 72
-        && bw <= (gint) dpi * 3)
+        && bw <= (gint) dpi * 3 && !touches_word (page, w, h, x, y, bw, bh))
       boxaAddBox (words, boxaGetBox (all, i, L_CLONE), L_INSERT);
   }
   boxaDestroy (&all);
@@ -347,12 +348,43 @@ read_missed_word (Handle * h, PIX * gray, BOX * box, guint dpi,
   pixDestroy (&crop);
 }
 
+/* Lines from @first on were found late: each goes before the first
+ * earlier line below its middle, so the page reads in order. */
+static void
+place_late_lines (LocalPage * page, guint first)
+{
+  GArray *ordered = g_array_sized_new (FALSE, FALSE, sizeof (LocalLine),
+      page->lines->len);
+  guint i, j;
+
+  for (i = 0; i < first; i++) {
+    const LocalLine *l = &g_array_index (page->lines, LocalLine, i);
+
+    for (j = first; j < page->lines->len; j++) {
+      LocalLine *late = &g_array_index (page->lines, LocalLine, j);
+
+      if (late->n && late->box.top + late->box.height / 2 < l->box.top) {
+        g_array_append_val (ordered, *late);
+        late->n = 0;
+      }
+    }
+    g_array_append_val (ordered, *l);
+  }
+  for (j = first; j < page->lines->len; j++)
+    if (g_array_index (page->lines, LocalLine, j).n)
+      g_array_append_val (ordered, g_array_index (page->lines, LocalLine, j));
+  g_array_set_size (page->lines, 0);
+  g_array_append_vals (page->lines, ordered->data, ordered->len);
+  g_array_unref (ordered);
+}
+
 static void
 read_missed (Handle * h, PIX * gray, guint dpi, LocalPage * page,
     GCancellable * cancellable)
 {
   BOXA *boxes = missed_words (gray, page, dpi);
   gint i, n = boxes ? boxaGetCount (boxes) : 0;
+  guint first = page->lines->len;
 
   /* Many: a picture or a photo, not words Tesseract missed. */
   for (i = 0; n <= MAX_MISSED && i < n; i++) {
@@ -363,6 +395,7 @@ read_missed (Handle * h, PIX * gray, guint dpi, LocalPage * page,
     boxDestroy (&b);
   }
   boxaDestroy (&boxes);
+  place_late_lines (page, first);
 }
 
 /* ---- page clean-up ---------------------------------------------------- */

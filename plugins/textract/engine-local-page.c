@@ -54,9 +54,7 @@ local_page_add_line (LocalPage * page, GPtrArray * texts,
 
   for (i = 0; i < texts->len; i++) {
     const gchar *t = g_ptr_array_index (texts, i);
-    LocalWord w = { g_strdup (t), boxes[i], confidences[i],
-      page->lines->len
-    };
+    LocalWord w = { g_strdup (t), boxes[i], confidences[i] };
 
     if (!t || !*t) {
       g_free (w.text);

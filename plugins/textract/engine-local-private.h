@@ -40,7 +40,6 @@ typedef struct
   gchar *text;
   LocalBox box;
   gdouble confidence;           /* 0..100 */
-  guint line;                   /* index of its line */
 } LocalWord;
 
 typedef struct
