@@ -318,6 +318,11 @@ mt_engine_context_rate_limit (const MtEngineContext * ctx,
   gdouble tps;
   gint64 now, slot;
 
+  /* The adaptive rate the engine's AWS client learns from throttling:
+   * the settings share one limiter (retry.h, awssettings.h). */
+  if (ctx->aws && ctx->aws->limiter
+      && !mt_rate_limiter_wait_ready (ctx->aws->limiter, cancellable, error))
+    return FALSE;
   GST_OBJECT_LOCK (self);
   tps = priv->max_tps;
   GST_OBJECT_UNLOCK (self);
@@ -1642,6 +1647,9 @@ enqueue_unit (MtAnalysisSink * self, Item * item)
 {
   MtAnalysisSinkPrivate *priv = PRIV (self);
   GstFlowReturn ret;
+  guint64 index;
+  gint64 frame;
+  Item *work;
 
   g_mutex_lock (&priv->lock);
   while (!priv->flushing && priv->srcresult == GST_FLOW_OK
@@ -1654,6 +1662,11 @@ enqueue_unit (MtAnalysisSink * self, Item * item)
     return ret;
   }
   item->cancellable = g_object_ref (priv->cancellable);
+  index = item->unit.index;
+  frame = item->unit.frame;
+  /* The worker's reference is taken before the item is shared: once the
+   * lock is released, a done item may already be output and freed. */
+  work = item->kind == ITEM_UNIT && !item->done ? item_ref (item) : NULL;
   g_queue_push_tail (&priv->items, item);
   priv->n_units++;
   /* A done item can be output at once: the output task must hear of it. */
@@ -1661,9 +1674,9 @@ enqueue_unit (MtAnalysisSink * self, Item * item)
   g_mutex_unlock (&priv->lock);
 
   GST_LOG_OBJECT (self, "queued unit %" G_GUINT64_FORMAT ", frame %"
-      G_GINT64_FORMAT, item->unit.index, item->unit.frame);
-  if (item->kind == ITEM_UNIT && !item->done)
-    g_thread_pool_push (priv->pool, item_ref (item), NULL);
+      G_GINT64_FORMAT, index, frame);
+  if (work)
+    g_thread_pool_push (priv->pool, work, NULL);
   return GST_FLOW_OK;
 }
 
@@ -1698,6 +1711,20 @@ mt_analysis_sink_get_caps (MtAnalysisSink * self)
 
 /* max-pixels: the size of an encoded image from its header (PNG IHDR,
  * JPEG SOF), read before anything decodes it. */
+/* Byte by byte: headers sit at any offset (GST_READ_UINT16_BE may load
+ * unaligned). */
+static guint
+be16 (const guint8 * d)
+{
+  return ((guint) d[0] << 8) | d[1];
+}
+
+static guint64
+be32 (const guint8 * d)
+{
+  return ((guint64) be16 (d) << 16) | be16 (d + 2);
+}
+
 static gboolean
 png_size (const guint8 * d, gsize n, guint64 * w, guint64 * h)
 {
@@ -1705,8 +1732,8 @@ png_size (const guint8 * d, gsize n, guint64 * w, guint64 * h)
 
   if (n < 24 || memcmp (d, sig, 8) != 0 || memcmp (d + 12, "IHDR", 4) != 0)
     return FALSE;
-  *w = GST_READ_UINT32_BE (d + 16);
-  *h = GST_READ_UINT32_BE (d + 20);
+  *w = be32 (d + 16);
+  *h = be32 (d + 20);
   return TRUE;
 }
 
@@ -1719,7 +1746,7 @@ jpeg_size (const guint8 * d, gsize n, guint64 * w, guint64 * h)
     return FALSE;
   while (i + 4 <= n) {
     guint8 marker = d[i + 1];
-    guint len = GST_READ_UINT16_BE (d + i + 2);
+    guint len = be16 (d + i + 2);
 
     if (d[i] != 0xff)
       return FALSE;
@@ -1732,8 +1759,8 @@ jpeg_size (const guint8 * d, gsize n, guint64 * w, guint64 * h)
         && marker != 0xc8 && marker != 0xcc) {
       if (i + 9 > n)
         return FALSE;
-      *h = GST_READ_UINT16_BE (d + i + 5);
-      *w = GST_READ_UINT16_BE (d + i + 7);
+      *h = be16 (d + i + 5);
+      *w = be16 (d + i + 7);
       return TRUE;
     }
     i += 2 + len;

@@ -36,6 +36,7 @@ static struct
   guint cancelled;
   const gchar *name;            /* NULL: "unit-<index>" */
   MtUnitKind last_kind;
+  gboolean jitter;              /* a few ms of random work per unit */
 } fake;
 
 /* An AWS error as the AWS client gives up on it: details decoded from a
@@ -80,6 +81,7 @@ fake_reset (void)
   fake.release_all = FALSE;
   fake.running = fake.max_running = fake.calls = fake.cancelled = 0;
   fake.name = NULL;
+  fake.jitter = FALSE;
   g_mutex_unlock (&fake.lock);
 }
 
@@ -119,6 +121,8 @@ fake_analyze (gpointer state, const MtEngineContext * ctx,
 
   if (unit->buffer)
     gst_buffer_extract (unit->buffer, 0, &first, 1);
+  if (fake.jitter)
+    g_usleep (g_random_int_range (0, 3000));
   g_mutex_lock (&fake.lock);
   fake.last_kind = unit->kind;
   fake.calls++;
@@ -837,8 +841,14 @@ png_header (guint32 w, guint32 h)
     0, 0, 0, 13, 'I', 'H', 'D', 'R'
   };
 
-  GST_WRITE_UINT32_BE (d + 16, w);
-  GST_WRITE_UINT32_BE (d + 20, h);
+  d[16] = w >> 24;
+  d[17] = w >> 16;
+  d[18] = w >> 8;
+  d[19] = w;
+  d[20] = h >> 24;
+  d[21] = h >> 16;
+  d[22] = h >> 8;
+  d[23] = h;
   d[24] = 8;
   d[25] = 2;
   return gst_buffer_new_memdup (d, sizeof (d));
@@ -852,8 +862,10 @@ jpeg_header (guint16 w, guint16 h)
     0xff, 0xc2, 0, 11, 8, 0, 0, 0, 0, 1, 1, 0x11, 0
   };
 
-  GST_WRITE_UINT16_BE (d + 15, h);
-  GST_WRITE_UINT16_BE (d + 17, w);
+  d[15] = h >> 8;
+  d[16] = h;
+  d[17] = w >> 8;
+  d[18] = w;
   return gst_buffer_new_memdup (d, sizeof (d));
 }
 
@@ -1165,6 +1177,7 @@ typedef struct
   const MtEngineContext *ctx;
   GAsyncQueue *cmds;
   GThread *thread;
+  gboolean drained;             /* this session's, under sess.lock */
 } SessState;
 
 static void
@@ -1245,7 +1258,7 @@ sess_thread (gpointer data)
     }
     sess_emit (st->ctx, "final", 19000);
     g_mutex_lock (&sess.lock);
-    sess.drained = TRUE;
+    sess.drained = st->drained = TRUE;
     g_cond_broadcast (&sess.cond);
     g_mutex_unlock (&sess.lock);
     if (sess.emit_after_drain) {
@@ -1315,7 +1328,7 @@ sess_drain (gpointer state, const MtEngineContext * ctx,
 
   sess_send (st, CMD_DRAIN, 0);
   g_mutex_lock (&sess.lock);
-  while (!sess.drained)
+  while (!st->drained)
     g_cond_wait (&sess.cond, &sess.lock);
   g_mutex_unlock (&sess.lock);
   return TRUE;
@@ -1614,6 +1627,114 @@ test_location_part (void)
   g_rmdir (dir);
 }
 
+/* ---- stress: whole pipelines to EOS, many times, several at once ---- */
+
+typedef struct
+{
+  const gchar *desc;
+  guint max_in_flight;
+  guint runs;
+  guint done;
+  gchar *failure;
+} StressJob;
+
+/* One pipeline from PLAYING to its EOS message, as gst-launch-1.0 runs it;
+ * NULL or what went wrong. */
+static gchar *
+stress_run_once (const StressJob * job)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) pipeline = gst_parse_launch (job->desc, &error);
+  g_autoptr (GstElement) sink = NULL;
+  g_autoptr (GstBus) bus = NULL;
+  g_autoptr (GstMessage) msg = NULL;
+  gchar *failure = NULL;
+
+  if (!pipeline)
+    return g_strdup_printf ("%s: %s", job->desc, error->message);
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "s");
+  if (job->max_in_flight)
+    g_object_set (sink, "max-in-flight", job->max_in_flight, NULL);
+  bus = gst_element_get_bus (pipeline);
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (!msg)
+    failure = g_strdup_printf ("%s (max-in-flight %u): no EOS in 30 s",
+        job->desc, job->max_in_flight);
+  else if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR)
+    failure = g_strdup_printf ("%s: an error instead of EOS", job->desc);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  return failure;
+}
+
+static gpointer
+stress_thread (gpointer data)
+{
+  StressJob *job = data;
+
+  for (job->done = 0; job->done < job->runs && !job->failure; job->done++)
+    job->failure = stress_run_once (job);
+  return NULL;
+}
+
+/* Four pipelines at once, again and again, each with its own worker
+ * timings: an EOS racing the last unit, a lost wake-up of the output task
+ * or an item never marked done shows as a run without EOS. */
+static void
+stress (const gchar * desc, guint runs)
+{
+  static const guint in_flight[] = { 1, 2, 8, 2 };
+  StressJob jobs[G_N_ELEMENTS (in_flight)];
+  GThread *threads[G_N_ELEMENTS (in_flight)];
+  guint i;
+
+  fake_reset ();
+  fake_release_all ();
+  fake.jitter = TRUE;
+  for (i = 0; i < G_N_ELEMENTS (jobs); i++) {
+    jobs[i] = (StressJob) {
+    desc, in_flight[i], runs, 0, NULL};
+    threads[i] = g_thread_new ("stress", stress_thread, &jobs[i]);
+  }
+  for (i = 0; i < G_N_ELEMENTS (jobs); i++)
+    g_thread_join (threads[i]);
+  fake.jitter = FALSE;
+  for (i = 0; i < G_N_ELEMENTS (jobs); i++) {
+    if (jobs[i].failure)
+      g_error ("run %u: %s", jobs[i].done, jobs[i].failure);
+    g_assert_cmpuint (jobs[i].done, ==, runs);
+  }
+}
+
+static void
+test_stress_units_eos (void)
+{
+  /* Black GRAY8 frames: first byte 0, a plain unit for the fake. */
+  stress ("videotestsrc num-buffers=6 pattern=black ! "
+      "video/x-raw,format=GRAY8,width=16,height=16,framerate=25/1 ! "
+      "testanalysissink name=s backend=local", 25);
+}
+
+/* The launch line of the hang users saw (issue 11): one image through
+ * decodebin, whose state changes come from a streaming thread. */
+static void
+test_stress_decodebin_eos (void)
+{
+  stress ("videotestsrc num-buffers=1 pattern=black ! "
+      "video/x-raw,format=I420,width=64,height=48 ! jpegenc ! decodebin ! "
+      "videoconvert ! video/x-raw,format=GRAY8 ! "
+      "testanalysissink name=s backend=local", 25);
+}
+
+static void
+test_stress_session_eos (void)
+{
+  stress ("audiotestsrc num-buffers=6 samplesperbuffer=1600 ! "
+      "audio/x-raw,format=S16LE,rate=16000,channels=1 ! "
+      "testsessionsink name=s backend=local", 10);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1657,5 +1778,10 @@ main (int argc, char **argv)
   g_test_add_func ("/analysissink/session-async-fail",
       test_session_async_fail);
   g_test_add_func ("/analysissink/location-part", test_location_part);
+  g_test_add_func ("/analysissink/stress/units-eos", test_stress_units_eos);
+  g_test_add_func ("/analysissink/stress/decodebin-eos",
+      test_stress_decodebin_eos);
+  g_test_add_func ("/analysissink/stress/session-eos",
+      test_stress_session_eos);
   return g_test_run ();
 }
