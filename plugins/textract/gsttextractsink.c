@@ -49,6 +49,16 @@
  * * #guint `count`: the number of documents
  * * #gchararray `results`: the documents, as a JSON array
  *
+ * Before the pages of a PDF or TIFF, a `textractsink-document` element
+ * message says what is coming (for progress):
+ *
+ * * #gchararray `media-type`: application/pdf or image/tiff
+ * * #guint64 `size`: the document's size in bytes
+ * * #guint `n-pages`: the pages the document has
+ * * #guint `pages`: the pages that will be analysed (`pages` applied)
+ * * #gboolean `whole`: TRUE when the document goes to Textract's
+ *   asynchronous API as one unit (its results then come all at once)
+ *
  * and at EOS the base's `mediatag-summary` message (units are pages).
  *
  * ## Example launch lines
@@ -714,6 +724,24 @@ check_selection (MtTextractSink * self, const gchar * spec, GArray * pages,
   return TRUE;
 }
 
+/* Says, before its pages, what the document is and how many pages will
+ * come: what a progress bar needs. */
+static void
+post_document_message (MtTextractSink * self, MtDocument * doc,
+    guint n_units, gboolean whole)
+{
+  GstStructure *s = gst_structure_new ("textractsink-document",
+      "media-type", G_TYPE_STRING,
+      gst_structure_get_name (gst_caps_get_structure (doc->caps, 0)),
+      "size", G_TYPE_UINT64, (guint64) g_bytes_get_size (doc->bytes),
+      "n-pages", G_TYPE_UINT, doc->n_pages,
+      "pages", G_TYPE_UINT, n_units,
+      "whole", G_TYPE_BOOLEAN, whole, NULL);
+
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self), s));
+}
+
 static GstFlowReturn
 queue_document (MtTextractSink * self, MtDocument * doc)
 {
@@ -728,11 +756,14 @@ queue_document (MtTextractSink * self, MtDocument * doc)
   GST_OBJECT_UNLOCK (self);
   GST_INFO_OBJECT (self, "document of %u pages, %" G_GSIZE_FORMAT " bytes",
       doc->n_pages, g_bytes_get_size (doc->bytes));
-  if (use_async (self, doc, spec))
+  if (use_async (self, doc, spec)) {
+    post_document_message (self, doc, doc->n_pages, TRUE);
     return queue_page (self, doc, 0, dpi);
+  }
   pages = pages_select (spec, doc->n_pages, &valid);
   if (!pages || !check_selection (self, spec, pages, doc->n_pages))
     return GST_FLOW_ERROR;
+  post_document_message (self, doc, pages->len, FALSE);
   for (i = 0; i < pages->len && ret == GST_FLOW_OK; i++)
     ret = queue_page (self, doc, g_array_index (pages, guint, i), dpi);
   return ret;

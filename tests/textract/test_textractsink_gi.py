@@ -86,7 +86,9 @@ class GiTest(unittest.TestCase):
             if msg.type == Gst.MessageType.EOS:
                 break
             s = msg.get_structure()
-            if s.get_name() == "textractsink":
+            if s.get_name() == "textractsink-document":
+                self.document = s
+            elif s.get_name() == "textractsink":
                 pages.append((s.get_value("page"), json.loads(s.get_value("results"))))
             elif s.get_name() == "mediatag-summary":
                 summary = s
@@ -110,6 +112,11 @@ class GiTest(unittest.TestCase):
         self.assertEqual(firsts, ["png %dx400 page 1" % w for w in (300, 400, 500)])
         self.assertEqual(summary.get_value("units"), 3)
         self.assertEqual(summary.get_value("failed"), 0)
+        # Said before the pages, for progress.
+        self.assertEqual(self.document.get_value("n-pages"), 3)
+        self.assertEqual(self.document.get_value("pages"), 3)
+        self.assertEqual(self.document.get_value("media-type"), "application/pdf")
+        self.assertFalse(self.document.get_value("whole"))
         with open(LOG, errors="replace") as f:
             log = f.read()
         self.assertGreater(len(log), 10000, "the debug log was not written")
