@@ -25,6 +25,7 @@ average is printed beside them.
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -85,22 +86,28 @@ def wer(hyp_pages, ref_pages):
     return errors / max(sum(len(joined(r)) for r in ref_pages), 1)
 
 
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run_element(build, pdf, extra, tmp):
     out = os.path.join(tmp, "out.jsonl")
     cmd = ["gst-launch-1.0", "-q", "filesrc", f"location={pdf}", "!",
            "typefind", "!", "textractsink", "backend=local",
            "features=text", f"location={out}", *extra]
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), children_cpu()
     subprocess.run(cmd, env=env_for(build), check=True,
                    stdout=subprocess.DEVNULL)
     elapsed = time.monotonic() - t0
+    cpu = children_cpu() - c0
     with open(out) as f:
         docs = [json.loads(l) for l in f if l.strip()]
     pages = {}
     for d in docs:
         if d["analysis"] == "document":
             pages[d["page"]] = d.get("text", "").split()
-    return elapsed, pages
+    return elapsed, cpu, pages
 
 
 def run_cli(pngs, dpi, tmp):
@@ -109,15 +116,16 @@ def run_cli(pngs, dpi, tmp):
         f.write("\n".join(pngs) + "\n")
     base = os.path.join(tmp, "cli")
     env = dict(os.environ, OMP_THREAD_LIMIT="1")
-    t0 = time.monotonic()
+    t0, c0 = time.monotonic(), children_cpu()
     subprocess.run(["tesseract", listing, base, "--dpi", str(dpi)], env=env,
                    check=True, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     elapsed = time.monotonic() - t0
+    cpu = children_cpu() - c0
     with open(base + ".txt") as f:
         text = f.read()
     # The CLI separates pages with form feeds.
-    return elapsed, [p.split() for p in text.split("\f")][:len(pngs)]
+    return elapsed, cpu, [p.split() for p in text.split("\f")][:len(pngs)]
 
 
 def main():
@@ -146,19 +154,23 @@ def main():
               f"dpi; load average "
               f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
-        cli_s, cli_pages = run_cli(pngs, args.dpi, tmp)
-        print(f"tesseract CLI (one process): {cli_s:6.1f} s, "
-              f"{pages / cli_s:.3f} pages/s, WER {wer(cli_pages, truth):.3f}")
+        # Wall time follows the machine's load; CPU time (user + system of
+        # the process) is the steadier measure on shared cores.
+        cli_s, cli_cpu, cli_pages = run_cli(pngs, args.dpi, tmp)
+        print(f"tesseract CLI (one process): {cli_s:6.1f} s wall, "
+              f"{pages / cli_s:.3f} pages/s; {cli_cpu / pages:.2f} CPU s/page; "
+              f"WER {wer(cli_pages, truth):.3f}")
         for mif in (1, 2):
-            s, got = run_element(build, scan, [f"max-in-flight={mif}",
-                                               f"dpi={args.dpi}"], tmp)
+            s, cpu, got = run_element(build, scan, [f"max-in-flight={mif}",
+                                                    f"dpi={args.dpi}"], tmp)
             hyp = [got.get(p, []) for p in range(1, pages + 1)]
-            print(f"textractsink local, max-in-flight={mif}: {s:6.1f} s, "
-                  f"{pages / s:.3f} pages/s, {cli_s / s:.2f}x the CLI, "
+            print(f"textractsink local, max-in-flight={mif}: {s:6.1f} s wall, "
+                  f"{pages / s:.3f} pages/s ({cli_s / s:.2f}x the CLI); "
+                  f"{cpu / pages:.2f} CPU s/page ({cli_cpu / cpu:.2f}x); "
                   f"WER {wer(hyp, truth):.3f}")
 
         total = n_pages(MANUAL)
-        s, got = run_element(build, MANUAL, ["max-in-flight=1"], tmp)
+        s, _, got = run_element(build, MANUAL, ["max-in-flight=1"], tmp)
         hyp = [got.get(p, []) for p in range(1, total + 1)]
         print(f"born-digital (Poppler text layer), {total} pages: {s:6.2f} s, "
               f"{total / s:.1f} pages/s, WER against pdftotext "
