@@ -538,6 +538,59 @@ is_whole_image (GstBuffer * buffer, GstCaps * caps)
   return whole;
 }
 
+/* The size an encoded image says it has (PNG IHDR, JPEG SOF), read before
+ * anything decodes it. Byte by byte: headers sit at any offset. */
+static gboolean
+encoded_size (const guint8 * d, gsize n, guint64 * w, guint64 * h)
+{
+  gsize i = 2;
+
+  if (n >= 24 && d[0] == 0x89 && !memcmp (d + 1, "PNG", 3)
+      && !memcmp (d + 12, "IHDR", 4)) {
+    *w = ((guint64) d[16] << 24) | (d[17] << 16) | (d[18] << 8) | d[19];
+    *h = ((guint64) d[20] << 24) | (d[21] << 16) | (d[22] << 8) | d[23];
+    return TRUE;
+  }
+  while (n >= 4 && d[0] == 0xff && d[1] == 0xd8 && i + 9 <= n && d[i] == 0xff) {
+    guint8 m = d[i + 1];
+
+    /* SOF0..SOF15 but DHT (C4), JPG (C8) and DAC (CC). */
+    if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
+      *h = (d[i + 5] << 8) | d[i + 6];
+      *w = (d[i + 7] << 8) | d[i + 8];
+      return TRUE;
+    }
+    i += m == 0xff ? 1 : 2 + ((d[i + 2] << 8) | d[i + 3]);
+  }
+  return FALSE;
+}
+
+/* An image above the base's max-pixels is refused before any engine
+ * decodes it (a 20000x20000 page would take gigabytes): a warning, and
+ * the input counts as incomplete. */
+static gboolean
+image_too_large (MtTextractSink * self, GstBuffer * buffer)
+{
+  guint64 max = 0, w = 0, h = 0;
+  g_autofree gchar *what = NULL;
+  GstMapInfo map;
+  gboolean known;
+
+  g_object_get (self, "max-pixels", &max, NULL);
+  if (!max || !gst_buffer_map (buffer, &map, GST_MAP_READ))
+    return FALSE;
+  known = encoded_size (map.data, map.size, &w, &h);
+  gst_buffer_unmap (buffer, &map);
+  if (!known || w * h <= max)
+    return FALSE;
+  what = g_strdup_printf ("page %u: the image is %" G_GUINT64_FORMAT "x%"
+      G_GUINT64_FORMAT " (%.1f Mpx), above max-pixels (%.1f Mpx): it was not "
+      "decoded. Raise max-pixels to analyse it", self->next_page + 1, w, h,
+      w * h / 1e6, max / 1e6);
+  mt_analysis_sink_note_loss (MT_ANALYSIS_SINK (self), what);
+  return TRUE;
+}
+
 static guint
 get_dpi (MtTextractSink * self)
 {
@@ -556,6 +609,11 @@ queue_buffer_page (MtTextractSink * self, GstBuffer * buffer, GstCaps * caps,
 {
   MtUnit unit = { 0, };
 
+  if (!video && image_too_large (self, buffer)) {
+    self->next_page++;
+    gst_buffer_unref (buffer);
+    return GST_FLOW_OK;
+  }
   unit.kind = MT_UNIT_PAGE;
   unit.buffer = buffer;
   unit.caps = gst_caps_ref (caps);

@@ -12,9 +12,11 @@ import json
 import os
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
 import unittest
+import zlib
 
 import mtfixtures as fx
 
@@ -65,7 +67,19 @@ def make_documents(tmp):
     paths["empty"] = os.path.join(tmp, "empty.pdf")
     with open(paths["empty"], "wb") as f:
         f.write(page_less_pdf())
+    paths["huge"] = os.path.join(tmp, "huge.png")
+    with open(paths["huge"], "wb") as f:
+        f.write(png_header_only(20000, 20000))
     return paths
+
+
+def png_header_only(width, height):
+    """A PNG that says it is width x height; its pixels must never be
+    needed (they are not there)."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
 
 
 def page_less_pdf():
@@ -99,15 +113,20 @@ class TextractSinkTest(unittest.TestCase):
         with open(log or self.log) as f:
             return [json.loads(line) for line in f]
 
-    def sink(self, src, props="", fake=None, check=True, extra_env=None):
-        """Runs `src ! typefind ! textractsink`; returns (documents, process)."""
+    def sink(self, src, props="", fake=None, check=True, extra_env=None, quiet=True):
+        """Runs `src ! typefind ! textractsink`; returns (documents, process).
+        quiet=False: gst-launch-1.0 also prints warnings."""
         out = os.path.join(self.tmp, "out-%s.jsonl" % self.id().rsplit(".", 1)[1])
         if os.path.exists(out):
             os.remove(out)
         env = fx.gst_env(AWS_ENDPOINT_URL_TEXTRACT=(fake or self.fake).url, **CREDS)
         env.update(extra_env or {})
         line = "%s ! typefind ! textractsink backend=aws dpi=72 location=%s %s" % (src, out, props)
-        cp = fx.gst_launch(line, env=env, timeout=120, check=check)
+        if quiet:
+            cp = fx.gst_launch(line, env=env, timeout=120, check=check)
+        else:
+            cp = subprocess.run(["gst-launch-1.0", "-e"] + fx.pipeline_args(line), env=env,
+                                capture_output=True, text=True, timeout=120)
         docs = []
         if os.path.exists(out):
             with open(out) as f:
@@ -256,6 +275,14 @@ class TextractSinkTest(unittest.TestCase):
             fake.stop()
         ops = [(r["op"], r["status"]) for r in self.requests(log)]
         self.assertEqual(ops[:2], [("DetectDocumentText", 400), ("DetectDocumentText", 200)])
+
+    def test_huge_image_refused_before_decoding(self):
+        n = len(self.requests())
+        docs, cp = self.sink(self.file_src("huge"), "features=text", quiet=False)
+        self.assertEqual(cp.returncode, 0)
+        self.assertIn("20000x20000 (400.0 Mpx), above max-pixels", cp.stderr + cp.stdout)
+        self.assertEqual(docs, [])
+        self.assertEqual(self.requests()[n:], [])
 
     def test_queries_without_questions(self):
         _, cp = self.sink(self.file_src("png"), "features=queries", check=False)
