@@ -92,8 +92,7 @@ block_new (Composer * c, const gchar * type, gchar * id, gdouble confidence,
 
   json_object_set_string_member (b, "BlockType", type);
   if (confidence >= 0)
-    json_object_set_double_member (b, "Confidence", CLAMP (confidence, 0,
-            100));
+    json_object_set_double_member (b, "Confidence", CLAMP (confidence, 0, 100));
   if (box)
     json_object_set_object_member (b, "Geometry", local_geometry (c->page,
             box));
@@ -305,8 +304,7 @@ add_fields (Composer * c, GPtrArray * fields)
     set_entity (key, "KEY");
     relate (key, "VALUE", value_ref);
     relate (key, "CHILD", word_ids (c, f->key_words));
-    value = block_new (c, "KEY_VALUE_SET", vid, f->confidence,
-        &f->value_box);
+    value = block_new (c, "KEY_VALUE_SET", vid, f->confidence, &f->value_box);
     set_entity (value, "VALUE");
     relate (value, "CHILD", word_ids (c, f->value_words));
   }
@@ -341,8 +339,7 @@ add_queries (Composer * c, gchar ** queries, GPtrArray * fields)
 
 JsonArray *
 local_blocks_compose (const LocalPage * page, GPtrArray * tables,
-    GPtrArray * fields, gchar ** queries, guint page_number,
-    guint64 features)
+    GPtrArray * fields, gchar ** queries, guint page_number, guint64 features)
 {
   Composer c = { page, page_number, json_array_new (), json_array_new () };
   LocalBox all = { 0, 0, 1, 1 };

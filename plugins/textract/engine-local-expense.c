@@ -29,24 +29,24 @@ static const Summary summaries[] = {
   {"SUBTOTAL", VALUE_AMOUNT, {"subtotal", "sub total", "net amount", NULL}},
   {"TAX", VALUE_AMOUNT, {"tax", "vat", "gst", "sales tax", NULL}},
   {"AMOUNT_DUE", VALUE_AMOUNT, {"amount due", "balance due", "total due",
-              NULL}},
+          NULL}},
   {"TOTAL", VALUE_AMOUNT, {"total", "grand total", "total amount",
-              "amount total", NULL}},
+          "amount total", NULL}},
   {"DISCOUNT", VALUE_AMOUNT, {"discount", NULL}},
   {"SHIPPING_HANDLING_CHARGE", VALUE_AMOUNT, {"shipping", "delivery",
-              "freight", NULL}},
+          "freight", NULL}},
   {"GRATUITY", VALUE_AMOUNT, {"tip", "gratuity", NULL}},
   {"DUE_DATE", VALUE_DATE, {"due date", "payment due", "due", NULL}},
   {"INVOICE_RECEIPT_DATE", VALUE_DATE, {"date", "invoice date",
               "receipt date", "issue date", "date of issue", "order date",
-              NULL}},
+          NULL}},
   {"INVOICE_RECEIPT_ID", VALUE_ID, {"invoice", "invoice no",
               "invoice number", "invoice #", "invoice id", "receipt",
-              "receipt no", "receipt number", "receipt #"}},
+          "receipt no", "receipt number", "receipt #"}},
   {"PO_NUMBER", VALUE_ID, {"po", "po number", "po #", "purchase order",
-              NULL}},
+          NULL}},
   {"RECEIVER_NAME", VALUE_TEXT, {"bill to", "billed to", "sold to",
-              "customer", NULL}},
+          "customer", NULL}},
   {"VENDOR_PHONE", VALUE_ID, {"phone", "tel", "telephone", NULL}},
 };
 
@@ -381,8 +381,7 @@ role_of_header (const gchar * header)
   if (g_regex_match_simple ("^(description|item|items|product|service|"
           "details|particulars|article)", n, 0, 0))
     return COL_ITEM;
-  if (g_regex_match_simple ("^(qty|quantity|units|hours|hrs|qte)\\b", n, 0,
-          0))
+  if (g_regex_match_simple ("^(qty|quantity|units|hours|hrs|qte)\\b", n, 0, 0))
     return COL_QUANTITY;
   if (g_regex_match_simple ("^(unit price|unit cost|rate|each|price each|"
           "unit)\\b", n, 0, 0))

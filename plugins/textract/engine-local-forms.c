@@ -47,8 +47,7 @@ ends_key (const gchar * t)
 
 /* The position in the segment of the word that ends its key, or -1. */
 static gint
-key_end (const LocalPage * page, const LocalRows * rows,
-    const LocalSegment * s)
+key_end (const LocalPage * page, const LocalRows * rows, const LocalSegment * s)
 {
   guint i;
 
@@ -110,8 +109,7 @@ field_new (const LocalPage * page, GArray * key, GArray * value)
 /* The segment holding the value of a key that stands alone: the next one
  * on its row, else the one below it, starting near its left edge. */
 static const LocalSegment *
-value_segment (const LocalPage * page, const LocalRows * rows, guint r,
-    guint s)
+value_segment (const LocalPage * page, const LocalRows * rows, guint r, guint s)
 {
   const LocalRow *row = &g_array_index (rows->rows, LocalRow, r);
   const LocalSegment *key = &g_array_index (row->segments, LocalSegment, s);
@@ -134,8 +132,7 @@ value_segment (const LocalPage * page, const LocalRows * rows, guint r,
   for (i = 0; i < below->segments->len; i++) {
     const LocalSegment *v = &g_array_index (below->segments, LocalSegment, i);
 
-    if (ABS (v->box.left - key->box.left) < 2 * key->box.height
-        * page->aspect)
+    if (ABS (v->box.left - key->box.left) < 2 * key->box.height * page->aspect)
       return key_end (page, rows, v) < 0 ? v : NULL;
   }
   return NULL;

@@ -460,8 +460,7 @@ add_field (JsonArray * fields, const gchar * type, const gchar * text,
 }
 
 JsonArray *
-local_mrz_compose (const LocalMrz * mrz, const LocalPage * page,
-    GArray * lines)
+local_mrz_compose (const LocalMrz * mrz, const LocalPage * page, GArray * lines)
 {
   JsonArray *docs = json_array_new ();
   JsonObject *doc = json_object_new ();

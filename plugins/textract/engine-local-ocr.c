@@ -612,8 +612,7 @@ local_ocr_read_block (LocalOcr * ocr, PIX * gray, const LocalBox * box,
 /* ---- page images ------------------------------------------------------ */
 
 PIX *
-local_pix_from_xrgb (const guint8 * data, gint width, gint height,
-    gint stride)
+local_pix_from_xrgb (const guint8 * data, gint width, gint height, gint stride)
 {
   PIX *pix = pixCreate (width, height, 8);
   l_uint32 *dst = pixGetData (pix);

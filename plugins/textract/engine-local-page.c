@@ -181,8 +181,8 @@ close_row (const LocalPage * page, LocalRows * rows, guint first, guint n)
   LocalRow row = { {0}, g_array_new (FALSE, FALSE, sizeof (LocalSegment)) };
   guint i;
 
-  g_qsort_with_data (&g_array_index (rows->order, guint, first), n, sizeof (guint),
-      by_left, (gpointer) page);
+  g_qsort_with_data (&g_array_index (rows->order, guint, first), n,
+      sizeof (guint), by_left, (gpointer) page);
   split_segments (page, rows, &row, first, n);
   for (i = 0; i < row.segments->len; i++) {
     const LocalSegment *s = &g_array_index (row.segments, LocalSegment, i);

@@ -243,9 +243,9 @@ text_layer (PopplerPage * ppage, const gchar * text, LocalPage * out)
   PopplerRectangle *rects = NULL;
   guint n = 0;
   Layer ly = { out, 0, 0, g_string_new (NULL), {0},
-    g_ptr_array_new_with_free_func (g_free),
-    g_array_new (FALSE, FALSE, sizeof (LocalBox)),
-    g_array_new (FALSE, FALSE, sizeof (gdouble))
+  g_ptr_array_new_with_free_func (g_free),
+  g_array_new (FALSE, FALSE, sizeof (LocalBox)),
+  g_array_new (FALSE, FALSE, sizeof (gdouble))
   };
 
   poppler_page_get_size (ppage, &ly.width, &ly.height);

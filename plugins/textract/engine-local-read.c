@@ -99,8 +99,7 @@ read_pdf_page (const Reading * rd, LocalPage * page, GError ** error)
     page->dpi = RULES_DPI;
     return TRUE;
   }
-  GST_LOG ("page %u has no text layer: OCR at %u dpi", rd->unit->page,
-      rd->dpi);
+  GST_LOG ("page %u has no text layer: OCR at %u dpi", rd->unit->page, rd->dpi);
   ok = local_ocr_page (rd->engine->ocr, gray, rd->dpi, wants_rules (rd), page,
       rd->cancellable, error);
   pixDestroy (&gray);
@@ -151,8 +150,7 @@ reread_mrz (const Reading * rd, const LocalPage * page, const LocalBox * box,
 
   if (err)
     GST_DEBUG ("MRZ could not be read again: %s", err->message);
-  if (n >= 3 && local_mrz_parse ((const gchar * const *) lines + n - 3, 3,
-          mrz))
+  if (n >= 3 && local_mrz_parse ((const gchar * const *) lines + n - 3, 3, mrz))
     return TRUE;
   return n >= 2 && local_mrz_parse ((const gchar * const *) lines + n - 2, 2,
       mrz);

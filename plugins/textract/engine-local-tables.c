@@ -52,7 +52,7 @@ table_new (guint n_rows, guint n_cols, gboolean ruled)
   t->merges = g_array_new (FALSE, FALSE, sizeof (LocalMerge));
   for (i = 0; i < n_rows * n_cols; i++) {
     LocalCell c = { i / n_cols, i % n_cols, {0},
-      g_array_new (FALSE, FALSE, sizeof (guint))
+    g_array_new (FALSE, FALSE, sizeof (guint))
     };
 
     g_array_append_val (t->cells, c);
@@ -265,8 +265,7 @@ fill_cells (const LocalPage * page, LocalTable * t, gboolean * taken)
 
     for (w = 0; w < page->words->len; w++) {
       if (taken[w]
-          || !inside (&c->box, &g_array_index (page->words, LocalWord,
-                  w).box))
+          || !inside (&c->box, &g_array_index (page->words, LocalWord, w).box))
         continue;
       g_array_append_val (c->words, w);
       taken[w] = TRUE;

@@ -185,8 +185,10 @@ draw_passport (cairo_t * cr)
   text (cr, SANS, 30, 60, 80, "PASSPORT");
   text (cr, SANS, 22, 60, 140, "Surname: ERIKSSON");
   text (cr, SANS, 22, 60, 180, "Given names: ANNA MARIA");
-  text (cr, MONO, 21.5, 40, 560, "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<");
-  text (cr, MONO, 21.5, 40, 610, "L898902C36UTO7408122F1204159ZE184226B<<<<<10");
+  text (cr, MONO, 21.5, 40, 560,
+      "P<UTOERIKSSON<<ANNA<MARIA<<<<<<<<<<<<<<<<<<<");
+  text (cr, MONO, 21.5, 40, 610,
+      "L898902C36UTO7408122F1204159ZE184226B<<<<<10");
 }
 
 static void
@@ -810,8 +812,7 @@ test_form (void)
     const gchar *q;
     JsonObject *r;
 
-    if (!g_str_equal (json_object_get_string_member (b, "BlockType"),
-            "QUERY"))
+    if (!g_str_equal (json_object_get_string_member (b, "BlockType"), "QUERY"))
       continue;
     q = json_object_get_string_member (json_object_get_object_member (b,
             "Query"), "Text");
