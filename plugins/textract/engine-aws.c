@@ -794,8 +794,17 @@ aws_stop (gpointer state)
 static gboolean
 check_queries (AwsState * st, GError ** error)
 {
-  if (!(st->features & MT_TEXTRACT_QUERIES)
-      || (st->cfg->queries && st->cfg->queries[0]))
+  guint n = st->cfg->queries ? g_strv_length (st->cfg->queries) : 0;
+
+  if (!(st->features & MT_TEXTRACT_QUERIES))
+    return TRUE;
+  /* Textract's limits: never a silent partial answer. */
+  if (n > MAX_QUERIES_SYNC)
+    GST_ELEMENT_WARNING (st->element, RESOURCE, SETTINGS,
+        ("Textract takes %d questions a page (%d for a whole document in "
+            "S3): only the first ones of the %u in `queries` are asked.",
+            MAX_QUERIES_SYNC, MAX_QUERIES_ASYNC, n), (NULL));
+  if (n > 0)
     return TRUE;
   g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
       "features=queries needs the questions in `queries` (separated by |, "
