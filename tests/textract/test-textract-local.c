@@ -65,6 +65,10 @@ png_of (DrawFunc draw, gint w, gint h, gboolean dark, gdouble turn)
     cairo_rotate (cr, turn * G_PI / 180);
     cairo_translate (cr, -w / 2.0, -h / 2.0);
     cairo_scale (cr, w / 1000.0, w / 1000.0);
+  } else if (turn == 180) {
+    cairo_translate (cr, w, h);
+    cairo_rotate (cr, G_PI);
+    cairo_scale (cr, w / 1000.0, w / 1000.0);
   } else if (turn != 0) {
     cairo_translate (cr, w / 2.0, h / 2.0);
     cairo_rotate (cr, turn * G_PI / 180);
@@ -677,6 +681,20 @@ test_turned (void)
 }
 
 static void
+test_upside_down (void)
+{
+  g_autoptr (GBytes) png = png_of (draw_letter, 1240, 700, FALSE, 180);
+  g_autofree gchar *t = NULL;
+  Read rd;
+
+  read_image (&rd, png, MT_TEXTRACT_TEXT, NULL);
+  g_assert_no_error (rd.error);
+  t = page_text (&rd);
+  g_assert_nonnull (strstr (t, "The board approved the new warehouse plan."));
+  read_clear (&rd);
+}
+
+static void
 test_skewed (void)
 {
   g_autoptr (GBytes) png = png_of (draw_letter, 1240, 700, FALSE, 4);
@@ -1028,6 +1046,7 @@ main (int argc, char **argv)
   g_test_add_func ("/textract-local/ocr/text", test_image_text);
   g_test_add_func ("/textract-local/ocr/white-on-black", test_white_on_black);
   g_test_add_func ("/textract-local/ocr/turned", test_turned);
+  g_test_add_func ("/textract-local/ocr/upside-down", test_upside_down);
   g_test_add_func ("/textract-local/ocr/skewed", test_skewed);
   g_test_add_func ("/textract-local/ocr/blank", test_blank);
   g_test_add_func ("/textract-local/expense/scan", test_invoice_scan);

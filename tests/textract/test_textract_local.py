@@ -325,6 +325,21 @@ class ElementTest(unittest.TestCase):
         self.assertIn("Light text on a dark page", text.get(1, ""))
         self.assertIn("Northwind Traders", text.get(2, ""))
 
+    def test_pages_in_parallel(self):
+        """Two OCR threads on one PDF (one Poppler lock, two Tesseract
+        handles): every page read, results in page order."""
+        pdf = os.path.join(self.tmp, "two.pdf")
+        subprocess.run(["img2pdf", self.invoice, self.dark, self.card,
+                        "-o", pdf], check=True, env=TOOL_ENV)
+        docs = self.run_element(pdf, "text", ["max-in-flight=2"])
+        pages = [d["page"] for d in docs]
+        self.assertEqual(pages, sorted(pages))
+        text = {d["page"]: d["text"] for d in docs
+                if d["analysis"] == "document"}
+        self.assertIn("Northwind Traders", text.get(1, ""))
+        self.assertIn("Light text on a dark page", text.get(2, ""))
+        self.assertIn("UTOPIA IDENTITY CARD", text.get(3, ""))
+
     def test_raw_video_frame(self):
         out = os.path.join(self.tmp, "frame.jsonl")
         cmd = ["gst-launch-1.0", "-q", "filesrc", f"location={self.dark}",
