@@ -8,6 +8,10 @@
 
 /* The colon that ends a key comes within this many words. */
 #define MAX_KEY_WORDS 6
+/* A value under its label is at most this long. */
+#define MAX_VALUE_BELOW_WORDS 8
+/* Bullets and dashes that start list items, not values. */
+#define LIST_MARKS "\u2022\u00b7\u2023\u25e6-*"
 
 void
 local_field_free (LocalField * f)
@@ -106,10 +110,27 @@ field_new (const LocalPage * page, GArray * key, GArray * value)
   return f;
 }
 
+/* A value written under its label: short, no list item, and on a row no
+ * busier than the label's (under a lone label, a table row is no value). */
+static gboolean
+value_below (const LocalPage * page, const LocalRows * rows,
+    const LocalRow * row, const LocalRow * below, const LocalSegment * v)
+{
+  const gchar *first = word_text (page, rows, v->first);
+
+  return v->n <= MAX_VALUE_BELOW_WORDS
+      && below->segments->len <= row->segments->len
+      && !g_utf8_strchr (LIST_MARKS, -1, g_utf8_get_char (first))
+      && key_end (page, rows, v) < 0;
+}
+
 /* The segment holding the value of a key that stands alone: the next one
- * on its row, else the one below it, starting near its left edge. */
+ * on its row, else the one below it, starting near its left edge. A label
+ * over its value starts with a capital, as labels do; prose ending in a
+ * colon does not lead to a value. */
 static const LocalSegment *
-value_segment (const LocalPage * page, const LocalRows * rows, guint r, guint s)
+value_segment (const LocalPage * page, const LocalRows * rows, guint r,
+    guint s)
 {
   const LocalRow *row = &g_array_index (rows->rows, LocalRow, r);
   const LocalSegment *key = &g_array_index (row->segments, LocalSegment, s);
@@ -124,7 +145,9 @@ value_segment (const LocalPage * page, const LocalRows * rows, guint r, guint s)
     if (key_end (page, rows, next) < 0)
       return next;
   }
-  if (r + 1 >= rows->rows->len)
+  if (r + 1 >= rows->rows->len
+      || !g_unichar_isupper (g_utf8_get_char (word_text (page, rows,
+                  key->first))))
     return NULL;
   below = &g_array_index (rows->rows, LocalRow, r + 1);
   if (below->box.top - (key->box.top + key->box.height) > 1.5 * key->box.height)
@@ -133,9 +156,29 @@ value_segment (const LocalPage * page, const LocalRows * rows, guint r, guint s)
     const LocalSegment *v = &g_array_index (below->segments, LocalSegment, i);
 
     if (ABS (v->box.left - key->box.left) < 2 * key->box.height * page->aspect)
-      return key_end (page, rows, v) < 0 ? v : NULL;
+      return value_below (page, rows, row, below, v) ? v : NULL;
   }
   return NULL;
+}
+
+/* Keys are labels: they start with a letter or digit and hold no markup
+ * or sentence end ("<match value=", "the future. Example:"). */
+static gboolean
+plausible_key (const LocalPage * page, const LocalRows * rows,
+    const LocalSegment * seg, gint k)
+{
+  gint i;
+
+  if (!g_unichar_isalnum (g_utf8_get_char (word_text (page, rows,
+                  seg->first))))
+    return FALSE;
+  for (i = 0; i <= k; i++) {
+    const gchar *t = word_text (page, rows, seg->first + i);
+
+    if (strpbrk (t, "<>=\"|{}[]") || (i < k && g_str_has_suffix (t, ".")))
+      return FALSE;
+  }
+  return TRUE;
 }
 
 static LocalField *
@@ -148,7 +191,8 @@ field_at (const LocalPage * page, const LocalRows * rows, guint r, guint s,
   gint k = key_end (page, rows, seg);
   GArray *key, *value;
 
-  if (k < 0 || g_hash_table_contains (used, seg))
+  if (k < 0 || g_hash_table_contains (used, seg)
+      || !plausible_key (page, rows, seg, k))
     return NULL;
   if ((guint) k + 1 == seg->n) {
     val = value_segment (page, rows, r, s);
