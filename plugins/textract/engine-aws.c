@@ -26,6 +26,8 @@
 #endif
 #include "mediatag-config.h"
 
+#include <gst/app/gstappsink.h>
+#include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
 #include <math.h>
 #include <string.h>
@@ -142,36 +144,58 @@ convert (GstSample * in, const gchar * media, gint width, gint height,
   return gst_video_convert_sample (in, to, CONVERT_TIMEOUT, error);
 }
 
-/* A raw image as PNG (lossless: best for reading text), or, above the
- * limit, as JPEG scaled down until it fits. */
+/* JPEG at the size that fits the limit, scaling down as needed. */
 static GBytes *
-encode_raw (GstSample * raw, GError ** error)
+encode_jpeg_within (GstSample * raw, GstVideoInfo * info, GError ** error)
 {
-  g_autoptr (GstSample) out = convert (raw, "image/png", 0, 0, error);
-  GstVideoInfo info;
+  gdouble scale = 1;
   guint attempt;
 
-  if (!out || !gst_video_info_from_caps (&info, gst_sample_get_caps (raw)))
-    return NULL;
   for (attempt = 0; attempt < 8; attempt++) {
-    gsize size = gst_buffer_get_size (gst_sample_get_buffer (out));
-    gdouble scale = attempt ? sqrt ((gdouble) SYNC_MAX_BYTES / size) * 0.9 : 1;
-    gint w = MAX (16, (gint) (info.width * scale)) & ~1;
-    gint h = MAX (16, (gint) (info.height * scale)) & ~1;
+    gint w = MAX (16, (gint) (info->width * scale)) & ~1;
+    gint h = MAX (16, (gint) (info->height * scale)) & ~1;
+    g_autoptr (GstSample) out = convert (raw, "image/jpeg", w, h, error);
+    gsize size;
 
+    if (!out)
+      return NULL;
+    size = gst_buffer_get_size (gst_sample_get_buffer (out));
     if (size <= SYNC_MAX_BYTES)
       return sample_bytes (out);
-    GST_DEBUG ("page of %" G_GSIZE_FORMAT " bytes: JPEG at %dx%d", size, w, h);
-    gst_sample_unref (out);
-    if (!(out = convert (raw, "image/jpeg", w, h, error)))
-      return NULL;
-    info.width = w;
-    info.height = h;
+    /* Bytes grow with the area: scale the sides by the square root, with
+     * a margin so that one step usually suffices. */
+    scale *= sqrt ((gdouble) SYNC_MAX_BYTES / size) * 0.9;
+    GST_DEBUG ("JPEG of %" G_GSIZE_FORMAT " bytes at %dx%d: scaling by %.2f",
+        size, w, h, scale);
   }
   g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
       "Could not bring the page under the 10 MB limit of Textract's "
       "synchronous calls");
   return NULL;
+}
+
+/* A raw image as PNG (lossless: best for reading text; a rendered page
+ * compresses well), or as JPEG when the PNG is over the limit or, with
+ * png_first FALSE, when the image came as an encoded file already over
+ * it (a PNG again would be as big: not worth encoding). */
+static GBytes *
+encode_raw (GstSample * raw, gboolean png_first, GError ** error)
+{
+  g_autoptr (GstSample) png = NULL;
+  GstVideoInfo info;
+
+  if (!gst_video_info_from_caps (&info, gst_sample_get_caps (raw))) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+        "The page's pixels have no usable format");
+    return NULL;
+  }
+  if (png_first) {
+    if (!(png = convert (raw, "image/png", 0, 0, error)))
+      return NULL;
+    if (gst_buffer_get_size (gst_sample_get_buffer (png)) <= SYNC_MAX_BYTES)
+      return sample_bytes (png);
+  }
+  return encode_jpeg_within (raw, &info, error);
 }
 
 /* An encoded image (image/jpeg, image/png) decoded to raw RGB. */
@@ -189,11 +213,11 @@ decode_image (GstBuffer * buffer, GstCaps * caps, GError ** error)
     return NULL;
   src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
   sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  g_object_set (src, "caps", caps, NULL);
-  g_signal_emit_by_name (src, "push-buffer", buffer, NULL);
-  g_signal_emit_by_name (src, "end-of-stream", NULL);
+  gst_app_src_set_caps (GST_APP_SRC (src), caps);
+  gst_app_src_push_buffer (GST_APP_SRC (src), gst_buffer_ref (buffer));
+  gst_app_src_end_of_stream (GST_APP_SRC (src));
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  g_signal_emit_by_name (sink, "try-pull-sample", CONVERT_TIMEOUT, &sample);
+  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), CONVERT_TIMEOUT);
   gst_element_set_state (pipeline, GST_STATE_NULL);
   if (!sample)
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -211,11 +235,12 @@ buffer_page_bytes (const MtUnit * unit, GError ** error)
   if (!caps_is (unit->caps, "video/x-raw")
       && gst_buffer_get_size (unit->buffer) <= SYNC_MAX_BYTES)
     return buffer_bytes (unit->buffer);
-  if (caps_is (unit->caps, "video/x-raw"))
+  if (caps_is (unit->caps, "video/x-raw")) {
     raw = gst_sample_new (unit->buffer, unit->caps, NULL, NULL);
-  else
-    raw = decode_image (unit->buffer, unit->caps, error);
-  return raw ? encode_raw (raw, error) : NULL;
+    return encode_raw (raw, TRUE, error);
+  }
+  raw = decode_image (unit->buffer, unit->caps, error);
+  return raw ? encode_raw (raw, FALSE, error) : NULL;
 }
 
 /* A raw sample over `pixels` (copied), 4 bytes a pixel. */
@@ -296,7 +321,7 @@ pdf_page_bytes (AwsState * st, const MtUnit * unit, GError ** error)
       cairo_image_surface_get_height (surface),
       cairo_image_surface_get_stride (surface));
   cairo_surface_destroy (surface);
-  return encode_raw (raw, error);
+  return encode_raw (raw, TRUE, error);
 }
 #endif
 
@@ -346,7 +371,7 @@ tiff_page_bytes (AwsState * st, const MtUnit * unit, GError ** error)
   g_mutex_lock (&st->doc_lock);
   raw = read_tiff_page (unit->document->handle, unit->page, error);
   g_mutex_unlock (&st->doc_lock);
-  return raw ? encode_raw (raw, error) : NULL;
+  return raw ? encode_raw (raw, TRUE, error) : NULL;
 }
 #endif
 

@@ -276,6 +276,17 @@ class TextractSinkTest(unittest.TestCase):
         ops = [(r["op"], r["status"]) for r in self.requests(log)]
         self.assertEqual(ops[:2], [("DetectDocumentText", 400), ("DetectDocumentText", 200)])
 
+    def test_over_sync_limit_reencoded(self):
+        noise = os.path.join(self.tmp, "noise.png")
+        run([fx.CONVERT, "-size", "2000x2000", "xc:", "+noise", "Random", "-depth", "8", noise])
+        self.assertGreater(os.path.getsize(noise), 10 * 1024 * 1024)
+        n = len(self.requests())
+        docs, _ = self.sink("filesrc location=%s" % noise, "features=text")
+        reqs = self.assert_valid_requests(n)
+        # Re-encoded as JPEG under the 10 MB limit of the synchronous calls.
+        self.assertEqual([(r["format"], r["size"] <= 10 * 1024 * 1024) for r in reqs], [("jpeg", True)])
+        self.assertEqual(list(self.first_lines(docs)), [1])
+
     def test_huge_image_refused_before_decoding(self):
         n = len(self.requests())
         docs, cp = self.sink(self.file_src("huge"), "features=text", quiet=False)
