@@ -7,7 +7,7 @@
  * call the service itself: it queues its texts (one request per text part
  * and call) with the engine's batcher and waits. A dispatcher thread sends
  * a batch as soon as 25 requests of one call and language are queued, or
- * when the oldest has waited BATCH_WINDOW_MS, so documents analysed at
+ * when no more come (BATCH_IDLE_MS, BATCH_MAX_WAIT_MS), so documents analysed at
  * once share calls: with 25 in flight, 1,000 transcript segments take
  * about 3 x 1000/25 calls instead of 3,000. Batches are sent on a small
  * pool, so the three calls of a set of documents run at once.
@@ -34,9 +34,12 @@ GST_DEBUG_CATEGORY_STATIC (engine_aws_debug);
 
 #define MAX_BATCH 25
 #define MAX_TEXT_BYTES 5000
-/* How long a part-filled batch waits for more texts: short next to a
- * call's own latency, long enough for the workers to queue theirs. */
-#define BATCH_WINDOW_MS 40
+/* A part-filled batch goes once no text has joined its queue for
+ * BATCH_IDLE_MS (the documents analysed at once have all queued theirs),
+ * or once its oldest text has waited BATCH_MAX_WAIT_MS (a slow trickle,
+ * live input). Both short next to a call's own latency. */
+#define BATCH_IDLE_MS 30
+#define BATCH_MAX_WAIT_MS 300
 /* Batches sent at once: the three calls of one set of documents. */
 #define SENDERS 3
 /* An ErrorList item is queued again this many times before it becomes an
@@ -91,6 +94,7 @@ typedef struct
   GMutex lock;
   GCond cond;                   /* requests done, queue changed, stopping */
   GQueue pending[N_OPS];        /* Request *, oldest first */
+  gint64 last_queued_us[N_OPS];
   gboolean stopping;
   GThread *dispatcher;
   GThreadPool *senders;
@@ -149,17 +153,18 @@ take_batch (GQueue * q)
   return batch;
 }
 
-/* Whether queue q has a batch ready: full, or its oldest request has
- * waited long enough. Sets *wake_us to when it will be. */
+/* Whether queue q has a batch ready: full, idle, or waited long enough.
+ * Otherwise lowers *wake_us to when it will be. */
 static gboolean
-batch_ready (GQueue * q, gint64 now, gint64 * wake_us)
+batch_ready (GQueue * q, gint64 last_us, gint64 now, gint64 * wake_us)
 {
   Request *head = g_queue_peek_head (q);
   gint64 due;
 
   if (!head)
     return FALSE;
-  due = head->queued_us + BATCH_WINDOW_MS * 1000;
+  due = MIN (last_us + BATCH_IDLE_MS * 1000,
+      head->queued_us + BATCH_MAX_WAIT_MS * 1000);
   if (q->length >= MAX_BATCH || now >= due)
     return TRUE;
   *wake_us = MIN (*wake_us, due);
@@ -178,7 +183,7 @@ dispatch_loop (gpointer data)
     guint op;
 
     for (op = 0; op < N_OPS; op++) {
-      if (batch_ready (&st->pending[op], now, &wake)) {
+      if (batch_ready (&st->pending[op], st->last_queued_us[op], now, &wake)) {
         GPtrArray *batch = take_batch (&st->pending[op]);
 
         g_thread_pool_push (st->senders, batch, NULL);
@@ -197,6 +202,7 @@ enqueue (AwsState * st, Request * r)
 {
   g_mutex_lock (&st->lock);
   r->queued_us = g_get_monotonic_time ();
+  st->last_queued_us[r->op] = r->queued_us;
   g_queue_push_tail (&st->pending[r->op], g_atomic_rc_box_acquire (r));
   g_cond_broadcast (&st->cond);
   g_mutex_unlock (&st->lock);
@@ -616,6 +622,7 @@ collect (AwsState * st, const MtTextSource * src, GArray * parts,
       add_found (st, src, part, chars[k], q->op, q->result, results);
   }
   add_sentiment (src, parts, reqs, results);
+  mt_text_results_merge (results);
   return TRUE;
 }
 

@@ -92,11 +92,10 @@ warn_language (LocalState * st, const gchar * lang, guint64 missing)
     return;
   what = feature_list (missing);
   GST_ELEMENT_WARNING (st->element, STREAM, NOT_IMPLEMENTED,
-      ("The local engine cannot find %s in text in language \"%s\": such "
-          "text gets no %s documents. It does key phrases in languages "
-          "with a stopword list and spaces between words, entities and "
-          "sentiment in English; use backend=aws for more.", what, lang,
-          what), ("language %s, features 0x%" G_GINT64_MODIFIER "x", lang,
+      ("The local engine cannot find %s in text in language \"%s\": "
+          "such text gets none. It does key phrases in languages with a "
+          "stopword list and spaces between words, entities and sentiment "
+          "in English; use backend=aws for more.", what, lang), ("language %s, features 0x%" G_GINT64_MODIFIER "x", lang,
           missing));
 }
 
@@ -272,6 +271,7 @@ local_analyze (gpointer state, const MtEngineContext * ctx,
     add_entities (st, src, results);
   if (want & can & MT_COMPREHEND_SENTIMENT)
     add_sentiment (st, src, results);
+  mt_text_results_merge (results);
   return !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 

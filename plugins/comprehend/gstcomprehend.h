@@ -57,6 +57,13 @@ JsonObject *mt_text_source_result (const MtTextSource * src,
     const gchar * analysis, const gchar * engine, const gchar * name,
     gdouble confidence, gsize begin, gsize end);
 
+/* Merges findings nothing tells apart (same analysis, type, name and
+ * placement: times, page, box), as the same name repeated on a page
+ * without word boxes: the first stays, with `detail.Occurrences` the
+ * count and the highest confidence. Keeps ids unique without ordinals,
+ * and the output one document per thing found per place. */
+void mt_text_results_merge (GPtrArray * results);
+
 /* A part of a text, in bytes. */
 typedef struct {
   gsize offset;

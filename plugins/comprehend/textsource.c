@@ -334,6 +334,74 @@ mt_comprehend_accepts (JsonObject * document)
   return TRUE;
 }
 
+/* Merging */
+
+static gchar *
+placement_key (JsonObject * r)
+{
+  static const gchar *const members[] = { "analysis", "type", "name",
+    "timestamp", "end", "page", "box"
+  };
+  g_autoptr (GString) key = g_string_new (NULL);
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (members); i++) {
+    JsonNode *n = json_object_get_member (r, members[i]);
+    g_autofree gchar *v = n ? json_to_string (n, FALSE) : g_strdup ("-");
+
+    g_string_append_printf (key, "%s\x1f", v);
+  }
+  return g_string_free (g_steal_pointer (&key), FALSE);
+}
+
+static void
+count_occurrence (JsonObject * kept, JsonObject * dup)
+{
+  JsonObject *detail = json_object_get_object_member (kept, "detail");
+  gdouble a = json_object_get_double_member_with_default (kept,
+      "confidence", -1);
+  gdouble b = json_object_get_double_member_with_default (dup,
+      "confidence", -1);
+
+  if (!detail) {
+    detail = json_object_new ();
+    json_object_set_object_member (kept, "detail", detail);
+  }
+  json_object_set_int_member (detail, "Occurrences",
+      json_object_get_int_member_with_default (detail, "Occurrences", 1) + 1);
+  if (b > a)
+    json_object_set_double_member (kept, "confidence", b);
+}
+
+void
+mt_text_results_merge (GPtrArray * results)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash,
+      g_str_equal, g_free, NULL);
+  g_autoptr (GPtrArray) all = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      json_object_unref);
+  guint i;
+
+  /* Rebuilt rather than removed from in place, which would be quadratic
+   * in a long text's repeated names. Stealing from a second reference
+   * leaves `results` empty but alive. */
+  g_ptr_array_extend_and_steal (all, g_ptr_array_ref (results));
+  for (i = 0; i < all->len; i++) {
+    JsonObject *r = g_ptr_array_index (all, i);
+    gchar *key = placement_key (r);
+    JsonObject *kept = g_hash_table_lookup (seen, key);
+
+    if (kept && g_strcmp0 (json_object_get_string_member_with_default (r,
+                "analysis", ""), "error")) {
+      count_occurrence (kept, r);
+      g_free (key);
+      continue;
+    }
+    g_hash_table_insert (seen, key, r);
+    g_ptr_array_add (results, json_object_ref (r));
+  }
+}
+
 /* Splitting */
 
 /* The last sentence end (". ", "! ", "? ", a newline) in [from, limit),
