@@ -170,18 +170,25 @@ end_line (Layer * ly)
 }
 
 /* Where Poppler puts no space or newline, the glyphs' places still tell
- * words and lines apart (text drawn piece by piece, table cells). */
+ * words and lines apart (text drawn piece by piece, table cells). Text
+ * may run down the page (a page with /Rotate 90): the glyphs then follow
+ * each other vertically and their width is the text's size. */
 static void
 split_by_gap (Layer * ly, const PopplerRectangle * r)
 {
-  gdouble h = MAX (r->y2 - r->y1, 1), gap = r->x1 - ly->prev.x2;
-  gdouble shift = ABS ((r->y1 + r->y2) - (ly->prev.y1 + ly->prev.y2)) / 2;
+  const PopplerRectangle *p = &ly->prev;
+  gdouble dx = (r->x1 + r->x2 - p->x1 - p->x2) / 2;
+  gdouble dy = (r->y1 + r->y2 - p->y1 - p->y2) / 2;
+  gboolean down = ABS (dy) > ABS (dx);
+  gdouble size = MAX (down ? r->x2 - r->x1 : r->y2 - r->y1, 1);
+  gdouble across = down ? ABS (dx) : ABS (dy);
+  gdouble gap = down ? MAX (r->y1 - p->y2, p->y1 - r->y2) : r->x1 - p->x2;
 
   if (!ly->has_prev)
     return;
-  if (shift > h / 2 || gap > 1.5 * h || gap < -h)
+  if (across > size / 2 || gap > 1.5 * size || gap < -size)
     end_line (ly);
-  else if (gap > 0.2 * h)
+  else if (gap > 0.2 * size)
     end_word (ly);
 }
 

@@ -139,6 +139,29 @@ class ManualTest(unittest.TestCase, Shapes):
                    pdftotext_words(MANUAL, 2))
         self.assertGreaterEqual(r, 0.99, "text layer against pdftotext")
 
+    def test_turned_text_layer(self):
+        """A page shown turned (/Rotate 90): its text runs down the page;
+        words and lines still come out whole."""
+        page = os.path.join(self.tmp, "page2.pdf")
+        turned = os.path.join(self.tmp, "turned.pdf")
+        subprocess.run(["qpdf", "--empty", "--pages", MANUAL, "2", "--",
+                        page], check=True, env=TOOL_ENV)
+        subprocess.run(["qpdf", "--rotate=+90", page, turned], check=True,
+                       env=TOOL_ENV)
+        got = dump(turned, 1, TEXT)
+        self.check_blocks(got["Blocks"])
+        r = recall(joined(words_of(got["Blocks"])),
+                   pdftotext_words(MANUAL, 2))
+        self.assertGreaterEqual(r, 0.99)
+        lines = [b for b in got["Blocks"] if b["BlockType"] == "LINE"]
+        straight = [b for b in dump(page, 1, TEXT)["Blocks"]
+                    if b["BlockType"] == "LINE"]
+        self.assertLessEqual(len(lines), len(straight) + 3)
+        long_lines = [b["Geometry"]["BoundingBox"] for b in lines
+                      if len(b["Text"]) > 30]
+        self.assertTrue(long_lines)
+        self.assertTrue(all(b["Height"] > b["Width"] for b in long_lines))
+
     def test_image_only_pdf(self):
         base = os.path.join(self.tmp, "p")
         subprocess.run(["pdftoppm", "-r", "200", "-f", "2", "-l", "2",
