@@ -449,7 +449,8 @@ open_tiff (MtTextractSink * self, GBytes * bytes, MtDocument ** doc,
   tif = TIFFClientOpen ("tiff", "r", m, tiff_read, tiff_write, tiff_seek,
       tiff_close, tiff_size, tiff_map, tiff_unmap);
   if (!tif) {
-    /* TIFFClientOpen closes (frees m) on failure after opening began. */
+    /* A failed open does not call the close procedure (TIFFClose would). */
+    tiff_close (m);
     GST_ELEMENT_ERROR (self, STREAM, DECODE,
         ("The TIFF could not be read: it is damaged or not a TIFF."), (NULL));
     return FALSE;

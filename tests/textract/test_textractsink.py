@@ -64,6 +64,9 @@ def make_documents(tmp):
     paths["corrupt"] = os.path.join(tmp, "corrupt.pdf")
     with open(paths["corrupt"], "wb") as f:
         f.write(b"%PDF-1.4\n" + bytes(range(256)) * 40 + b"\n%%EOF\n")
+    paths["corrupt_tiff"] = os.path.join(tmp, "corrupt.tiff")
+    with open(paths["corrupt_tiff"], "wb") as f:
+        f.write(b"II*\0\x08\0\0\0" + b"\xff" * 4000)
     paths["empty"] = os.path.join(tmp, "empty.pdf")
     with open(paths["empty"], "wb") as f:
         f.write(page_less_pdf())
@@ -240,13 +243,16 @@ class TextractSinkTest(unittest.TestCase):
         docs, _ = self.sink(self.file_src("encrypted"), "features=text password=s3cret-pw")
         self.assertEqual(sorted(self.first_lines(docs)), [1, 2, 3])
 
-    def test_damaged_and_page_less_pdfs(self):
+    def test_damaged_and_page_less_documents(self):
         _, cp = self.sink(self.file_src("corrupt"), check=False)
         self.assertNotEqual(cp.returncode, 0)
         self.assertIn("could not be read", cp.stderr)
+        _, cp = self.sink(self.file_src("corrupt_tiff"), check=False)
+        self.assertNotEqual(cp.returncode, 0)
+        self.assertIn("The TIFF could not be read", cp.stderr)
         _, cp = self.sink(self.file_src("empty"), check=False)
         self.assertNotEqual(cp.returncode, 0)
-        self.assertRegex(cp.stderr, "has no pages|could not be read")
+        self.assertIn("The PDF has no pages", cp.stderr)
 
     def test_bad_pages_property(self):
         _, cp = self.sink(self.file_src("pdf"), "pages=3-1", check=False)
