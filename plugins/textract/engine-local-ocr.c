@@ -777,7 +777,9 @@ local_image_from_unit (const MtUnit * unit, guint * dpi, GError ** error)
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
         "The page came without an image or a document");
   }
-  if (pix && dpi && pixGetXRes (pix) >= 50)
+  /* Cameras and screenshots write 72 or 96 dpi whatever the picture
+   * shows: only a scanner's resolution says how large the text is. */
+  if (pix && dpi && pixGetXRes (pix) >= 100)
     *dpi = pixGetXRes (pix);
   return pix;
 }
