@@ -461,10 +461,50 @@ accept_any_certificate (SoupMessage * msg, GTlsCertificate * cert,
   return TRUE;
 }
 
+static const gchar *
+env_var (const gchar * lower, const gchar * upper)
+{
+  const gchar *v = g_getenv (lower);
+
+  if ((v == NULL || *v == '\0') && upper != NULL)
+    v = g_getenv (upper);
+  return v != NULL && *v != '\0' ? v : NULL;
+}
+
+/* Proxies from the environment, read as curl reads them (so the WebSocket
+ * goes where the HTTP requests go), instead of GIO's default resolver,
+ * which may load libproxy. NULL: no proxy. */
+static GProxyResolver *
+environment_proxy_resolver (void)
+{
+  const gchar *http = env_var ("http_proxy", NULL);
+  const gchar *https = env_var ("https_proxy", "HTTPS_PROXY");
+  const gchar *all = env_var ("all_proxy", "ALL_PROXY");
+  const gchar *no = env_var ("no_proxy", "NO_PROXY");
+  g_auto (GStrv) ignore = NULL;
+  GProxyResolver *r;
+
+  if (http == NULL && https == NULL && all == NULL)
+    return NULL;
+  ignore = no ? g_strsplit (no, ",", -1) : NULL;
+  for (guint i = 0; ignore && ignore[i]; i++)
+    g_strstrip (ignore[i]);
+  r = g_simple_proxy_resolver_new (all, ignore);
+  if (http != NULL)
+    g_simple_proxy_resolver_set_uri_proxy (G_SIMPLE_PROXY_RESOLVER (r),
+        "http", http);
+  if (https != NULL)
+    g_simple_proxy_resolver_set_uri_proxy (G_SIMPLE_PROXY_RESOLVER (r),
+        "https", https);
+  return r;
+}
+
 static gboolean
 setup_session (MtWebSocket * ws, GError ** error)
 {
-  ws->session = soup_session_new ();
+  g_autoptr (GProxyResolver) proxy = environment_proxy_resolver ();
+
+  ws->session = soup_session_new_with_options ("proxy-resolver", proxy, NULL);
   if (ws->ca_file != NULL) {
     g_autoptr (GTlsDatabase) db = g_tls_file_database_new (ws->ca_file, error);
     if (db == NULL)

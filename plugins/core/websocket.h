@@ -35,7 +35,9 @@
  * mt_websocket_connect_error_status().
  *
  * TLS is verified against the system store (or ca_file) unless tls_verify
- * is FALSE. */
+ * is FALSE. Proxies come from the environment as curl reads them
+ * (http_proxy for ws://, https_proxy for wss://, all_proxy, no_proxy), so
+ * a WebSocket goes the way the HTTP requests go. */
 #pragma once
 
 #include <gio/gio.h>

@@ -511,7 +511,7 @@ start_server (const gchar * scheme, const gchar * const *extra, gchar ** url)
   GSubprocess *p;
 
   g_subprocess_launcher_unsetenv (l, "LD_PRELOAD");
-  g_ptr_array_add (argv, (gpointer) "python3");
+  g_ptr_array_add (argv, (gpointer) WS_PYTHON);
   g_ptr_array_add (argv, (gpointer) WS_SERVER);
   g_ptr_array_add (argv, (gpointer) "0");
   for (guint i = 0; extra && extra[i]; i++)
@@ -536,7 +536,8 @@ make_certificate (const gchar * dir)
 {
   g_autofree gchar *cert = g_build_filename (dir, "cert.pem", NULL);
   g_autofree gchar *key = g_build_filename (dir, "key.pem", NULL);
-  const gchar *argv[] = { "openssl", "req", "-x509", "-newkey", "rsa:2048",
+  const gchar *argv[] = { "openssl", "req", "-x509", "-newkey", "ec",
+    "-pkeyopt", "ec_paramgen_curve:prime256v1",
     "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", key,
     "-out", cert, NULL
   };
