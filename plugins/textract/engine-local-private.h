@@ -102,8 +102,10 @@ typedef struct
   GArray *rows;                 /* LocalRow, top to bottom */
 } LocalRows;
 
+/* Words with @skip[i] set (may be NULL) are left out. */
 LocalRows *local_rows_new (const LocalPage * page, const gboolean * skip);
 void local_rows_free (LocalRows * rows);
+/* The segment's words from its @from-th on, joined by spaces. */
 gchar *local_segment_text (const LocalPage * page, const LocalRows * rows,
     const LocalSegment * seg, guint from);
 
@@ -143,7 +145,8 @@ gchar *local_cell_text (const LocalPage * page, const LocalTable * table,
     guint row, guint col);
 /* The ruling lines of @gray (1 bpp, ink set), to erase them before OCR. */
 PIX *local_rules_mask (PIX * gray, guint dpi);
-/* TRUE when @word lies in one of @tables. */
+/* Per word of the page (g_free it): TRUE when it lies in one of @tables
+ * (may be NULL). */
 gboolean *local_tables_mask (const LocalPage * page, GPtrArray * tables);
 
 /* ---- forms (engine-local-forms.c) ------------------------------------- */

@@ -454,7 +454,7 @@ is_key (const LocalPage * page, const LocalRows * rows, const LocalSegment * s)
  * segments) or a form ("Key:" then value). */
 static gboolean
 looks_like_table (const LocalPage * page, const LocalRows * rows, guint first,
-    guint n, guint n_cols)
+    guint n)
 {
   guint i, j, segs = 0, words = 0, keys = 0;
 
@@ -537,7 +537,7 @@ grow_table (const LocalPage * page, const LocalRows * rows, guint first,
   }
   *n = i - first;
   if (*n < MIN_TABLE_ROWS || full < 2
-      || !looks_like_table (page, rows, first, *n, cols->len))
+      || !looks_like_table (page, rows, first, *n))
     return NULL;
   return aligned_table (page, rows, first, *n, cols);
 }
