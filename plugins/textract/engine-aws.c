@@ -649,15 +649,24 @@ job_answer_ok (AwsState * st, const gchar * op, JsonObject * resp,
 {
   const gchar *status = json_object_get_string_member_with_default (resp,
       "JobStatus", "");
+  GError *err;
+  gchar *message;
 
   if (!strcmp (status, "SUCCEEDED") || !strcmp (status, "PARTIAL_SUCCESS")) {
     warn_job (st, op, resp);
     return TRUE;
   }
-  g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_FAILED,
+  err = g_error_new (MT_AWS_ERROR, MT_AWS_ERROR_FAILED,
       "%s: the Textract job ended %s: %s", op, status,
       json_object_get_string_member_with_default (resp, "StatusMessage",
           "no message"));
+  /* The action goes in the details (error documents' `action`); the
+   * words stay these: the call succeeded, the job did not. */
+  message = g_strdup (err->message);
+  mt_aws_error_set_outcome (err, op, 1);
+  g_free (err->message);
+  err->message = message;
+  g_propagate_error (error, err);
   return FALSE;
 }
 

@@ -30,7 +30,8 @@ Asynchronous jobs (Start*/Get*): the S3 object is read from --s3 (moto),
 its pages counted (pdfinfo for PDFs, the IFD chain for TIFFs), the job
 answers IN_PROGRESS for --job-polls Get calls, then SUCCEEDED with every
 page's blocks (Page set), --page-size blocks per answer with NextToken.
-A missing object is InvalidS3ObjectException.
+A missing object is InvalidS3ObjectException; --job-status FAILED makes
+every job end FAILED with a StatusMessage.
 
 Faults: --fault OP=CODE[:N] answers the first N calls (default: all) of OP
 ("*": any) with CODE: ThrottlingException,
@@ -449,6 +450,8 @@ def get_job(st, req, entry, kind):
         if job["polls"] > 0:
             job["polls"] -= 1
             return {"JobStatus": "IN_PROGRESS"}
+    if st.args.job_status != "SUCCEEDED":
+        return {"JobStatus": st.args.job_status, "StatusMessage": "fake: the job %s" % st.args.job_status.lower()}
     size = min(req.get("MaxResults", 1000), st.args.page_size)
     start = int(req.get("NextToken") or 0)
     out = {"JobStatus": "SUCCEEDED", "DocumentMetadata": {"Pages": job["pages"]}}
@@ -563,6 +566,8 @@ def main():
     p.add_argument("--fault", action="append", help="OP=CODE[:N]")
     p.add_argument("--job-polls", type=int, default=2, help="Get calls answered IN_PROGRESS")
     p.add_argument("--page-size", type=int, default=1000, help="Blocks per Get answer")
+    p.add_argument("--job-status", default="SUCCEEDED", choices=["SUCCEEDED", "FAILED"],
+                   help="how asynchronous jobs end")
     p.add_argument("--latency", type=float, default=0.0)
     args = p.parse_args()
     ThreadingHTTPServer.request_queue_size = 128

@@ -358,5 +358,23 @@ class AsyncS3Test(unittest.TestCase):
         self.assertTrue(all(d["engine"].startswith("aws:textract:Start") for d in docs))
 
 
+    def test_failed_job_is_an_error_document(self):
+        log = os.path.join(self.tmp, "failed.log")
+        fake = fx.start_python_server(FAKE, "--log", log, "--s3", self.moto.url, "--job-polls", "0",
+                                      "--job-status", "FAILED")
+        out = os.path.join(self.tmp, "failed.jsonl")
+        env = fx.gst_env(AWS_ENDPOINT_URL_TEXTRACT=fake.url, AWS_ENDPOINT_URL_S3=self.moto.url, **CREDS)
+        try:
+            fx.gst_launch("s3src uri=s3://docs/in/doc.pdf ! typefind ! textractsink backend=aws "
+                          "features=text location=%s" % out, env=env, timeout=120)
+        finally:
+            fake.stop()
+        with open(out) as f:
+            docs = [json.loads(x) for x in f]
+        self.assertEqual([d["analysis"] for d in docs], ["error"])
+        self.assertEqual(docs[0]["action"], "GetDocumentTextDetection")
+        self.assertIn("ended FAILED: fake: the job failed", docs[0]["error"])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
