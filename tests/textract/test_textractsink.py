@@ -333,7 +333,8 @@ class AsyncS3Test(unittest.TestCase):
         env = fx.gst_env(AWS_ENDPOINT_URL_TEXTRACT=self.fake.url, AWS_ENDPOINT_URL_S3=self.moto.url,
                          **CREDS)
         fx.gst_launch("s3src uri=s3://docs/in/doc.pdf ! typefind ! textractsink backend=aws "
-                      "features=text+tables+expense location=%s" % out, env=env, timeout=120)
+                      "features=text+tables+expense+identity dpi=72 location=%s" % out, env=env,
+                      timeout=120)
         with open(out) as f:
             docs = [json.loads(x) for x in f]
         with open(self.log) as f:
@@ -355,7 +356,14 @@ class AsyncS3Test(unittest.TestCase):
         self.assertEqual(len([d for d in docs if d["analysis"] == "table"]), 3)
         totals = [d for d in docs if d["analysis"] == "expense" and d["name"] == "TOTAL"]
         self.assertEqual([d["page"] for d in totals], [1, 2, 3])
-        self.assertTrue(all(d["engine"].startswith("aws:textract:Start") for d in docs))
+        # AnalyzeID has no asynchronous form: each page rendered and sent.
+        ids = [r for r in reqs if r["op"] == "AnalyzeID"]
+        self.assertEqual(sorted(tuple(r["dims"]) for r in ids), [(300, 400), (400, 400), (500, 400)])
+        births = [d for d in docs if d["analysis"] == "identity" and d["name"] == "DATE_OF_BIRTH"]
+        self.assertEqual([(d["page"], d["value"]) for d in births],
+                         [(1, "1990-06-15"), (2, "1990-06-15"), (3, "1990-06-15")])
+        self.assertTrue(all(d["engine"].startswith("aws:textract:Start")
+                            for d in docs if d["analysis"] != "identity"))
 
 
     def test_failed_job_is_an_error_document(self):
