@@ -597,13 +597,14 @@ connect_stream (Streaming * s, Stream * st, GCancellable * cancellable,
   }
 }
 
+/* A stream that ended has closed already; one stopped midway (a state
+ * change, a failure) is dropped at once rather than waiting for the
+ * service's close frame. */
 static void
 stream_free (Stream * st)
 {
-  if (st->ws != NULL) {
-    mt_websocket_close (st->ws, 1000, NULL);
+  if (st->ws != NULL)
     mt_websocket_free (st->ws);
-  }
   g_clear_pointer (&st->signer, mt_sigv4_event_signer_free);
   mt_event_decoder_free (st->decoder);
   g_free (st);

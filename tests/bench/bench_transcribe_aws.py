@@ -104,8 +104,8 @@ def main():
     print("transcribesink backend=aws, streaming at 1x real time, %.0f s of audio, %d final results"
           % (seconds, len(latency)))
     print("  end-to-end latency of final results: %s" % summary(latency))
-    print("  of which the fake's send time:       %s" % summary(service))
-    print("  client part (receive to bus message): %s" % summary([a - b for a, b in zip(latency, service)]))
+    print("  until the fake sent the result:       %s" % summary(service))
+    print("  client part (fake send to bus message): %s" % summary([a - b for a, b in zip(latency, service)]))
     print("  latency / audio chunk (%d ms): %.2f" % (CHUNK_MS, statistics.median(latency) / CHUNK_MS))
     return 0 if proc.returncode == 0 and latency else 1
 

@@ -11,6 +11,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import struct
 import subprocess
 import tempfile
@@ -217,6 +218,23 @@ class StreamingTest(AwsTest):
         self.assertNotEqual(cp.returncode, 0)
         self.assertIn("sent nothing for 1500 ms", cp.stderr)
         self.assertLess(time.monotonic() - t0, 30)
+
+    def test_stop_is_prompt_while_waiting(self):
+        # Stopping the pipeline (SIGINT without -e: to NULL) while the
+        # engine waits on a silent service ends it at once, not after the
+        # 30 s idle timeout.
+        srv = self.start_fake("--silent")
+        e = fx.gst_env(AWS_ENDPOINT_URL_TRANSCRIBE_STREAMING=srv.url, **CREDS)
+        line = ("gst-launch-1.0 filesrc location=%s ! wavparse ! %s ! transcribesink backend=aws "
+                "request-timeout=30000" % (self.speech(), CAPS))
+        proc = subprocess.Popen(line.split(), env=e, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True)
+        time.sleep(3)
+        self.assertIsNone(proc.poll(), "the pipeline should still wait on the service")
+        t0 = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        proc.communicate(timeout=30)
+        self.assertLess(time.monotonic() - t0, 5)
 
     def test_long_media_is_split_and_stitched(self):
         # Speech-like bursts with pauses; the fake refuses streams over
