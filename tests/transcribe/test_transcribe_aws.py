@@ -190,6 +190,22 @@ class StreamingTest(AwsTest):
         self.assertNotIn("X-Amz-", cp.stderr)
         self.assertEqual(docs, [])
 
+    def test_no_secret_in_debug_log(self):
+        # The presigned URL carries the session token: no debug level of
+        # GStreamer or GLib may show it, nor the secret key.
+        secret, token = "wJalrXUtnFEMI-secret-4711", "FwoGZXIvYXdz-token-0815"
+        srv = self.start_fake("--secret", secret)
+        env = {"AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": token,
+               "GST_DEBUG": "*:9", "G_MESSAGES_DEBUG": "all"}
+        cp, docs, log = self.run_sink(srv, self.speech(), env=env)
+        self.assertTrue(log[0]["signature_ok"])
+        self.assertEqual(log[0]["query"]["X-Amz-Security-Token"], token)
+        self.assertEqual(len(docs), 2)
+        self.assertGreater(len(cp.stderr), 100000)     # the log was written
+        for text in (cp.stderr, cp.stdout):
+            self.assertNotIn(secret, text)
+            self.assertNotIn(token, text)
+
     def test_exceptions_are_named(self):
         for name in ("BadRequestException", "LimitExceededException", "InternalFailureException",
                      "ConflictException", "ServiceUnavailableException"):
