@@ -323,6 +323,11 @@ mt_engine_context_rate_limit (const MtEngineContext * ctx,
   if (ctx->aws && ctx->aws->limiter
       && !mt_rate_limiter_wait_ready (ctx->aws->limiter, cancellable, error))
     return FALSE;
+  /* The adaptive rate the engine's AWS client learns from throttling:
+   * the settings share one limiter (retry.h, awssettings.h). */
+  if (ctx->aws && ctx->aws->limiter
+      && !mt_rate_limiter_wait_ready (ctx->aws->limiter, cancellable, error))
+    return FALSE;
   GST_OBJECT_LOCK (self);
   tps = priv->max_tps;
   GST_OBJECT_UNLOCK (self);

@@ -500,6 +500,7 @@ mt_aws_client_send (MtAwsClient * client, MtHttpRequest * req,
     GError *last = NULL;
     gboolean timed_out = FALSE;
     MtRetryClass cls;
+    gdouble sent_at;
     gint64 delay;
     guint cost;
 
@@ -507,10 +508,11 @@ mt_aws_client_send (MtAwsClient * client, MtHttpRequest * req,
         || !mt_rate_limiter_acquire (limiter, cancellable, error))
       return FALSE;
     renew = FALSE;
+    sent_at = mt_rate_limiter_now (limiter);
 
     if (send_attempt (client, signed_req, options, state.attempts + 1,
             policy.max_attempts, &resp, &timed_out, cancellable, &last)) {
-      mt_rate_limiter_update (limiter, FALSE);
+      mt_rate_limiter_update (limiter, FALSE, sent_at);
       quota_release (client, held ? held : QUOTA_SUCCESS_REFUND);
       if (response)
         *response = g_steal_pointer (&resp);
@@ -521,7 +523,7 @@ mt_aws_client_send (MtAwsClient * client, MtHttpRequest * req,
       return FALSE;
     }
     cls = mt_retry_classify (last);
-    mt_rate_limiter_update (limiter, cls == MT_RETRY_THROTTLED);
+    mt_rate_limiter_update (limiter, cls == MT_RETRY_THROTTLED, sent_at);
     if (recover_once (client, last, resp, &renewed, &renew, &reclocked)) {
       g_error_free (last);
       continue;

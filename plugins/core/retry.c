@@ -396,8 +396,15 @@ measure (MtRateLimiter * l, gdouble t)
   return l->measured_rate;
 }
 
+gdouble
+mt_rate_limiter_now (MtRateLimiter * limiter)
+{
+  return limiter->now (limiter->now_data);
+}
+
 void
-mt_rate_limiter_update (MtRateLimiter * limiter, gboolean throttled)
+mt_rate_limiter_update (MtRateLimiter * limiter, gboolean throttled,
+    gdouble sent_at)
 {
   MtRateLimiter *l = limiter;
   gdouble t, measured, new_rate;
@@ -405,6 +412,8 @@ mt_rate_limiter_update (MtRateLimiter * limiter, gboolean throttled)
   g_mutex_lock (&l->lock);
   t = l->now (l->now_data);
   measured = measure (l, t);
+  if (throttled && l->enabled && sent_at >= 0 && sent_at < l->last_fail)
+    throttled = FALSE;
   if (!throttled) {
     new_rate = CUBIC_SCALE * pow (t - l->last_fail - l->k, 3) + l->w_max;
   } else {

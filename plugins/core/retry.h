@@ -118,8 +118,15 @@ gboolean mt_rate_limiter_acquire (MtRateLimiter * limiter,
  * back an engine before it encodes an image the client cannot send yet). */
 gboolean mt_rate_limiter_wait_ready (MtRateLimiter * limiter,
     GCancellable * cancellable, GError ** error);
-/* After each answer (or transport failure): whether it was a throttle. */
-void mt_rate_limiter_update (MtRateLimiter * limiter, gboolean throttled);
+/* The limiter's clock, for mt_rate_limiter_update()'s `sent_at`. */
+gdouble mt_rate_limiter_now (MtRateLimiter * limiter);
+/* After each answer (or transport failure): whether it was a throttle, and
+ * when its request was sent (mt_rate_limiter_now() before sending; < 0:
+ * unknown). As TCP's CUBIC cuts once per window, a throttle of a request
+ * sent before the last cut tells of the old rate and does not cut again:
+ * with several requests in flight, one burst of throttles is one cut. */
+void mt_rate_limiter_update (MtRateLimiter * limiter, gboolean throttled,
+    gdouble sent_at);
 /* The send rate it allows, requests per second; 0 while not enabled. */
 gdouble mt_rate_limiter_get_rate (MtRateLimiter * limiter);
 

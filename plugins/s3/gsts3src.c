@@ -61,7 +61,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_s3_src_debug);
 /* The unit the network fills: large enough that create() mostly hands out
  * sub-buffers of one chunk. */
 #define CHUNK_SIZE (1024 * 1024)
-#define MAX_BACKOFF_US (5 * G_USEC_PER_SEC)
+/* A broken download resumes soon: retry.h's backoff from 100 ms, at most
+ * 5 s. */
+#define RESUME_BACKOFF_BASE_MS 100
+#define RESUME_BACKOFF_MAX_MS 5000
 
 enum
 {
@@ -405,8 +408,10 @@ transfer_fetch (Transfer * t, GError ** error)
   return ok;
 }
 
-static gboolean
-transfer_retryable (Transfer * t, const GError * err)
+/* What retry.h makes of a failed fetch; a stalled connection, which
+ * create() cancelled, is resumed like a dropped one. */
+static MtRetryClass
+transfer_classify (Transfer * t, const GError * err)
 {
   GstS3Src *self = t->self;
   gboolean stalled;
@@ -415,28 +420,21 @@ transfer_retryable (Transfer * t, const GError * err)
   stalled = self->stalled;
   self->stalled = FALSE;
   g_mutex_unlock (&self->lock);
-  /* A stalled connection was cancelled by create(): resume it. */
-  if (stalled)
-    return TRUE;
-  return (mt_retry_classify (err) != MT_RETRY_NEVER);
+  return stalled ? MT_RETRY_TRANSIENT : mt_retry_classify (err);
 }
 
-/* Waits before a retry that follows no progress (full jitter, as the
- * SDKs do); returns FALSE when the transfer was retired meanwhile. */
+/* Waits `delay_ms` (from retry.h) before resuming; the wait ends early,
+ * returning FALSE, when the transfer is retired (a seek, stop). */
 static gboolean
-transfer_backoff (Transfer * t, guint failures, gboolean progressed)
+transfer_backoff (Transfer * t, gint64 delay_ms)
 {
   GstS3Src *self = t->self;
-  gint64 cap, deadline;
+  gint64 deadline = g_get_monotonic_time () + delay_ms * 1000;
   gboolean current;
 
   g_mutex_lock (&self->lock);
-  if (!progressed) {
-    cap = MIN ((gint64) 100000 << MIN (failures, 10), MAX_BACKOFF_US);
-    deadline = g_get_monotonic_time () + g_random_int_range (0, cap);
-    while (transfer_current_locked (t)
-        && g_cond_wait_until (&self->space_cond, &self->lock, deadline));
-  }
+  while (transfer_current_locked (t)
+      && g_cond_wait_until (&self->space_cond, &self->lock, deadline));
   current = transfer_current_locked (t);
   g_mutex_unlock (&self->lock);
   return current;
@@ -448,10 +446,18 @@ transfer_thread (gpointer data)
   Transfer *t = data;
   GstS3Src *self = t->self;
   GError *err = NULL;
-  guint failures = 0;
+  MtRetryPolicy policy;
+  MtRetryState state;
 
+  /* Resumes are retries: a byte gained since the last failure starts the
+   * budget again, and the first resume after progress goes at once. */
+  mt_retry_policy_init (&policy, self->retries);
+  policy.base_ms = RESUME_BACKOFF_BASE_MS;
+  policy.max_ms = RESUME_BACKOFF_MAX_MS;
+  mt_retry_state_init (&state, &policy);
   while (t->pos < self->object->size) {
     guint64 before = t->pos;
+    gint64 delay;
 
     g_clear_error (&err);
     if (transfer_fetch (t, &err) && t->pos < self->object->size)
@@ -461,13 +467,13 @@ transfer_thread (gpointer data)
     if (err == NULL || !transfer_current (t))
       break;
     if (t->pos > before)
-      failures = 0;
-    if (!transfer_retryable (t, err) || failures >= self->retries)
+      mt_retry_state_init (&state, &policy);
+    delay = mt_retry_next_delay (&state, transfer_classify (t, err), -1);
+    if (delay < 0)
       break;
-    failures++;
     GST_INFO_OBJECT (self, "resuming at byte %" G_GUINT64_FORMAT " (%s)",
         t->pos, err->message);
-    if (!transfer_backoff (t, failures, t->pos > before))
+    if (!transfer_backoff (t, t->pos > before ? 0 : delay))
       break;
   }
 

@@ -273,7 +273,7 @@ answer_for (MtRateLimiter * l, gdouble * now, gdouble rate, gdouble seconds)
 
   while (*now < end) {
     last = *now;
-    mt_rate_limiter_update (l, FALSE);
+    mt_rate_limiter_update (l, FALSE, -1);
     *now += 1.0 / rate;
   }
   return last;
@@ -293,7 +293,7 @@ test_limiter_cubic (void)
   g_assert_true (mt_rate_limiter_acquire (l, NULL, NULL));
 
   /* A throttle cuts to beta (0.7) times the measured rate (~20/s). */
-  mt_rate_limiter_update (l, TRUE);
+  mt_rate_limiter_update (l, TRUE, -1);
   cut = mt_rate_limiter_get_rate (l);
   g_test_message ("rate after a throttle at 20/s: %.2f", cut);
   g_assert_cmpfloat (cut, >, 0.7 * 15);
@@ -314,10 +314,26 @@ test_limiter_cubic (void)
   }
   g_assert_cmpfloat (before, >, w_max);
 
+  /* A throttle of a request sent before the last cut does not cut again. */
+  {
+    gdouble sent = now - 0.1, cut_at, rate;
+
+    now += 0.2;
+    mt_rate_limiter_update (l, TRUE, now);
+    cut_at = now;
+    rate = mt_rate_limiter_get_rate (l);
+    now += 0.01;
+    mt_rate_limiter_update (l, TRUE, sent);
+    g_assert_cmpfloat (mt_rate_limiter_get_rate (l), >=, rate);
+    now += 0.01;
+    mt_rate_limiter_update (l, TRUE, cut_at + 0.005);
+    g_assert_cmpfloat (mt_rate_limiter_get_rate (l), <, rate);
+  }
+
   /* Throttles in a row bring it down to the floor of 0.5/s, not to 0. */
   for (guint i = 0; i < 40; i++) {
     now += 0.6;
-    mt_rate_limiter_update (l, TRUE);
+    mt_rate_limiter_update (l, TRUE, -1);
   }
   g_assert_cmpfloat (mt_rate_limiter_get_rate (l), ==, 0.5);
 }
@@ -338,7 +354,7 @@ test_limiter_waits_and_cancels (void)
   /* Throttled at the first answer: about one token a second (0.7 times
    * the one answer measured over half a second, smoothed), so one of two
    * requests waits; a cancel ends the wait. */
-  mt_rate_limiter_update (l, TRUE);
+  mt_rate_limiter_update (l, TRUE, -1);
   g_assert_cmpfloat (mt_rate_limiter_get_rate (l), >=, 0.5);
   g_assert_cmpfloat (mt_rate_limiter_get_rate (l), <=, 1.2);
   ms = time_cancelled (acquire_twice, l);
