@@ -2,7 +2,8 @@
  * page (botocore's textract service model, shape Block): PAGE, LINE and
  * WORD; TABLE with CELL (RowIndex, ColumnIndex, spans of 1) and
  * MERGED_CELL for spanning cells; KEY_VALUE_SET pairs (KEY with VALUE and
- * CHILD relationships, VALUE with CHILD); QUERY with its QUERY_RESULT.
+ * CHILD relationships, VALUE with CHILD: words or a SELECTION_ELEMENT);
+ * QUERY with its QUERY_RESULT.
  * Ids have Textract's UUID form and are stable: the same page gives the
  * same ids. */
 #include "engine-local-private.h"
@@ -286,6 +287,35 @@ add_tables (Composer * c, GPtrArray * tables)
 }
 
 static void
+add_marks (Composer * c)
+{
+  guint i;
+
+  for (i = 0; i < c->page->marks->len; i++) {
+    const LocalMark *m = &g_array_index (c->page->marks, LocalMark, i);
+    gchar *id = local_block_id (c->number, "SELECTION_ELEMENT", i);
+    JsonObject *b;
+
+    json_array_add_string_element (c->page_children, id);
+    b = block_new (c, "SELECTION_ELEMENT", id, m->confidence, &m->box);
+    json_object_set_string_member (b, "SelectionStatus",
+        m->selected ? "SELECTED" : "NOT_SELECTED");
+  }
+}
+
+/* A value's children: its words, or its checkbox. */
+static JsonArray *
+value_ids (Composer * c, const LocalField * f)
+{
+  JsonArray *ids = word_ids (c, f->value_words);
+
+  if (f->mark >= 0)
+    json_array_add_string_element (ids, local_block_id (c->number,
+            "SELECTION_ELEMENT", f->mark));
+  return ids;
+}
+
+static void
 add_fields (Composer * c, GPtrArray * fields)
 {
   guint i;
@@ -306,7 +336,7 @@ add_fields (Composer * c, GPtrArray * fields)
     relate (key, "CHILD", word_ids (c, f->key_words));
     value = block_new (c, "KEY_VALUE_SET", vid, f->confidence, &f->value_box);
     set_entity (value, "VALUE");
-    relate (value, "CHILD", word_ids (c, f->value_words));
+    relate (value, "CHILD", value_ids (c, f));
   }
 }
 
@@ -350,8 +380,10 @@ local_blocks_compose (const LocalPage * page, GPtrArray * tables,
   add_lines (&c);
   if (features & MT_TEXTRACT_TABLES)
     add_tables (&c, tables);
-  if (features & MT_TEXTRACT_FORMS)
+  if (features & MT_TEXTRACT_FORMS) {
+    add_marks (&c);
     add_fields (&c, fields);
+  }
   if (features & MT_TEXTRACT_QUERIES)
     add_queries (&c, queries, fields);
   relate (page_block, "CHILD", c.page_children);

@@ -10,6 +10,12 @@
 #define MAX_KEY_WORDS 6
 /* A value under its label is at most this long. */
 #define MAX_VALUE_BELOW_WORDS 8
+/* Checkboxes: sides of 0.07 to 0.35 inch inked along this share, and
+ * marked when this share of the inside is ink. */
+#define MARK_MIN_INCH 0.07
+#define MARK_MAX_INCH 0.35
+#define MARK_SIDE_COVER 0.9
+#define MARK_FILLED 0.12
 /* Bullets and dashes that start list items, not values. */
 #define LIST_MARKS "\u2022\u00b7\u2023\u25e6-*"
 
@@ -107,6 +113,7 @@ field_new (const LocalPage * page, GArray * key, GArray * value)
     f->key[--n] = '\0';
   f->value = words_text (page, value, &f->value_box, &vc);
   f->confidence = MIN (kc, vc);
+  f->mark = -1;
   return f;
 }
 
@@ -129,8 +136,7 @@ value_below (const LocalPage * page, const LocalRows * rows,
  * over its value starts with a capital, as labels do; prose ending in a
  * colon does not lead to a value. */
 static const LocalSegment *
-value_segment (const LocalPage * page, const LocalRows * rows, guint r,
-    guint s)
+value_segment (const LocalPage * page, const LocalRows * rows, guint r, guint s)
 {
   const LocalRow *row = &g_array_index (rows->rows, LocalRow, r);
   const LocalSegment *key = &g_array_index (row->segments, LocalSegment, s);
@@ -169,8 +175,7 @@ plausible_key (const LocalPage * page, const LocalRows * rows,
 {
   gint i;
 
-  if (!g_unichar_isalnum (g_utf8_get_char (word_text (page, rows,
-                  seg->first))))
+  if (!g_unichar_isalnum (g_utf8_get_char (word_text (page, rows, seg->first))))
     return FALSE;
   for (i = 0; i <= k; i++) {
     const gchar *t = word_text (page, rows, seg->first + i);
@@ -211,6 +216,179 @@ field_at (const LocalPage * page, const LocalRows * rows, guint r, guint s,
   return field_new (page, key, value);
 }
 
+/* ---- checkboxes ------------------------------------------------------- */
+
+/* Share of positions along a side of the box (a strip of @t pixels inside
+ * it) where the strip holds ink. */
+static gdouble
+side_cover (PIX * bin, l_int32 x, l_int32 y, l_int32 w, l_int32 h,
+    gboolean along_x)
+{
+  BOX *b = boxCreate (x, y, MAX (w, 1), MAX (h, 1));
+  PIX *clip = pixClipRectangle (bin, b, NULL);
+  NUMA *counts;
+  gint i, n, covered = 0;
+
+  boxDestroy (&b);
+  if (!clip)
+    return 0;
+  counts = along_x ? pixCountPixelsByColumn (clip)
+      : pixCountPixelsByRow (clip, NULL);
+  n = numaGetCount (counts);
+  for (i = 0; i < n; i++) {
+    l_int32 v;
+
+    numaGetIValue (counts, i, &v);
+    covered += v > 0;
+  }
+  numaDestroy (&counts);
+  pixDestroy (&clip);
+  return n ? (gdouble) covered / n : 0;
+}
+
+static gdouble
+ink_share (PIX * bin, l_int32 x, l_int32 y, l_int32 w, l_int32 h)
+{
+  BOX *b;
+  l_int32 count = 0;
+
+  if (w <= 0 || h <= 0)
+    return 0;
+  b = boxCreate (x, y, w, h);
+  pixCountPixelsInRect (bin, b, &count, NULL);
+  boxDestroy (&b);
+  return (gdouble) count / ((gdouble) w * h);
+}
+
+/* A square whose four sides are inked all along: letters such as O, D or
+ * H leave corners or sides open. */
+static gboolean
+is_box (PIX * bin, l_int32 x, l_int32 y, l_int32 w, l_int32 h)
+{
+  l_int32 t = MAX (w / 8, 2);
+
+  return side_cover (bin, x, y, w, t, TRUE) > MARK_SIDE_COVER
+      && side_cover (bin, x, y + h - t, w, t, TRUE) > MARK_SIDE_COVER
+      && side_cover (bin, x, y, t, h, FALSE) > MARK_SIDE_COVER
+      && side_cover (bin, x + w - t, y, t, h, FALSE) > MARK_SIDE_COVER;
+}
+
+static void
+add_mark (LocalPage * page, PIX * bin, l_int32 x, l_int32 y, l_int32 w,
+    l_int32 h)
+{
+  l_int32 t = MAX (w / 8, 2) + 1;
+  gdouble inside = ink_share (bin, x + t, y + t, w - 2 * t, h - 2 * t);
+  gdouble W = pixGetWidth (bin), H = pixGetHeight (bin);
+  LocalMark m = { {x / W, y / H, w / W, h / H}, inside > MARK_FILLED, 0 };
+
+  /* Sure when clearly empty or clearly marked. */
+  m.confidence = inside < MARK_FILLED / 3 || inside > 2 * MARK_FILLED
+      ? 95.0 : 75.0;
+  g_array_append_val (page->marks, m);
+}
+
+void
+local_marks_find (LocalPage * page)
+{
+  PIX *bin;
+  BOXA *boxes;
+  gint i, min, max;
+
+  g_array_set_size (page->marks, 0);
+  if (!page->gray || !(bin = pixConvertTo1 (page->gray, 160)))
+    return;
+  min = (gint) (page->dpi * MARK_MIN_INCH);
+  max = (gint) (page->dpi * MARK_MAX_INCH);
+  boxes = pixConnCompBB (bin, 8);
+  for (i = 0; boxes && i < boxaGetCount (boxes); i++) {
+    l_int32 x, y, w, h;
+
+    boxaGetBoxGeometry (boxes, i, &x, &y, &w, &h);
+    if (w >= min && w <= max && h >= min && h <= max
+        && ABS (w - h) * 5 <= MAX (w, h) && is_box (bin, x, y, w, h))
+      add_mark (page, bin, x, y, w, h);
+  }
+  boxaDestroy (&boxes);
+  pixDestroy (&bin);
+}
+
+static gboolean
+overlaps (const LocalBox * a, const LocalBox * b)
+{
+  return a->left < b->left + b->width && b->left < a->left + a->width
+      && a->top < b->top + b->height && b->top < a->top + a->height;
+}
+
+/* The row a mark sits in: the one its middle falls in. */
+static const LocalRow *
+row_of_mark (const LocalRows * rows, const LocalBox * m, guint * index)
+{
+  gdouble cy = m->top + m->height / 2;
+  guint r;
+
+  for (r = 0; r < rows->rows->len; r++) {
+    const LocalRow *row = &g_array_index (rows->rows, LocalRow, r);
+
+    if (cy >= row->box.top - m->height / 2
+        && cy <= row->box.top + row->box.height + m->height / 2) {
+      *index = r;
+      return row;
+    }
+  }
+  return NULL;
+}
+
+/* A checkbox's label: the words right after it on its row (up to the
+ * next wide gap), else "Label:" just before it. Words drawn over the box
+ * (OCR reading the box itself) are no label. */
+static LocalField *
+mark_field (const LocalPage * page, const LocalRows * rows, guint m,
+    GHashTable * used)
+{
+  const LocalMark *mark = &g_array_index (page->marks, LocalMark, m);
+  gdouble reach = 3 * mark->box.width;
+  const LocalRow *row;
+  GArray *key = NULL;
+  LocalField *f;
+  guint r, s, k;
+
+  if (!(row = row_of_mark (rows, &mark->box, &r)))
+    return NULL;
+  for (s = 0; s < row->segments->len && !key; s++) {
+    const LocalSegment *seg = &g_array_index (row->segments, LocalSegment, s);
+    gdouble right = mark->box.left + mark->box.width;
+    gboolean after = seg->box.left + seg->box.width > right
+        && seg->box.left < right + reach;
+    gboolean before = seg->box.left + seg->box.width <= mark->box.left
+        && seg->box.left + seg->box.width > mark->box.left - reach
+        && key_end (page, rows, seg) == (gint) seg->n - 1;
+
+    if ((!after && !before) || g_hash_table_contains (used, seg))
+      continue;
+    key = g_array_new (FALSE, FALSE, sizeof (guint));
+    for (k = 0; k < seg->n; k++) {
+      guint w = g_array_index (rows->order, guint, seg->first + k);
+
+      if (!overlaps (&g_array_index (page->words, LocalWord, w).box,
+              &mark->box))
+        g_array_append_val (key, w);
+    }
+    g_hash_table_add (used, (gpointer) seg);
+  }
+  if (!key || !key->len) {
+    g_clear_pointer (&key, g_array_unref);
+    return NULL;
+  }
+  f = field_new (page, key, g_array_new (FALSE, FALSE, sizeof (guint)));
+  g_free (f->value);
+  f->value = g_strdup (mark->selected ? "SELECTED" : "NOT_SELECTED");
+  f->value_box = mark->box;
+  f->confidence = MIN (f->confidence, mark->confidence);
+  f->mark = m;
+  return f;
+}
+
 GPtrArray *
 local_fields_find (const LocalPage * page, GPtrArray * tables)
 {
@@ -221,6 +399,12 @@ local_fields_find (const LocalPage * page, GPtrArray * tables)
   g_autoptr (GHashTable) used = g_hash_table_new (NULL, NULL);
   guint r, s;
 
+  for (r = 0; r < page->marks->len; r++) {
+    LocalField *f = mark_field (page, rows, r, used);
+
+    if (f)
+      g_ptr_array_add (fields, f);
+  }
   for (r = 0; r < rows->rows->len; r++) {
     const LocalRow *row = &g_array_index (rows->rows, LocalRow, r);
 

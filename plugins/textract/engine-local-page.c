@@ -18,6 +18,7 @@ local_page_new (void)
   page->words = g_array_new (FALSE, TRUE, sizeof (LocalWord));
   g_array_set_clear_func (page->words, (GDestroyNotify) word_clear);
   page->lines = g_array_new (FALSE, TRUE, sizeof (LocalLine));
+  page->marks = g_array_new (FALSE, TRUE, sizeof (LocalMark));
   return page;
 }
 
@@ -28,6 +29,7 @@ local_page_free (LocalPage * page)
     return;
   g_array_unref (page->words);
   g_array_unref (page->lines);
+  g_array_unref (page->marks);
   if (page->gray)
     pixDestroy (&page->gray);
   g_free (page);

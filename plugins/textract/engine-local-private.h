@@ -50,10 +50,19 @@ typedef struct
   guint n;
 } LocalLine;
 
+/* A checkbox or option mark. */
+typedef struct
+{
+  LocalBox box;
+  gboolean selected;
+  gdouble confidence;
+} LocalMark;
+
 typedef struct
 {
   GArray *words;                /* LocalWord */
   GArray *lines;                /* LocalLine */
+  GArray *marks;                /* LocalMark, found by local_marks_find() */
   /* An 8-bit grey image of the page, upright, dark text on light, or
    * NULL; rules are searched in it. */
   PIX *gray;
@@ -156,15 +165,19 @@ typedef struct
   GArray *key_words;            /* guint word indices */
   GArray *value_words;
   gchar *key;                   /* without the trailing colon */
-  gchar *value;
+  gchar *value;                 /* a mark's: SELECTED or NOT_SELECTED */
+  gint mark;                    /* index in page->marks, -1 for none */
   LocalBox key_box;
   LocalBox value_box;
   gdouble confidence;
 } LocalField;
 
 void local_field_free (LocalField * field);
-/* "Key: value" on a line and "Key:" with its value below; words of
- * @tables are left out. */
+/* Square checkboxes in page->gray (hollow: NOT_SELECTED; ticked, crossed
+ * or filled: SELECTED) into page->marks. */
+void local_marks_find (LocalPage * page);
+/* Checkboxes with their labels (beside them), "Key: value" on a line and
+ * "Key:" with its value below; words of @tables are left out. */
 GPtrArray *local_fields_find (const LocalPage * page, GPtrArray * tables);
 /* The field answering @question (its words against the keys), or NULL. */
 const LocalField *local_query_answer (GPtrArray * fields,

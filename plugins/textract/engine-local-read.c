@@ -32,6 +32,9 @@ local_engine_new (GError ** error)
   if (!mt_textract_local_debug)
     GST_DEBUG_CATEGORY_INIT (mt_textract_local_debug, "textractlocal", 0,
         "textractsink's offline engine");
+  /* Leptonica prints an "Info" line on stderr for every grey+alpha PNG
+   * it reads; warnings and errors still show. */
+  setMsgSeverity (L_SEVERITY_WARNING);
   if (!(ocr = local_ocr_new (error)))
     return NULL;
   engine = g_new0 (LocalEngine, 1);
@@ -78,6 +81,15 @@ typedef struct
   GCancellable *cancellable;
 } Reading;
 
+/* Ruling lines (tables) and checkboxes (forms) are found in the page's
+ * image: a born-digital page is then rendered too. */
+static gboolean
+wants_image (const Reading * rd)
+{
+  return (rd->features & (MT_TEXTRACT_TABLES | MT_TEXTRACT_EXPENSE
+          | MT_TEXTRACT_FORMS | MT_TEXTRACT_QUERIES)) != 0;
+}
+
 static gboolean
 wants_rules (const Reading * rd)
 {
@@ -91,7 +103,7 @@ read_pdf_page (const Reading * rd, LocalPage * page, GError ** error)
   gboolean text = FALSE, ok;
 
   if (!local_pdf_read_page (rd->engine->pdf, rd->unit->document,
-          rd->unit->page, rd->password, wants_rules (rd) ? RULES_DPI : 0,
+          rd->unit->page, rd->password, wants_image (rd) ? RULES_DPI : 0,
           rd->dpi, page, &text, &gray, error))
     return FALSE;
   if (text) {
@@ -210,6 +222,8 @@ compose (const Reading * rd, LocalPage * page, gchar ** queries,
 
   if (f & (MT_TEXTRACT_TABLES | MT_TEXTRACT_EXPENSE))
     tables = local_tables_find (page);
+  if (f & (MT_TEXTRACT_FORMS | MT_TEXTRACT_QUERIES))
+    local_marks_find (page);
   if (f & (MT_TEXTRACT_FORMS | MT_TEXTRACT_QUERIES | MT_TEXTRACT_EXPENSE))
     fields = local_fields_find (page, tables);
   shapes->blocks = local_blocks_compose (page, tables, fields, queries,

@@ -145,6 +145,17 @@ draw_form (cairo_t * cr)
   text (cr, SANS, 24, 60, 370, "42 Elm Street");
   text (cr, SANS, 24, 560, 330, "Phone:");
   text (cr, SANS, 24, 560, 370, "555-0134");
+  /* Checkboxes: one crossed, one empty. */
+  cairo_set_line_width (cr, 2.5);
+  cairo_rectangle (cr, 60, 440, 26, 26);
+  cairo_move_to (cr, 65, 445);
+  cairo_line_to (cr, 81, 461);
+  cairo_move_to (cr, 81, 445);
+  cairo_line_to (cr, 65, 461);
+  cairo_rectangle (cr, 560, 440, 26, 26);
+  cairo_stroke (cr);
+  text (cr, SANS, 24, 100, 463, "Newsletter");
+  text (cr, SANS, 24, 600, 463, "Paper invoice");
 }
 
 static void
@@ -368,6 +379,37 @@ form_value (Read * rd, const gchar * key)
     if (g_str_equal (g_strstrip (k), key))
       return block_words (rd, g_hash_table_lookup (rd->by_id,
               json_array_get_string_element (vals, 0)));
+  }
+  return NULL;
+}
+
+/* The SelectionStatus of the checkbox labelled @key, or NULL. */
+static const gchar *
+form_selection (Read * rd, const gchar * key)
+{
+  guint i;
+
+  for (i = 0; i < json_array_get_length (rd->shapes.blocks); i++) {
+    JsonObject *b = json_array_get_object_element (rd->shapes.blocks, i);
+    g_autofree gchar *k = NULL;
+    JsonArray *vals, *kids;
+    JsonObject *value, *mark;
+
+    if (!json_object_has_member (b, "EntityTypes")
+        || !(vals = child_ids (b, "VALUE")))
+      continue;
+    k = block_words (rd, b);
+    if (!g_str_equal (k, key))
+      continue;
+    value = g_hash_table_lookup (rd->by_id,
+        json_array_get_string_element (vals, 0));
+    kids = child_ids (value, "CHILD");
+    g_assert_nonnull (kids);
+    mark = g_hash_table_lookup (rd->by_id,
+        json_array_get_string_element (kids, 0));
+    g_assert_cmpstr (json_object_get_string_member (mark, "BlockType"), ==,
+        "SELECTION_ELEMENT");
+    return json_object_get_string_member (mark, "SelectionStatus");
   }
   return NULL;
 }
@@ -805,7 +847,7 @@ test_invoice_pdf (void)
 static void
 test_form (void)
 {
-  g_autoptr (GBytes) png = png_of (draw_form, 1240, 560, FALSE, 0);
+  g_autoptr (GBytes) png = png_of (draw_form, 1240, 640, FALSE, 0);
   gchar *queries[] = { "What is the member ID?", "Which city?",
     "What is the account balance?", NULL
   };
@@ -823,6 +865,9 @@ test_form (void)
   g_assert_cmpstr (id, ==, "58213");
   g_assert_cmpstr (address, ==, "42 Elm Street");
   g_assert_cmpstr (phone, ==, "555-0134");
+  g_assert_cmpuint (count_type (&rd, "SELECTION_ELEMENT"), ==, 2);
+  g_assert_cmpstr (form_selection (&rd, "Newsletter"), ==, "SELECTED");
+  g_assert_cmpstr (form_selection (&rd, "Paper invoice"), ==, "NOT_SELECTED");
   g_assert_cmpuint (count_type (&rd, "QUERY"), ==, 3);
   for (i = 0; i < json_array_get_length (rd.shapes.blocks); i++) {
     JsonObject *b = json_array_get_object_element (rd.shapes.blocks, i);
@@ -846,6 +891,22 @@ test_form (void)
     answered++;
   }
   g_assert_cmpuint (answered, ==, 2);
+  read_clear (&rd);
+}
+
+static void
+test_form_pdf (void)
+{
+  g_autoptr (GBytes) pdf = pdf_of (draw_form);
+  g_autofree gchar *address = NULL;
+  Read rd;
+
+  read_pdf (&rd, pdf, 1, MT_TEXTRACT_FORMS);
+  g_assert_no_error (rd.error);
+  address = form_value (&rd, "Address");
+  g_assert_cmpstr (address, ==, "42 Elm Street");
+  g_assert_cmpstr (form_selection (&rd, "Newsletter"), ==, "SELECTED");
+  g_assert_cmpstr (form_selection (&rd, "Paper invoice"), ==, "NOT_SELECTED");
   read_clear (&rd);
 }
 
@@ -1052,6 +1113,7 @@ main (int argc, char **argv)
   g_test_add_func ("/textract-local/expense/scan", test_invoice_scan);
   g_test_add_func ("/textract-local/expense/pdf", test_invoice_pdf);
   g_test_add_func ("/textract-local/forms/scan", test_form);
+  g_test_add_func ("/textract-local/forms/pdf", test_form_pdf);
   g_test_add_func ("/textract-local/tables/ruled-scan", test_ruled_scan);
   g_test_add_func ("/textract-local/tables/ruled-pdf", test_ruled_pdf);
   g_test_add_func ("/textract-local/identity/scan", test_passport_scan);

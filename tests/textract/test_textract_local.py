@@ -323,6 +323,29 @@ class ElementTest(unittest.TestCase):
         self.assertEqual(answers.get("What is the PO number?"), "4410")
         self.assertTrue(all(d["engine"] == "local:tesseract" for d in docs))
 
+    def test_checkboxes(self):
+        form = os.path.join(self.tmp, "checkboxes.png")
+        subprocess.run([
+            CONVERT, "-size", "1240x400", "xc:white", "-fill", "none",
+            "-stroke", "black", "-strokewidth", "3",
+            "-draw", "rectangle 60,100 92,132",
+            "-draw", "line 66,106 86,126", "-draw", "line 86,106 66,126",
+            "-draw", "rectangle 600,100 632,132",
+            "-fill", "black", "-stroke", "none", "-font", SANS,
+            "-pointsize", "30", "-draw", "text 110,128 'Express delivery'",
+            "-draw", "text 650,128 'Gift wrap'",
+            "-draw", "text 60,250 'Order: 5521'", form],
+            check=True, env=TOOL_ENV)
+        docs = self.run_element(form, "forms+queries",
+                                ["queries=Is express delivery selected?"])
+        fields = {d["name"]: d["value"] for d in docs
+                  if d["analysis"] == "field"}
+        self.assertEqual(fields, {"Express delivery": "SELECTED",
+                                  "Gift wrap": "NOT_SELECTED",
+                                  "Order": "5521"})
+        answers = [d["value"] for d in docs if d["analysis"] == "answer"]
+        self.assertEqual(answers, ["SELECTED"])
+
     def test_identity(self):
         docs = self.run_element(self.card, "identity")
         ident = {d["name"]: d["value"] for d in docs
