@@ -641,6 +641,14 @@ gather (MtTextractSink * self, GstBuffer * buffer, GstCaps * caps)
   gsize size = gst_buffer_get_size (buffer);
   GstMapInfo map;
 
+  /* The file from its start again (a flushing seek to 0): what was
+   * gathered is not the beginning of what comes now. */
+  if (self->gathered && self->gathered->len > 0
+      && GST_BUFFER_OFFSET (buffer) == 0) {
+    GST_DEBUG_OBJECT (self, "input starts over: dropping %u bytes",
+        self->gathered->len);
+    clear_gathered (self);
+  }
   if (!self->gathered) {
     self->gathered = g_byte_array_new ();
     self->gathered_caps = gst_caps_ref (caps);

@@ -1,8 +1,9 @@
 """textractsink driven from Python through GObject introspection (Debian's
 python3): the password given from code (as the docs advise) opens an
 encrypted PDF and appears in no debug log at level 6; the per-page bus
-messages come in page order and the summary counts the pages; video
-frames are pages in frame order.
+messages come in page order and the summary counts the pages; input that
+starts over (byte offset 0 again) drops what was gathered; video frames
+are pages in frame order.
 
     test_textractsink_gi.py PYENV_PYTHON3   (the fake needs botocore)
 """
@@ -51,8 +52,10 @@ class GiTest(unittest.TestCase):
             tool([fx.CONVERT, "-size", "%dx400" % w, "xc:white", "-density", "72", "-units",
                   "PixelsPerInch", p])
             pngs.append(p)
-        plain = os.path.join(cls.tmp, "plain.pdf")
+        cls.plain = plain = os.path.join(cls.tmp, "plain.pdf")
         tool(["img2pdf", "--imgsize", "72dpi"] + pngs + ["-o", plain])
+        cls.single = os.path.join(cls.tmp, "single.pdf")
+        tool(["img2pdf", "--imgsize", "72dpi", pngs[0], "-o", cls.single])
         cls.locked = os.path.join(cls.tmp, "locked.pdf")
         tool(["qpdf", "--encrypt", PASSWORD, PASSWORD, "256", "--", plain, cls.locked])
         port = fx.free_port()
@@ -121,6 +124,40 @@ class GiTest(unittest.TestCase):
             log = f.read()
         self.assertGreater(len(log), 10000, "the debug log was not written")
         self.assertNotIn(PASSWORD, log)
+
+    def test_input_starting_over_drops_what_was_gathered(self):
+        """A buffer at byte offset 0 (a flushing seek back to the start)
+        begins the document again: the bytes before it are not kept."""
+        with open(self.plain, "rb") as f:
+            pdf = f.read()
+        with open(self.single, "rb") as f:
+            single = f.read()
+        pipeline = Gst.parse_launch("appsrc name=src caps=application/pdf format=bytes "
+                                    "! textractsink name=t backend=aws features=text dpi=72")
+        src = pipeline.get_by_name("src")
+        bus = pipeline.get_bus()
+        pipeline.set_state(Gst.State.PLAYING)
+        # Kept, the one-page PDF in front would make Poppler see one page.
+        for data in (single, pdf):
+            buf = Gst.Buffer.new_wrapped(data)
+            buf.offset = 0
+            src.emit("push-buffer", buf)
+        src.emit("end-of-stream")
+        pages, error = [], None
+        while True:
+            msg = bus.timed_pop_filtered(60 * Gst.SECOND, Gst.MessageType.ELEMENT
+                                         | Gst.MessageType.EOS | Gst.MessageType.ERROR)
+            self.assertIsNotNone(msg)
+            if msg.type == Gst.MessageType.ERROR:
+                error = msg.parse_error()[0].message
+                break
+            if msg.type == Gst.MessageType.EOS:
+                break
+            if msg.get_structure().get_name() == "textractsink":
+                pages.append(msg.get_structure().get_value("page"))
+        pipeline.set_state(Gst.State.NULL)
+        self.assertIsNone(error)
+        self.assertEqual(pages, [1, 2, 3])
 
     def test_video_frames_are_pages(self):
         pages, summary = self.run_pipeline(
