@@ -722,8 +722,7 @@ aws_start (const MtEngineContext * ctx, gpointer * state, GError ** error)
   st->warned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   st->client = mt_aws_client_new (ctx->aws, &mt_aws_service_comprehend,
       FALSE, error);
-  if (!st->client || !mt_aws_client_check_credentials (st->client, NULL,
-          error)) {
+  if (!st->client || !mt_aws_client_check_credentials (st->client, NULL, error)) {
     aws_stop (st);
     return FALSE;
   }

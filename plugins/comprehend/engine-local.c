@@ -95,8 +95,8 @@ warn_language (LocalState * st, const gchar * lang, guint64 missing)
       ("The local engine cannot find %s in text in language \"%s\": "
           "such text gets none. It does key phrases in languages with a "
           "stopword list and spaces between words, entities and sentiment "
-          "in English; use backend=aws for more.", what, lang), ("language %s, features 0x%" G_GINT64_MODIFIER "x", lang,
-          missing));
+          "in English; use backend=aws for more.", what, lang),
+      ("language %s, features 0x%" G_GINT64_MODIFIER "x", lang, missing));
 }
 
 static void

@@ -42,8 +42,7 @@ find_dir (const gchar * dir)
 typedef void (*RowFunc) (MtNlpData * data, gchar ** fields, guint n);
 
 static gboolean
-read_rows (MtNlpData * data, const gchar * file, RowFunc func,
-    GError ** error)
+read_rows (MtNlpData * data, const gchar * file, RowFunc func, GError ** error)
 {
   g_autofree gchar *path = g_build_filename (data->dir, file, NULL);
   g_autofree gchar *contents = NULL;
@@ -141,8 +140,7 @@ mt_nlp_data_load (const gchar * dir, GError ** error)
       (GDestroyNotify) g_hash_table_unref);
   data->first_names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
-  data->cities = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-      NULL);
+  data->cities = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   data->countries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
       g_free);
   for (i = 0; i < G_N_ELEMENTS (files); i++) {

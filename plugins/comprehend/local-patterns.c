@@ -81,8 +81,7 @@ static const struct
   {"QUANTITY", "money", 90, "(?:" CURRENCY "\\s?[0-9]+(?:[.,][0-9]+)*"
         SCALE ")"},
   /* 45%, 3.5 km, two hours, 200 people, 5 million euros */
-  {"QUANTITY", "quantity", 85, "\\b" NUMBER SCALE "\\s?" UNIT
-        "(?![\\w])"},
+  {"QUANTITY", "quantity", 85, "\\b" NUMBER SCALE "\\s?" UNIT "(?![\\w])"},
 };
 
 static GRegex *regexes[G_N_ELEMENTS (specs)];

@@ -153,7 +153,8 @@ read_transcript_words (MtTextSource * src, JsonArray * words)
 
   for (i = 0; i < json_array_get_length (words); i++) {
     JsonNode *n = json_array_get_element (words, i);
-    JsonObject *o = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+    JsonObject *o =
+        JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
     const gchar *word = string_member (o, "word");
     Word w = { 0, 0, int_member (o, "start"), int_member (o, "end"), FALSE };
 
@@ -172,7 +173,8 @@ read_textract_words (MtTextSource * src, JsonArray * blocks)
 
   for (i = 0; i < json_array_get_length (blocks); i++) {
     JsonNode *n = json_array_get_element (blocks, i);
-    JsonObject *o = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+    JsonObject *o =
+        JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
     const gchar *word = string_member (o, "Text");
     Word w = { 0, 0, -1, -1, TRUE };
     gdouble b[4];

@@ -241,7 +241,8 @@ test_language_guess (void)
         "es"},
     {"Le chien est très grand et il aime jouer avec les enfants dans le "
           "jardin.", "fr"},
-    {"今日はとても良い天気ですね。公園に行きましょう。", "ja"},
+    {"今日はとても良い天気ですね。公園に行きましょう。",
+        "ja"},
     {"今天天气很好，我们去公园吧。", "zh"},
     {"오늘은 날씨가 아주 좋습니다.", "ko"},
     {"xq zzv plk", "und"},
@@ -346,8 +347,7 @@ test_source_document (void)
       "\"Height\": 0.05}}}, {\"BlockType\": \"WORD\", \"Text\": \"Corp\", "
       "\"Geometry\": {\"BoundingBox\": {\"Left\": 0.25, \"Top\": 0.21, "
       "\"Width\": 0.1, \"Height\": 0.05}}}]}}");
-  g_autoptr (MtTextSource) src = mt_text_source_new (doc, "s3://b/k.pdf",
-      NULL);
+  g_autoptr (MtTextSource) src = mt_text_source_new (doc, "s3://b/k.pdf", NULL);
   g_autoptr (JsonObject) r = mt_text_source_result (src, "entity", "test",
       "Acme Corp", 90, 0, 9);
   JsonObject *box = json_object_get_object_member (r, "box");
