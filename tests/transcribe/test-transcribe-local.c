@@ -322,7 +322,7 @@ words_of (GPtrArray * segments)
   return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
-#define SENTENCE "the quick brown fox jumps over the lazy dog"
+#define SENTENCE "please call the customer service department before noon tomorrow"
 
 /* Word-level edit distance between two space-separated strings. */
 static guint
@@ -348,11 +348,11 @@ word_errors (const gchar * hyp, const gchar * ref)
 }
 
 /* Clear synthetic speech is recognised nearly word for word (a real
- * failure gives most words wrong, or none): at most one error in nine,
- * and the words in the right order. */
+ * failure, such as audio at the wrong rate or misplaced, gives most words
+ * wrong, or none): at most two errors, and the words in the right order. */
 #define assert_heard(words, sentence) G_STMT_START { \
     g_test_message ("heard: %s", words); \
-    g_assert_cmpuint (word_errors (words, sentence), <=, 1); \
+    g_assert_cmpuint (word_errors (words, sentence), <=, 2); \
   } G_STMT_END
 
 static void
