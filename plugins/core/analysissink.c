@@ -147,6 +147,7 @@ typedef struct
   GstCaps *caps;
   GstSegment segment;
   guint64 max_pixels_now;
+  GstCaps *refused_caps;        /* above max-pixels, already reported */
   MtLineAssembler *lines;       /* application/x-json input */
   GstFlowReturn lines_ret;
   GstClockTime interval;
@@ -318,11 +319,6 @@ mt_engine_context_rate_limit (const MtEngineContext * ctx,
   gdouble tps;
   gint64 now, slot;
 
-  /* The adaptive rate the engine's AWS client learns from throttling:
-   * the settings share one limiter (retry.h, awssettings.h). */
-  if (ctx->aws && ctx->aws->limiter
-      && !mt_rate_limiter_wait_ready (ctx->aws->limiter, cancellable, error))
-    return FALSE;
   /* The adaptive rate the engine's AWS client learns from throttling:
    * the settings share one limiter (retry.h, awssettings.h). */
   if (ctx->aws && ctx->aws->limiter
@@ -1840,6 +1836,10 @@ check_caps_pixels (MtAnalysisSink * self, GstCaps * caps)
       || !gst_structure_get_int (s, "height", &h)
       || (guint64) w * h <= max)
     return TRUE;
+  /* Upstream offers the same caps again on reconfigure: one error. */
+  if (priv->refused_caps && gst_caps_is_equal (caps, priv->refused_caps))
+    return FALSE;
+  gst_caps_replace (&priv->refused_caps, caps);
   priv->max_pixels_now = max;
   set_too_large_error (priv, w, h, &error);
   GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("%s.", error->message),
@@ -2333,6 +2333,7 @@ stop_stream (MtAnalysisSink * self)
   gst_clear_caps (&priv->caps);
   GST_OBJECT_UNLOCK (self);
   g_clear_pointer (&priv->lines, mt_line_assembler_free);
+  gst_clear_caps (&priv->refused_caps);
   g_clear_pointer (&priv->tracks, mt_track_merger_free);
 }
 

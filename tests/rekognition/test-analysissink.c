@@ -914,6 +914,7 @@ test_frame_units_max_pixels (void)
   g_autoptr (GstMessage) msg = NULL;
   g_autoptr (GError) err = NULL;
   g_autofree gchar *dbg = NULL;
+  g_autoptr (GstCaps) big = NULL;
   GstBuffer *frame;
 
   fake_reset ();
@@ -941,6 +942,11 @@ test_frame_units_max_pixels (void)
   gst_message_parse_error (msg, &err, &dbg);
   g_assert_nonnull (strstr (err->message, "101x1"));
   g_assert_nonnull (strstr (err->message, "max-pixels"));
+  /* The same caps offered again (a reconfigure) are one error, not two. */
+  big = gst_caps_from_string ("video/x-raw,format=GRAY8,width=101,height=1,"
+      "framerate=1/1");
+  gst_pad_push_event (h->srcpad, gst_event_new_caps (big));
+  g_assert_null (gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR));
   gst_element_set_bus (h->element, NULL);
   gst_harness_teardown (h);
 }
