@@ -37,8 +37,10 @@
  * these fields:
  *
  * * #guint64 `timestamp`, #guint64 `stream-time`, #guint64 `running-time`,
- *   #guint64 `duration`: of the segment
- * * #guint64 `index`: the segment's position in the output, from 0
+ *   #guint64 `duration`: GST_CLOCK_TIME_NONE (results of a session do not
+ *   belong to one buffer: each segment's times are in its document)
+ * * #gint64 `frame`: -1; #guint `page`: 0
+ * * #guint64 `index`: the position of this output in the stream, from 0
  * * #guint `count`: the number of documents
  * * #gchararray `results`: the documents, as a JSON array
  *
