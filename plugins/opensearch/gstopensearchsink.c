@@ -68,8 +68,12 @@
 
 #include "awsconfig.h"
 #include "awserror.h"
+#include "awssettings.h"
+#include "bulk.h"
 #include "core.h"
 #include "credentials.h"
+#include "deadletter.h"
+#include "http.h"
 #include "jsonlines.h"
 #include "retry.h"
 #include "sigv4.h"
@@ -88,7 +92,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_opensearch_sink_debug);
 #define DEFAULT_ON_ERROR GST_OPENSEARCH_SINK_ON_ERROR_DEAD_LETTER
 #define DEFAULT_AWS_SERVICE GST_OPENSEARCH_SINK_AWS_SERVICE_ES
 
-#define ANALYSIS_MARKER "{analysis}"
 /* Only what settles each item comes back (as Logstash asks): a bulk answer
  * is otherwise mostly per-item shard details, and reading it took as long
  * as building the request. */
@@ -97,8 +100,6 @@ GST_DEBUG_CATEGORY_STATIC (gst_opensearch_sink_debug);
 /* OpenSearch answers in milliseconds: a shorter first backoff than AWS's
  * 1 s (retry.h does the rest: jitter, the 20 s cap, Retry-After). */
 #define BACKOFF_BASE_MS 100
-/* Warnings beyond these are counted, then told once at EOS. */
-#define MAX_WARNINGS 10
 #define ERROR_PREVIEW 300
 
 enum
@@ -120,14 +121,79 @@ enum
   PROP_AWS_FIRST,
 };
 
-/* One document, ready to go into a bulk body. */
+/* The properties, under the object lock. start() takes a snapshot
+ * (settings_copy): changes apply at the next start. */
 typedef struct
 {
-  gchar *id;
+  gchar *url;                   /* NULL: endpoint, then the default */
   gchar *index;
-  GBytes *payload;              /* action line and source line, each with '\n' */
-  gsize source_offset;
-} OpenSearchDoc;
+  gchar *username;              /* a secret: write-only */
+  gchar *password;              /* a secret: write-only */
+  gboolean aws_sigv4;
+  GstOpenSearchSinkAwsService aws_service;
+  guint bulk_max_docs;
+  guint64 bulk_max_bytes;
+  guint flush_interval_ms;
+  guint bulk_concurrency;
+  gchar *dead_letter_location;
+  gboolean install_template;
+  GstOpenSearchSinkOnError on_error;
+  MtAwsSettings aws;
+} Settings;
+
+/* What a run needs, made by start() from the snapshot and released by
+ * stop(). */
+typedef struct
+{
+  /* read-only while running */
+  gchar *base_url;              /* no trailing slash */
+  gchar *index;                 /* may hold {analysis} */
+  gchar *basic_auth;            /* "Basic ..." header: a secret */
+  MtCredentialsProvider *credentials;
+  gchar *region;
+  const gchar *signing_name;    /* NULL: no SigV4 */
+  guint max_docs;
+  gsize max_bytes;
+  gint64 flush_interval_us;
+  guint concurrency;
+  guint retries;
+  GstOpenSearchSinkOnError on_error;
+  MtHttpClient *http;
+  GCancellable *cancellable;
+  GPtrArray *senders;           /* of GThread */
+  OsDeadLetters *dead;          /* thread-safe on its own */
+
+  /* streaming thread only */
+  MtLineAssembler *lines;
+  GstFlowReturn line_flow;      /* what the last line gave */
+  JsonParser *parser;
+  GHashTable *action_prefixes;
+
+  /* shared between the streaming thread and the senders, under `lock`;
+   * each change a waiter tests is followed by a broadcast of `cond` */
+  GMutex lock;
+  GCond cond;
+  GPtrArray *pending;           /* of documents, the batch being filled */
+  gsize pending_bytes;
+  gint64 pending_since;
+  gboolean want_send;           /* the batch is full: a document waits */
+  gboolean draining;            /* EOS: send everything now */
+  guint in_flight;              /* documents taken by senders, unsettled */
+  gboolean stopping;
+  gboolean unlocked;            /* GstBaseSink::unlock */
+  GstFlowReturn flow;           /* GST_FLOW_ERROR once a sender failed */
+  guint64 n_indexed;
+  guint64 n_retried;
+  guint64 n_requests;
+} State;
+
+struct _GstOpenSearchSink
+{
+  GstBaseSink parent;
+
+  Settings settings;
+  State state;
+};
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
@@ -178,164 +244,55 @@ gst_opensearch_sink_aws_service_get_type (void)
   return type;
 }
 
-/* --- documents --- */
+/* --- settings --- */
 
 static void
-doc_free (gpointer data)
+settings_init (Settings * s)
 {
-  OpenSearchDoc *doc = data;
-
-  g_free (doc->id);
-  g_free (doc->index);
-  g_bytes_unref (doc->payload);
-  g_free (doc);
+  memset (s, 0, sizeof (*s));
+  s->index = g_strdup (DEFAULT_INDEX);
+  s->aws_service = DEFAULT_AWS_SERVICE;
+  s->bulk_max_docs = DEFAULT_BULK_MAX_DOCS;
+  s->bulk_max_bytes = DEFAULT_BULK_MAX_BYTES;
+  s->flush_interval_ms = DEFAULT_FLUSH_INTERVAL_MS;
+  s->bulk_concurrency = DEFAULT_BULK_CONCURRENCY;
+  s->install_template = DEFAULT_INSTALL_TEMPLATE;
+  s->on_error = DEFAULT_ON_ERROR;
+  mt_aws_settings_init (&s->aws);
 }
 
-/* A JSON string literal, quotes included, written by json-glib. */
-static gchar *
-json_string_literal (const gchar * value)
+/* Called with the object lock held on `src`. */
+static void
+settings_copy (Settings * dest, const Settings * src)
 {
-  g_autoptr (JsonNode) node = json_node_init_string (json_node_alloc (), value);
-
-  return json_to_string (node, FALSE);
+  *dest = *src;
+  dest->url = g_strdup (src->url);
+  dest->index = g_strdup (src->index);
+  dest->username = g_strdup (src->username);
+  dest->password = g_strdup (src->password);
+  dest->dead_letter_location = g_strdup (src->dead_letter_location);
+  mt_aws_settings_init (&dest->aws);
+  mt_aws_settings_copy (&dest->aws, &src->aws);
 }
 
-/* The action line up to the id: {"index":{"_index":"NAME","_id":
- * Built once per index name with json-glib: a JsonBuilder per document
- * cost as much as a third of the parsing. */
-static const gchar *
-action_prefix (GstOpenSearchSink * self, const gchar * index_name)
+/* Secrets are overwritten before their memory is freed. */
+static void
+wipe_secret (gchar ** field)
 {
-  g_autofree gchar *literal = NULL;
-  gchar *prefix = g_hash_table_lookup (self->action_prefixes, index_name);
-
-  if (prefix != NULL)
-    return prefix;
-  literal = json_string_literal (index_name);
-  prefix = g_strconcat ("{\"index\":{\"_index\":", literal, ",\"_id\":", NULL);
-  g_hash_table_insert (self->action_prefixes, g_strdup (index_name), prefix);
-  return prefix;
+  if (*field != NULL)
+    memset (*field, 0, strlen (*field));
+  g_clear_pointer (field, g_free);
 }
 
-/* Ids made of these characters need no JSON escaping. */
-static gboolean
-id_is_plain (const gchar * id)
+static void
+settings_clear (Settings * s)
 {
-  for (const gchar * p = id; *p; p++) {
-    if (!g_ascii_isalnum (*p) && strchr ("-_.:/+=@", *p) == NULL)
-      return FALSE;
-  }
-  return TRUE;
-}
-
-static OpenSearchDoc *
-doc_new (GstOpenSearchSink * self, gchar * index_name, gchar * id,
-    const gchar * source, gsize len)
-{
-  OpenSearchDoc *doc = g_new0 (OpenSearchDoc, 1);
-  const gchar *prefix = action_prefix (self, index_name);
-  g_autofree gchar *escaped = id_is_plain (id) ? NULL :
-      json_string_literal (id);
-  gsize plen = strlen (prefix);
-  gsize ilen = escaped ? strlen (escaped) : strlen (id) + 2;
-  gsize alen = plen + ilen + 2;
-  guint8 *buf = g_malloc (alen + len + 2);
-
-  memcpy (buf, prefix, plen);
-  if (escaped != NULL) {
-    memcpy (buf + plen, escaped, ilen);
-  } else {
-    buf[plen] = '"';
-    memcpy (buf + plen + 1, id, ilen - 2);
-    buf[plen + ilen - 1] = '"';
-  }
-  memcpy (buf + plen + ilen, "}}\n", 3);
-  memcpy (buf + alen + 1, source, len);
-  buf[alen + 1 + len] = '\n';
-
-  doc->index = index_name;
-  doc->id = id;
-  doc->payload = g_bytes_new_take (buf, alen + len + 2);
-  doc->source_offset = alen + 1;
-  return doc;
-}
-
-static const gchar *
-member_string (JsonObject * obj, const gchar * name)
-{
-  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gint64
-member_int (JsonObject * obj, const gchar * name)
-{
-  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_INT64)
-    return 0;
-  return json_node_get_int (node);
-}
-
-static JsonObject *
-member_object (JsonObject * obj, const gchar * name)
-{
-  JsonNode *node = obj ? json_object_get_member (obj, name) : NULL;
-
-  return node && JSON_NODE_HOLDS_OBJECT (node) ?
-      json_node_get_object (node) : NULL;
-}
-
-/* The document's own id, or one derived from its content so that indexing
- * the same document again still replaces it. NULL when `id` is unusable. */
-static gchar *
-doc_id (JsonObject * obj, JsonNode * root)
-{
-  JsonNode *node = json_object_get_member (obj, "id");
-  g_autofree gchar *compact = NULL;
-
-  if (node != NULL && !JSON_NODE_HOLDS_NULL (node)) {
-    const gchar *s = member_string (obj, "id");
-
-    if (s != NULL && *s != '\0')
-      return g_strdup (s);
-    if (JSON_NODE_HOLDS_VALUE (node) &&
-        json_node_get_value_type (node) == G_TYPE_INT64)
-      return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (node));
-    return NULL;
-  }
-  compact = json_to_string (root, FALSE);
-  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, compact, -1);
-}
-
-/* `{analysis}` in the index name becomes the document's analysis type,
- * made into something OpenSearch accepts in an index name. */
-static gchar *
-doc_index (GstOpenSearchSink * self, JsonObject * obj)
-{
-  const gchar *analysis;
-  g_autofree gchar *safe = NULL;
-  GString *name;
-
-  if (!self->per_analysis)
-    return g_strdup (self->cur_index);
-
-  analysis = member_string (obj, "analysis");
-  if (analysis == NULL || *analysis == '\0')
-    analysis = "unknown";
-  safe = g_ascii_strdown (analysis, -1);
-  for (gchar * p = safe; *p; p++) {
-    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
-      *p = '_';
-  }
-  name = g_string_new (self->cur_index);
-  g_string_replace (name, ANALYSIS_MARKER, safe, 0);
-  return g_string_free (name, FALSE);
+  wipe_secret (&s->username);
+  wipe_secret (&s->password);
+  g_clear_pointer (&s->url, g_free);
+  g_clear_pointer (&s->index, g_free);
+  g_clear_pointer (&s->dead_letter_location, g_free);
+  mt_aws_settings_clear (&s->aws);
 }
 
 /* --- dead letters --- */
@@ -344,122 +301,65 @@ static void
 warn_not_indexed (GstOpenSearchSink * self, const gchar * what,
     const gchar * reason)
 {
-  g_mutex_lock (&self->dead_lock);
-  if (self->warnings_posted >= MAX_WARNINGS) {
-    self->warnings_suppressed++;
-  } else if (self->dead_out != NULL) {
-    self->warnings_posted++;
+  const gchar *location = os_dead_letters_location (self->state.dead);
+
+  if (!os_dead_letters_may_warn (self->state.dead))
+    return;
+  if (location != NULL) {
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
         ("%s was not indexed and was written to the dead-letter file %s: %s",
-            what, self->cur_dead_letter_location, reason), (NULL));
+            what, location, reason), (NULL));
   } else {
-    self->warnings_posted++;
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
         ("%s was not indexed: %s. Set dead-letter-location to keep such "
             "documents.", what, reason), (NULL));
   }
-  g_mutex_unlock (&self->dead_lock);
 }
 
-/* Writes one dead letter, a line of JSON that holds its own newline-free
- * text whatever the input held (control bytes escaped, invalid UTF-8 as
- * base64: jsonlines.h). */
 static void
-write_dead_letter (GstOpenSearchSink * self, const gchar * text)
+warn_dead_letter_failed (GstOpenSearchSink * self, const GError * error)
 {
-  g_autoptr (GError) error = NULL;
-
-  g_mutex_lock (&self->lock);
-  self->n_dead++;
-  g_mutex_unlock (&self->lock);
-
-  g_mutex_lock (&self->dead_lock);
-  if (self->dead_out != NULL &&
-      (!g_output_stream_write_all (self->dead_out, text, strlen (text), NULL,
-              NULL, &error) ||
-          !g_output_stream_write_all (self->dead_out, "\n", 1, NULL, NULL,
-              &error))) {
-    GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
-        ("Could not write to the dead-letter file %s: check the disk and "
-            "the file's permissions.", self->cur_dead_letter_location),
-        ("%s", error->message));
-  }
-  g_mutex_unlock (&self->dead_lock);
+  GST_ELEMENT_WARNING (self, RESOURCE, WRITE,
+      ("Could not write to the dead-letter file %s: check the disk and "
+          "the file's permissions.",
+          os_dead_letters_location (self->state.dead)), ("%s", error->message));
 }
 
-/* A line that never became a document: {"line", "reason", "text" or
- * "base64"}; a line too long to keep has no text. */
 static void
 dead_letter_line (GstOpenSearchSink * self, const gchar * line, gsize len,
     guint64 line_no, const gchar * reason)
 {
-  g_autofree gchar *text = mt_dead_letter_line (line, len, line_no, reason);
+  g_autoptr (GError) error = NULL;
 
-  write_dead_letter (self, text);
+  if (!os_dead_letters_add_line (self->state.dead, line, len, line_no, reason,
+          &error))
+    warn_dead_letter_failed (self, error);
 }
 
-/* A document OpenSearch did not take: the document itself, its index and
- * id, and OpenSearch's own error object, verbatim. */
 static void
 dead_letter_doc (GstOpenSearchSink * self, OpenSearchDoc * doc,
     gint64 status, JsonObject * error_obj, const gchar * reason)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  g_autoptr (JsonNode) letter = NULL;
-  g_autofree gchar *text = NULL;
-  gsize size;
-  const gchar *data = g_bytes_get_data (doc->payload, &size);
+  g_autoptr (GError) error = NULL;
 
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "reason");
-  json_builder_add_string_value (b, reason);
-  if (status > 0) {
-    json_builder_set_member_name (b, "status");
-    json_builder_add_int_value (b, status);
-  }
-  json_builder_set_member_name (b, "index");
-  json_builder_add_string_value (b, doc->index);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, doc->id);
-  if (error_obj != NULL) {
-    JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-    json_node_set_object (node, error_obj);
-    json_builder_set_member_name (b, "error");
-    json_builder_add_value (b, node);
-  }
-  /* The source was parsed once already: it parses again. */
-  if (json_parser_load_from_data (parser, data + doc->source_offset,
-          size - doc->source_offset - 1, NULL)) {
-    json_builder_set_member_name (b, "document");
-    json_builder_add_value (b, json_node_copy (json_parser_get_root (parser)));
-  }
-  json_builder_end_object (b);
-  letter = json_builder_get_root (b);
-  text = mt_json_to_line (letter);
-  write_dead_letter (self, text);
+  if (!os_dead_letters_add_doc (self->state.dead, doc, status, error_obj,
+          reason, &error))
+    warn_dead_letter_failed (self, error);
 }
 
 static gboolean
-open_dead_letter (GstOpenSearchSink * self)
+open_dead_letter (GstOpenSearchSink * self, const gchar * location)
 {
-  g_autoptr (GFile) file = NULL;
   g_autoptr (GError) error = NULL;
-  GFileOutputStream *out;
 
-  if (self->cur_dead_letter_location == NULL)
-    return TRUE;
-  file = g_file_new_for_path (self->cur_dead_letter_location);
-  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, &error);
-  if (out == NULL) {
+  self->state.dead = os_dead_letters_open (location, &error);
+  if (self->state.dead == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
         ("Could not open the dead-letter file %s for writing: check that "
-            "its folder exists and is writable.",
-            self->cur_dead_letter_location), ("%s", error->message));
+            "its folder exists and is writable.", location),
+        ("%s", error->message));
     return FALSE;
   }
-  self->dead_out = G_OUTPUT_STREAM (out);
   return TRUE;
 }
 
@@ -471,23 +371,24 @@ apply_auth (GstOpenSearchSink * self, MtHttpRequest * req, GError ** error)
   g_autoptr (MtCredentials) creds = NULL;
   MtSigV4Params params = { 0 };
 
-  if (self->basic_auth != NULL) {
-    mt_http_request_set_header (req, "Authorization", self->basic_auth);
+  if (self->state.basic_auth != NULL) {
+    mt_http_request_set_header (req, "Authorization", self->state.basic_auth);
     return TRUE;
   }
-  if (self->signing_name == NULL)
+  if (self->state.signing_name == NULL)
     return TRUE;
 
-  creds = mt_credentials_provider_get (self->credentials, self->cancellable,
-      error);
+  creds =
+      mt_credentials_provider_get (self->state.credentials,
+      self->state.cancellable, error);
   if (creds == NULL)
     return FALSE;
-  params.region = self->region;
-  params.service = self->signing_name;
+  params.region = self->state.region;
+  params.service = self->state.signing_name;
   params.normalize_path = TRUE;
   params.payload = MT_SIGV4_PAYLOAD_SIGNED;
   /* Serverless refuses requests without the payload hash header. */
-  params.add_content_sha256 = g_str_equal (self->signing_name, "aoss");
+  params.add_content_sha256 = g_str_equal (self->state.signing_name, "aoss");
   return mt_sigv4_sign (req, creds, &params, NULL, error);
 }
 
@@ -495,7 +396,7 @@ static MtHttpRequest *
 build_request (GstOpenSearchSink * self, const gchar * method,
     const gchar * path, GBytes * body, GError ** error)
 {
-  g_autofree gchar *url = g_strconcat (self->base_url, path, NULL);
+  g_autofree gchar *url = g_strconcat (self->state.base_url, path, NULL);
   g_autoptr (MtHttpRequest) req = mt_http_request_new (method, url);
 
   if (body != NULL) {
@@ -513,18 +414,8 @@ build_request (GstOpenSearchSink * self, const gchar * method,
 static void
 retry_policy (GstOpenSearchSink * self, MtRetryPolicy * policy)
 {
-  mt_retry_policy_init (policy, self->retries);
+  mt_retry_policy_init (policy, self->state.retries);
   policy->base_ms = BACKOFF_BASE_MS;
-}
-
-/* What retry.h makes of an answer: 429 throttled, 500 and 502-504
- * transient, as for any AWS service; an item's error type may say
- * throttled too (es_rejected_execution_exception comes as 429). */
-static MtRetryClass
-classify_status (gint64 status)
-{
-  return mt_retry_classify_answer (status > 0 && status < G_MAXUINT ?
-      (guint) status : 0, NULL);
 }
 
 /* One request, retried by the policy of retry.h on network failures, 429
@@ -549,13 +440,13 @@ send_request (GstOpenSearchSink * self, const gchar * method,
     req = build_request (self, method, path, body, error);
     if (req == NULL)
       return FALSE;
-    g_mutex_lock (&self->lock);
-    self->n_requests++;
-    g_mutex_unlock (&self->lock);
+    g_mutex_lock (&self->state.lock);
+    self->state.n_requests++;
+    g_mutex_unlock (&self->state.lock);
 
-    if (mt_http_client_send (self->http, req, NULL, NULL, &resp,
-            self->cancellable, &err)) {
-      delay = mt_retry_next_delay (&state, classify_status (resp->status),
+    if (mt_http_client_send (self->state.http, req, NULL, NULL, &resp,
+            self->state.cancellable, &err)) {
+      delay = mt_retry_next_delay (&state, os_classify_status (resp->status),
           mt_retry_after_ms (NULL, mt_http_response_get_header (resp,
                   "Retry-After")));
       if (delay < 0) {
@@ -574,41 +465,12 @@ send_request (GstOpenSearchSink * self, const gchar * method,
           err->message);
     }
 
-    g_mutex_lock (&self->lock);
-    self->n_retried += n_docs;
-    g_mutex_unlock (&self->lock);
-    if (!mt_retry_wait (delay, self->cancellable, error))
+    g_mutex_lock (&self->state.lock);
+    self->state.n_retried += n_docs;
+    g_mutex_unlock (&self->state.lock);
+    if (!mt_retry_wait (delay, self->state.cancellable, error))
       return FALSE;
   }
-}
-
-/* OpenSearch's own words from an error answer: {"error": {type, reason}},
- * {"error": "..."}, AWS's {"message": "..."}, or the start of the body. */
-static gchar *
-describe_response (MtHttpResponse * resp)
-{
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  gsize size = 0;
-  const gchar *data = resp->body ? g_bytes_get_data (resp->body, &size) : "";
-  JsonObject *root = NULL;
-  JsonObject *err;
-  const gchar *s;
-
-  if (size > 0 && json_parser_load_from_data (parser, data, size, NULL) &&
-      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
-    root = json_node_get_object (json_parser_get_root (parser));
-  err = member_object (root, "error");
-  if (err != NULL)
-    return g_strdup_printf ("%s: %s",
-        member_string (err, "type") ? member_string (err, "type") : "error",
-        member_string (err, "reason") ? member_string (err, "reason") : "");
-  if ((s = member_string (root, "error")) != NULL ||
-      (s = member_string (root, "message")) != NULL ||
-      (s = member_string (root, "Message")) != NULL)
-    return g_strdup (s);
-  if (size == 0)
-    return g_strdup ("empty answer");
-  return g_utf8_make_valid (data, MIN (size, ERROR_PREVIEW));
 }
 
 /* Posts the element error for a request that could not be made. */
@@ -621,11 +483,11 @@ fail_request (GstOpenSearchSink * self, const gchar * what, GError * error)
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
         ("Could not sign the %s for %s: check the AWS credentials "
             "(access-key, profile, AWS_* variables) and region.", what,
-            self->base_url), ("%s", error->message));
+            self->state.base_url), ("%s", error->message));
   } else {
     GST_ELEMENT_ERROR (self, RESOURCE, OPEN_WRITE,
         ("Could not reach OpenSearch at %s: check the url property and that "
-            "the server is running.", self->base_url), ("%s: %s", what,
+            "the server is running.", self->state.base_url), ("%s: %s", what,
             error->message));
   }
   return FALSE;
@@ -636,18 +498,20 @@ static gboolean
 fail_response (GstOpenSearchSink * self, const gchar * what,
     MtHttpResponse * resp, const gchar * advice)
 {
-  g_autofree gchar *reason = describe_response (resp);
+  g_autofree gchar *reason = os_describe_response (resp);
 
   if (resp->status == 401 || resp->status == 403) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
-        ("OpenSearch at %s refused the %s (HTTP %u, %s): %s", self->base_url,
-            what, resp->status, reason, self->signing_name ?
+        ("OpenSearch at %s refused the %s (HTTP %u, %s): %s",
+            self->state.base_url, what, resp->status, reason,
+            self->state.signing_name ?
             "check the AWS credentials, the region and the domain's access "
             "policy" : "check username and password"), (NULL));
   } else {
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        ("OpenSearch at %s refused the %s (HTTP %u): %s%s", self->base_url,
-            what, resp->status, reason, advice ? advice : ""), (NULL));
+        ("OpenSearch at %s refused the %s (HTTP %u): %s%s",
+            self->state.base_url, what, resp->status, reason,
+            advice ? advice : ""), (NULL));
   }
   return FALSE;
 }
@@ -657,9 +521,9 @@ fail_response (GstOpenSearchSink * self, const gchar * what,
 static gchar *
 template_pattern (GstOpenSearchSink * self, const gchar * replacement)
 {
-  GString *s = g_string_new (self->cur_index);
+  GString *s = g_string_new (self->state.index);
 
-  g_string_replace (s, ANALYSIS_MARKER, replacement, 0);
+  g_string_replace (s, OS_ANALYSIS_MARKER, replacement, 0);
   return g_string_free (s, FALSE);
 }
 
@@ -731,7 +595,7 @@ reject_doc (GstOpenSearchSink * self, OpenSearchDoc * doc, gint64 status,
   g_autofree gchar *what = g_strdup_printf ("Document %s (index %s)",
       doc->id, doc->index);
 
-  if (self->cur_on_error == GST_OPENSEARCH_SINK_ON_ERROR_FAIL) {
+  if (self->state.on_error == GST_OPENSEARCH_SINK_ON_ERROR_FAIL) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
         ("OpenSearch rejected document %s (index %s): %s", doc->id,
             doc->index, reason),
@@ -743,123 +607,44 @@ reject_doc (GstOpenSearchSink * self, OpenSearchDoc * doc, gint64 status,
   return TRUE;
 }
 
-/* Each item is {"<action>": {...}}: its one member is the result. */
-static JsonObject *
-item_result (JsonNode * item)
-{
-  GList *values;
-  JsonNode *first;
-
-  if (!JSON_NODE_HOLDS_OBJECT (item) ||
-      json_object_get_size (json_node_get_object (item)) != 1)
-    return NULL;
-  values = json_object_get_values (json_node_get_object (item));
-  first = values->data;
-  g_list_free (values);
-  return JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
-}
-
-static gchar *
-item_reason (gint64 status, JsonObject * error_obj)
-{
-  const gchar *type = member_string (error_obj, "type");
-  const gchar *reason = member_string (error_obj, "reason");
-
-  return g_strdup_printf ("HTTP %" G_GINT64_FORMAT " %s: %s", status,
-      type ? type : "error", reason ? reason : "no reason given");
-}
-
-/* Whether another round may index an item answered `status`: the round's
- * budget is asked on a copy, since one round settles many items. */
 static gboolean
-item_may_pass (const MtRetryState * state, gint64 status)
+reject_item (OpenSearchDoc * doc, gint64 status, JsonObject * error_obj,
+    const gchar * reason, gpointer user_data)
 {
-  MtRetryState probe = *state;
-
-  return mt_retry_next_delay (&probe, classify_status (status), -1) >= 0;
+  return reject_doc (user_data, doc, status, error_obj, reason);
 }
 
-/* Reads every item of a bulk answer, in request order. Items to try again
- * go to `again`; FALSE when the answer is not a bulk answer for these
+/* Reads every item of a bulk answer (bulk.h). Items to try again go to
+ * `again`; FALSE when the answer is not a bulk answer for these
  * documents or on-error=fail stopped on a rejection. */
 static gboolean
 settle_items (GstOpenSearchSink * self, GPtrArray * docs,
     MtHttpResponse * resp, const MtRetryState * state, GPtrArray * again)
 {
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonArray *items = NULL;
-  gsize size = 0;
-  const gchar *data = resp->body ? g_bytes_get_data (resp->body, &size) : "";
   guint64 indexed = 0;
+  gsize size = 0;
+  const gchar *data;
 
-  if (json_parser_load_from_data (parser, data, size, NULL) &&
-      JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser))) {
-    JsonObject *root = json_node_get_object (json_parser_get_root (parser));
-    JsonNode *node = json_object_get_member (root, "items");
-
-    if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
-      items = json_node_get_array (node);
-  }
-  if (items == NULL || json_array_get_length (items) != docs->len) {
-    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        ("OpenSearch at %s answered a bulk request of %u documents with "
-            "something that is not a bulk answer for them.", self->base_url,
-            docs->len), ("%.*s", (int) MIN (size, ERROR_PREVIEW), data));
-    return FALSE;
-  }
-
-  for (guint i = 0; i < docs->len; i++) {
-    OpenSearchDoc *doc = g_ptr_array_index (docs, i);
-    JsonObject *result;
-    JsonObject *error_obj;
-    gint64 status;
-    g_autofree gchar *reason = NULL;
-
-    result = item_result (json_array_get_element (items, i));
-    status = member_int (result, "status");
-    error_obj = member_object (result, "error");
-    if (status >= 200 && status < 300) {
-      indexed++;
-      continue;
-    }
-    if (item_may_pass (state, status)) {
-      g_ptr_array_add (again, doc);
-      continue;
-    }
-    reason = item_reason (status, error_obj);
-    if (classify_status (status) != MT_RETRY_NEVER) {
-      g_autofree gchar *r = reason;
-      reason = g_strdup_printf ("still rejected after %u attempts: %s",
-          state->attempts + 1, r);
-    }
-    if (!reject_doc (self, doc, status, error_obj, reason))
+  switch (os_bulk_settle (docs, resp, state, again, &indexed, reject_item,
+          self)) {
+    case OS_SETTLE_DONE:
+      break;
+    case OS_SETTLE_STOPPED:
+      return FALSE;
+    case OS_SETTLE_NOT_BULK:
+      data = resp->body ? g_bytes_get_data (resp->body, &size) : "";
+      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+          ("OpenSearch at %s answered a bulk request of %u documents with "
+              "something that is not a bulk answer for them.",
+              self->state.base_url, docs->len), ("%.*s",
+              (int) MIN (size, ERROR_PREVIEW), data));
       return FALSE;
   }
-
-  g_mutex_lock (&self->lock);
-  self->n_indexed += indexed;
-  self->n_retried += again->len;
-  g_mutex_unlock (&self->lock);
+  g_mutex_lock (&self->state.lock);
+  self->state.n_indexed += indexed;
+  self->state.n_retried += again->len;
+  g_mutex_unlock (&self->state.lock);
   return TRUE;
-}
-
-static GBytes *
-bulk_body (GPtrArray * docs)
-{
-  gsize total = 0;
-  GByteArray *body;
-
-  for (guint i = 0; i < docs->len; i++)
-    total += g_bytes_get_size (((OpenSearchDoc *) docs->pdata[i])->payload);
-  body = g_byte_array_sized_new (total);
-  for (guint i = 0; i < docs->len; i++) {
-    gsize size;
-    const guint8 *data =
-        g_bytes_get_data (((OpenSearchDoc *) docs->pdata[i])->payload, &size);
-
-    g_byte_array_append (body, data, size);
-  }
-  return g_byte_array_free_to_bytes (body);
 }
 
 /* 413: the server takes less per request than bulk-max-bytes. Halves are
@@ -895,12 +680,13 @@ send_docs (GstOpenSearchSink * self, GPtrArray * docs)
   retry_policy (self, &policy);
   mt_retry_state_init (&state, &policy);
   while (pending_docs->len > 0) {
-    g_autoptr (GBytes) body = bulk_body (pending_docs);
+    g_autoptr (GBytes) body = os_bulk_body (pending_docs);
     g_autoptr (MtHttpResponse) resp = NULL;
     g_autoptr (GError) error = NULL;
     g_autoptr (GPtrArray) again = g_ptr_array_new ();
 
-    if (!send_request (self, "POST", BULK_PATH, body, pending_docs->len, &resp, &error))
+    if (!send_request (self, "POST", BULK_PATH, body, pending_docs->len, &resp,
+            &error))
       return fail_request (self, "bulk request", error);
     if (resp->status == 413)
       return split_docs (self, pending_docs);
@@ -914,7 +700,7 @@ send_docs (GstOpenSearchSink * self, GPtrArray * docs)
 
       GST_DEBUG_OBJECT (self, "%u of %u items to send again", again->len,
           pending_docs->len);
-      if (!mt_retry_wait (MAX (delay, 0), self->cancellable, NULL))
+      if (!mt_retry_wait (MAX (delay, 0), self->state.cancellable, NULL))
         return FALSE;
     }
     g_ptr_array_unref (pending_docs);
@@ -929,24 +715,24 @@ static GPtrArray *
 take_batch (GstOpenSearchSink * self, gint64 * deadline)
 {
   GPtrArray *batch;
-  gint64 due = self->pending_since + self->flush_interval_us;
+  gint64 due = self->state.pending_since + self->state.flush_interval_us;
   gboolean ready;
 
   *deadline = 0;
-  if (self->flow != GST_FLOW_OK || self->pending->len == 0)
+  if (self->state.flow != GST_FLOW_OK || self->state.pending->len == 0)
     return NULL;
-  ready = self->want_send || self->draining ||
-      self->pending->len >= self->max_docs ||
-      self->pending_bytes >= self->max_bytes ||
-      (self->flush_interval_us > 0 && g_get_monotonic_time () >= due);
+  ready = self->state.want_send || self->state.draining ||
+      self->state.pending->len >= self->state.max_docs ||
+      self->state.pending_bytes >= self->state.max_bytes ||
+      (self->state.flush_interval_us > 0 && g_get_monotonic_time () >= due);
   if (!ready) {
-    *deadline = self->flush_interval_us > 0 ? due : 0;
+    *deadline = self->state.flush_interval_us > 0 ? due : 0;
     return NULL;
   }
-  batch = self->pending;
-  self->pending = g_ptr_array_new_with_free_func (doc_free);
-  self->pending_bytes = 0;
-  self->want_send = FALSE;
+  batch = self->state.pending;
+  self->state.pending = g_ptr_array_new_with_free_func (os_doc_free);
+  self->state.pending_bytes = 0;
+  self->state.want_send = FALSE;
   return batch;
 }
 
@@ -955,8 +741,8 @@ sender_thread (gpointer data)
 {
   GstOpenSearchSink *self = data;
 
-  g_mutex_lock (&self->lock);
-  while (!self->stopping) {
+  g_mutex_lock (&self->state.lock);
+  while (!self->state.stopping) {
     g_autoptr (GPtrArray) batch = NULL;
     gint64 deadline;
     gboolean ok;
@@ -964,24 +750,25 @@ sender_thread (gpointer data)
     batch = take_batch (self, &deadline);
     if (batch == NULL) {
       if (deadline > 0)
-        g_cond_wait_until (&self->cond, &self->lock, deadline);
+        g_cond_wait_until (&self->state.cond, &self->state.lock, deadline);
       else
-        g_cond_wait (&self->cond, &self->lock);
+        g_cond_wait (&self->state.cond, &self->state.lock);
       continue;
     }
-    self->in_flight += batch->len;
-    g_cond_broadcast (&self->cond);
-    g_mutex_unlock (&self->lock);
+    self->state.in_flight += batch->len;
+    g_cond_broadcast (&self->state.cond);
+    g_mutex_unlock (&self->state.lock);
 
     ok = send_docs (self, batch);
 
-    g_mutex_lock (&self->lock);
-    self->in_flight -= batch->len;
-    if (!ok && self->flow == GST_FLOW_OK)
-      self->flow = self->stopping ? GST_FLOW_FLUSHING : GST_FLOW_ERROR;
-    g_cond_broadcast (&self->cond);
+    g_mutex_lock (&self->state.lock);
+    self->state.in_flight -= batch->len;
+    if (!ok && self->state.flow == GST_FLOW_OK)
+      self->state.flow =
+          self->state.stopping ? GST_FLOW_FLUSHING : GST_FLOW_ERROR;
+    g_cond_broadcast (&self->state.cond);
   }
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->state.lock);
   return NULL;
 }
 
@@ -990,8 +777,9 @@ sender_thread (gpointer data)
 static gboolean
 batch_is_full (GstOpenSearchSink * self, gsize size)
 {
-  return self->pending->len >= self->max_docs ||
-      (self->pending->len > 0 && self->pending_bytes + size > self->max_bytes);
+  return self->state.pending->len >= self->state.max_docs ||
+      (self->state.pending->len > 0
+      && self->state.pending_bytes + size > self->state.max_bytes);
 }
 
 /* Called with the lock held. Waits for the sender as render and EOS may:
@@ -1002,17 +790,17 @@ wait_for_sender (GstOpenSearchSink * self)
 {
   GstFlowReturn ret;
 
-  if (self->flow != GST_FLOW_OK)
-    return self->flow;
-  if (self->stopping)
+  if (self->state.flow != GST_FLOW_OK)
+    return self->state.flow;
+  if (self->state.stopping)
     return GST_FLOW_FLUSHING;
-  if (!self->unlocked) {
-    g_cond_wait (&self->cond, &self->lock);
+  if (!self->state.unlocked) {
+    g_cond_wait (&self->state.cond, &self->state.lock);
     return GST_FLOW_OK;
   }
-  g_mutex_unlock (&self->lock);
+  g_mutex_unlock (&self->state.lock);
   ret = gst_base_sink_wait_preroll (GST_BASE_SINK (self));
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->state.lock);
   return ret;
 }
 
@@ -1022,27 +810,27 @@ enqueue (GstOpenSearchSink * self, OpenSearchDoc * doc)
   gsize size = g_bytes_get_size (doc->payload);
   GstFlowReturn ret = GST_FLOW_OK;
 
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->state.lock);
   while (ret == GST_FLOW_OK && (batch_is_full (self, size) ||
-          self->flow != GST_FLOW_OK || self->stopping)) {
-    self->want_send = TRUE;
-    g_cond_broadcast (&self->cond);
+          self->state.flow != GST_FLOW_OK || self->state.stopping)) {
+    self->state.want_send = TRUE;
+    g_cond_broadcast (&self->state.cond);
     ret = wait_for_sender (self);
   }
   if (ret != GST_FLOW_OK) {
-    g_mutex_unlock (&self->lock);
-    doc_free (doc);
+    g_mutex_unlock (&self->state.lock);
+    os_doc_free (doc);
     return ret;
   }
-  if (self->pending->len == 0)
-    self->pending_since = g_get_monotonic_time ();
-  g_ptr_array_add (self->pending, doc);
-  self->pending_bytes += size;
+  if (self->state.pending->len == 0)
+    self->state.pending_since = g_get_monotonic_time ();
+  g_ptr_array_add (self->state.pending, doc);
+  self->state.pending_bytes += size;
   /* The sender learns of a new batch (its flush deadline) or a full one. */
-  if (self->pending->len == 1 || batch_is_full (self, 0) ||
-      self->pending_bytes >= self->max_bytes)
-    g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
+  if (self->state.pending->len == 1 || batch_is_full (self, 0) ||
+      self->state.pending_bytes >= self->state.max_bytes)
+    g_cond_broadcast (&self->state.cond);
+  g_mutex_unlock (&self->state.lock);
   return GST_FLOW_OK;
 }
 
@@ -1053,7 +841,7 @@ reject_line (GstOpenSearchSink * self, const gchar * line, gsize len,
 {
   g_autofree gchar *what = NULL;
 
-  if (self->cur_on_error == GST_OPENSEARCH_SINK_ON_ERROR_FAIL) {
+  if (self->state.on_error == GST_OPENSEARCH_SINK_ON_ERROR_FAIL) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
         ("Input line %" G_GUINT64_FORMAT " cannot be indexed: %s. Fix the "
             "input, or set on-error=dead-letter to keep going.", line_no,
@@ -1085,19 +873,20 @@ take_line (GstOpenSearchSink * self, const gchar * line, gsize len,
   /* json-glib would take what is not UTF-8 apart less clearly. */
   if (!g_utf8_validate_len (line, len, NULL))
     return reject_line (self, line, len, line_no, "not JSON: invalid UTF-8");
-  if (!json_parser_load_from_data (self->parser, line, len, &error)) {
+  if (!json_parser_load_from_data (self->state.parser, line, len, &error)) {
     reason = g_strdup_printf ("not JSON: %s", error->message);
     return reject_line (self, line, len, line_no, reason);
   }
-  root = json_parser_get_root (self->parser);
+  root = json_parser_get_root (self->state.parser);
   if (!JSON_NODE_HOLDS_OBJECT (root))
     return reject_line (self, line, len, line_no, "not a JSON object");
   obj = json_node_get_object (root);
-  id = doc_id (obj, root);
+  id = os_doc_id (obj, root);
   if (id == NULL)
     return reject_line (self, line, len, line_no,
         "its \"id\" is neither a non-empty string nor an integer");
-  return enqueue (self, doc_new (self, doc_index (self, obj), id, line, len));
+  return enqueue (self, os_doc_new (self->state.action_prefixes,
+          os_doc_index (self->state.index, obj), id, line, len));
 }
 
 /* The line assembler's callback (jsonlines.h): a whole line, or one
@@ -1109,10 +898,11 @@ line_cb (const gchar * line, gsize len, guint64 line_no, const GError * error,
   GstOpenSearchSink *self = user_data;
 
   if (error != NULL)
-    self->line_flow = reject_line (self, NULL, 0, line_no, error->message);
+    self->state.line_flow =
+        reject_line (self, NULL, 0, line_no, error->message);
   else
-    self->line_flow = take_line (self, line, len, line_no);
-  return self->line_flow == GST_FLOW_OK;
+    self->state.line_flow = take_line (self, line, len, line_no);
+  return self->state.line_flow == GST_FLOW_OK;
 }
 
 static GstFlowReturn
@@ -1126,10 +916,10 @@ gst_opensearch_sink_render (GstBaseSink * sink, GstBuffer * buffer)
         (NULL));
     return GST_FLOW_ERROR;
   }
-  self->line_flow = GST_FLOW_OK;
-  mt_line_assembler_push (self->lines, map.data, map.size, line_cb, self);
+  self->state.line_flow = GST_FLOW_OK;
+  mt_line_assembler_push (self->state.lines, map.data, map.size, line_cb, self);
   gst_buffer_unmap (buffer, &map);
-  return self->line_flow;
+  return self->state.line_flow;
 }
 
 /* EOS: the last line, then every batch, answered. */
@@ -1139,24 +929,22 @@ drain (GstOpenSearchSink * self)
   GstFlowReturn ret = GST_FLOW_OK;
   gboolean done;
 
-  self->line_flow = GST_FLOW_OK;
-  mt_line_assembler_finish (self->lines, line_cb, self);
-  if (self->line_flow != GST_FLOW_OK)
+  self->state.line_flow = GST_FLOW_OK;
+  mt_line_assembler_finish (self->state.lines, line_cb, self);
+  if (self->state.line_flow != GST_FLOW_OK)
     return FALSE;
 
-  g_mutex_lock (&self->lock);
-  self->draining = TRUE;
-  g_cond_broadcast (&self->cond);
-  while (ret == GST_FLOW_OK && (self->pending->len > 0 || self->in_flight > 0))
+  g_mutex_lock (&self->state.lock);
+  self->state.draining = TRUE;
+  g_cond_broadcast (&self->state.cond);
+  while (ret == GST_FLOW_OK && (self->state.pending->len > 0
+          || self->state.in_flight > 0))
     ret = wait_for_sender (self);
-  self->draining = FALSE;
-  done = ret == GST_FLOW_OK && self->flow == GST_FLOW_OK;
-  g_mutex_unlock (&self->lock);
+  self->state.draining = FALSE;
+  done = ret == GST_FLOW_OK && self->state.flow == GST_FLOW_OK;
+  g_mutex_unlock (&self->state.lock);
 
-  g_mutex_lock (&self->dead_lock);
-  if (self->dead_out != NULL)
-    g_output_stream_flush (self->dead_out, NULL, NULL);
-  g_mutex_unlock (&self->dead_lock);
+  os_dead_letters_flush (self->state.dead);
   return done;
 }
 
@@ -1164,22 +952,24 @@ static void
 post_summary (GstOpenSearchSink * self)
 {
   GstStructure *s;
+  guint64 suppressed = os_dead_letters_suppressed (self->state.dead);
+  const gchar *location = os_dead_letters_location (self->state.dead);
 
-  if (self->warnings_suppressed > 0) {
+  if (suppressed > 0) {
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
         ("%" G_GUINT64_FORMAT " more documents were not indexed%s%s.",
-            self->warnings_suppressed, self->dead_out ?
-            "; see the dead-letter file " : "",
-            self->dead_out ? self->cur_dead_letter_location : ""), (NULL));
+            suppressed, location ? "; see the dead-letter file " : "",
+            location ? location : ""), (NULL));
   }
-  g_mutex_lock (&self->lock);
+  g_mutex_lock (&self->state.lock);
   s = gst_structure_new ("opensearch-summary",
-      "indexed", G_TYPE_UINT64, self->n_indexed,
-      "dead-lettered", G_TYPE_UINT64, self->n_dead,
-      "retried", G_TYPE_UINT64, self->n_retried,
-      "requests", G_TYPE_UINT64, self->n_requests,
-      "index", G_TYPE_STRING, self->cur_index, NULL);
-  g_mutex_unlock (&self->lock);
+      "indexed", G_TYPE_UINT64, self->state.n_indexed,
+      "dead-lettered", G_TYPE_UINT64,
+      os_dead_letters_count (self->state.dead),
+      "retried", G_TYPE_UINT64, self->state.n_retried,
+      "requests", G_TYPE_UINT64, self->state.n_requests,
+      "index", G_TYPE_STRING, self->state.index, NULL);
+  g_mutex_unlock (&self->state.lock);
   GST_INFO_OBJECT (self, "%" GST_PTR_FORMAT, s);
   gst_element_post_message (GST_ELEMENT (self),
       gst_message_new_element (GST_OBJECT (self), s));
@@ -1200,7 +990,7 @@ gst_opensearch_sink_event (GstBaseSink * sink, GstEvent * event)
       break;
     case GST_EVENT_FLUSH_STOP:
       /* The stream starts again: a partial line belongs to the old one. */
-      mt_line_assembler_reset (self->lines);
+      mt_line_assembler_reset (self->state.lines);
       break;
     default:
       break;
@@ -1216,8 +1006,8 @@ index_is_valid (const gchar * index_name)
   GString *s = g_string_new (index_name);
   gboolean ok;
 
-  g_string_replace (s, ANALYSIS_MARKER, "", 0);
-  ok = (s->len > 0 || strstr (index_name, ANALYSIS_MARKER)) &&
+  g_string_replace (s, OS_ANALYSIS_MARKER, "", 0);
+  ok = (s->len > 0 || strstr (index_name, OS_ANALYSIS_MARKER)) &&
       strpbrk (s->str, "\\/*?\"<>| ,#:{}") == NULL &&
       !g_str_has_prefix (index_name, "_") &&
       !g_str_has_prefix (index_name, "-") &&
@@ -1259,7 +1049,7 @@ parse_url (GstOpenSearchSink * self, const gchar * url, gchar ** user,
   text = g_uri_to_string (clean);
   while (g_str_has_suffix (text, "/"))
     text[strlen (text) - 1] = '\0';
-  self->base_url = g_steal_pointer (&text);
+  self->state.base_url = g_steal_pointer (&text);
   return TRUE;
 }
 
@@ -1281,137 +1071,133 @@ setup_auth (GstOpenSearchSink * self, const MtAwsSettings * settings,
     g_autofree gchar *b64 = g_base64_encode ((const guchar *) pair,
         strlen (pair));
 
-    self->basic_auth = g_strconcat ("Basic ", b64, NULL);
+    self->state.basic_auth = g_strconcat ("Basic ", b64, NULL);
     memset (pair, 0, strlen (pair));
     return TRUE;
   }
   if (!aws_sigv4)
     return TRUE;
 
-  self->region = mt_aws_resolve_region (settings, &error);
-  if (self->region == NULL) {
+  self->state.region = mt_aws_resolve_region (settings, &error);
+  if (self->state.region == NULL) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("aws-sigv4 needs the AWS region of the domain or collection: set "
             "the region property or AWS_REGION."), ("%s", error->message));
     return FALSE;
   }
-  self->signing_name =
+  self->state.signing_name =
       service == GST_OPENSEARCH_SINK_AWS_SERVICE_AOSS ? "aoss" : "es";
-  self->credentials = mt_credentials_provider_new (settings);
+  self->state.credentials = mt_credentials_provider_new (settings);
   return TRUE;
 }
 
-/* Reads the properties once: later changes apply at the next start. */
+/* The run's state from the snapshot of the settings. */
 static gboolean
-read_config (GstOpenSearchSink * self)
+apply_settings (GstOpenSearchSink * self, const Settings * snap)
 {
-  MtAwsSettings settings;
   MtHttpOptions options = { 0 };
-  g_autofree gchar *url = NULL;
-  g_autofree gchar *user = NULL;
-  g_autofree gchar *password = NULL;
-  gboolean aws_sigv4, ok;
-  GstOpenSearchSinkAwsService service;
+  g_autofree gchar *user = g_strdup (snap->username);
+  g_autofree gchar *password = g_strdup (snap->password);
+  const gchar *url = snap->url ? snap->url :
+      snap->aws.endpoint ? snap->aws.endpoint : DEFAULT_URL;
+  gboolean ok;
 
-  mt_aws_settings_init (&settings);
-  GST_OBJECT_LOCK (self);
-  mt_aws_settings_copy (&settings, &self->settings);
-  url = g_strdup (self->url ? self->url :
-      self->settings.endpoint ? self->settings.endpoint : DEFAULT_URL);
-  user = g_strdup (self->username);
-  password = g_strdup (self->password);
-  aws_sigv4 = self->aws_sigv4;
-  service = self->aws_service;
-  self->cur_index = g_strdup (self->index);
-  self->max_docs = self->bulk_max_docs;
-  self->max_bytes = self->bulk_max_bytes;
-  self->flush_interval_us =
-      (gint64) self->flush_interval_ms * G_TIME_SPAN_MILLISECOND;
-  self->cur_concurrency = self->bulk_concurrency;
-  self->cur_on_error = self->on_error;
-  self->cur_install_template = self->install_template;
-  self->cur_dead_letter_location = g_strdup (self->dead_letter_location);
-  GST_OBJECT_UNLOCK (self);
-
-  self->per_analysis = strstr (self->cur_index, ANALYSIS_MARKER) != NULL;
-  self->retries = settings.retries;
-  ok = index_is_valid (self->cur_index);
+  self->state.index = g_strdup (snap->index);
+  self->state.max_docs = snap->bulk_max_docs;
+  self->state.max_bytes = snap->bulk_max_bytes;
+  self->state.flush_interval_us =
+      (gint64) snap->flush_interval_ms * G_TIME_SPAN_MILLISECOND;
+  self->state.concurrency = snap->bulk_concurrency;
+  self->state.on_error = snap->on_error;
+  self->state.retries = snap->aws.retries;
+  ok = index_is_valid (self->state.index);
   if (!ok) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("The index name \"%s\" is not one OpenSearch accepts: use lowercase "
             "letters, digits, '-', '_' and '.', and {analysis}.",
-            self->cur_index), (NULL));
+            self->state.index), (NULL));
   }
   if (ok)
     ok = parse_url (self, url, &user, &password);
   if (ok)
-    ok = setup_auth (self, &settings, aws_sigv4, service, user, password);
+    ok = setup_auth (self, &snap->aws, snap->aws_sigv4, snap->aws_service,
+        user, password);
   if (ok) {
-    options.tls_verify = settings.tls_verify;
-    options.ca_file = settings.ca_file;
-    options.request_timeout_ms = settings.request_timeout_ms;
-    self->http = mt_http_client_new (&options);
+    options.tls_verify = snap->aws.tls_verify;
+    options.ca_file = snap->aws.ca_file;
+    options.request_timeout_ms = snap->aws.request_timeout_ms;
+    self->state.http = mt_http_client_new (&options);
   }
   if (password != NULL)
     memset (password, 0, strlen (password));
-  mt_aws_settings_clear (&settings);
   return ok;
 }
 
 static void
 release_running_state (GstOpenSearchSink * self)
 {
-  g_clear_pointer (&self->http, mt_http_client_free);
-  g_clear_pointer (&self->credentials, mt_credentials_provider_free);
-  g_clear_object (&self->cancellable);
-  if (self->basic_auth != NULL) {
-    memset (self->basic_auth, 0, strlen (self->basic_auth));
-    g_clear_pointer (&self->basic_auth, g_free);
+  g_clear_pointer (&self->state.http, mt_http_client_free);
+  g_clear_pointer (&self->state.credentials, mt_credentials_provider_free);
+  g_clear_object (&self->state.cancellable);
+  if (self->state.basic_auth != NULL) {
+    memset (self->state.basic_auth, 0, strlen (self->state.basic_auth));
+    g_clear_pointer (&self->state.basic_auth, g_free);
   }
-  g_clear_pointer (&self->base_url, g_free);
-  g_clear_pointer (&self->cur_index, g_free);
-  g_clear_pointer (&self->region, g_free);
-  self->signing_name = NULL;
-  g_clear_pointer (&self->lines, mt_line_assembler_free);
-  g_clear_object (&self->parser);
-  g_clear_pointer (&self->action_prefixes, g_hash_table_unref);
-  g_clear_pointer (&self->pending, g_ptr_array_unref);
-  if (self->dead_out != NULL)
-    g_output_stream_close (self->dead_out, NULL, NULL);
-  g_clear_object (&self->dead_out);
-  g_clear_pointer (&self->cur_dead_letter_location, g_free);
+  g_clear_pointer (&self->state.base_url, g_free);
+  g_clear_pointer (&self->state.index, g_free);
+  g_clear_pointer (&self->state.region, g_free);
+  self->state.signing_name = NULL;
+  g_clear_pointer (&self->state.lines, mt_line_assembler_free);
+  g_clear_object (&self->state.parser);
+  g_clear_pointer (&self->state.action_prefixes, g_hash_table_unref);
+  g_clear_pointer (&self->state.pending, g_ptr_array_unref);
+  g_clear_pointer (&self->state.dead, os_dead_letters_free);
 }
 
+static void
+reset_running_state (GstOpenSearchSink * self)
+{
+  self->state.cancellable = g_cancellable_new ();
+  self->state.parser = json_parser_new_immutable ();
+  self->state.action_prefixes = os_action_prefixes_new ();
+  self->state.pending = g_ptr_array_new_with_free_func (os_doc_free);
+  self->state.pending_bytes = 0;
+  self->state.want_send = self->state.draining = FALSE;
+  self->state.stopping = self->state.unlocked = FALSE;
+  self->state.in_flight = 0;
+  self->state.flow = GST_FLOW_OK;
+  self->state.n_indexed = self->state.n_retried = self->state.n_requests = 0;
+}
+
+/* Reads the properties once (a snapshot): later changes apply at the next
+ * start. */
 static gboolean
 gst_opensearch_sink_start (GstBaseSink * sink)
 {
   GstOpenSearchSink *self = GST_OPENSEARCH_SINK (sink);
+  Settings snap;
+  gboolean ok;
 
-  self->cancellable = g_cancellable_new ();
-  self->parser = json_parser_new_immutable ();
-  self->action_prefixes = g_hash_table_new_full (g_str_hash, g_str_equal,
-      g_free, g_free);
-  self->pending = g_ptr_array_new_with_free_func (doc_free);
-  self->pending_bytes = 0;
-  self->want_send = self->draining = self->stopping = FALSE;
-  self->unlocked = FALSE;
-  self->in_flight = 0;
-  self->flow = GST_FLOW_OK;
-  self->n_indexed = self->n_dead = self->n_retried = self->n_requests = 0;
-  self->warnings_posted = 0;
-  self->warnings_suppressed = 0;
+  reset_running_state (self);
+  GST_OBJECT_LOCK (self);
+  settings_copy (&snap, &self->settings);
+  GST_OBJECT_UNLOCK (self);
 
-  if (read_config (self))
-    self->lines = mt_line_assembler_new (self->max_bytes);
-  if (self->lines == NULL || !open_dead_letter (self) ||
-      (self->cur_install_template && !install_template (self))) {
+  ok = apply_settings (self, &snap);
+  if (ok)
+    self->state.lines = mt_line_assembler_new (self->state.max_bytes);
+  ok = self->state.lines != NULL &&
+      open_dead_letter (self, snap.dead_letter_location) &&
+      (!snap.install_template || install_template (self));
+  settings_clear (&snap);
+  if (!ok) {
     release_running_state (self);
     return FALSE;
   }
-  GST_INFO_OBJECT (self, "indexing into %s, index %s", self->base_url,
-      self->cur_index);
-  for (guint i = 0; i < self->cur_concurrency; i++) {
-    g_ptr_array_add (self->senders, g_thread_new ("opensearchsink",
+  GST_INFO_OBJECT (self, "indexing into %s, index %s", self->state.base_url,
+      self->state.index);
+  for (guint i = 0; i < self->state.concurrency; i++) {
+    g_ptr_array_add (self->state.senders, g_thread_new ("opensearchsink",
             sender_thread, self));
   }
   return TRUE;
@@ -1422,15 +1208,15 @@ gst_opensearch_sink_stop (GstBaseSink * sink)
 {
   GstOpenSearchSink *self = GST_OPENSEARCH_SINK (sink);
 
-  g_mutex_lock (&self->lock);
-  self->stopping = TRUE;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
-  if (self->cancellable != NULL)
-    g_cancellable_cancel (self->cancellable);
-  for (guint i = 0; i < self->senders->len; i++)
-    g_thread_join (self->senders->pdata[i]);
-  g_ptr_array_set_size (self->senders, 0);
+  g_mutex_lock (&self->state.lock);
+  self->state.stopping = TRUE;
+  g_cond_broadcast (&self->state.cond);
+  g_mutex_unlock (&self->state.lock);
+  if (self->state.cancellable != NULL)
+    g_cancellable_cancel (self->state.cancellable);
+  for (guint i = 0; i < self->state.senders->len; i++)
+    g_thread_join (self->state.senders->pdata[i]);
+  g_ptr_array_set_size (self->state.senders, 0);
   release_running_state (self);
   return TRUE;
 }
@@ -1440,10 +1226,10 @@ gst_opensearch_sink_unlock (GstBaseSink * sink)
 {
   GstOpenSearchSink *self = GST_OPENSEARCH_SINK (sink);
 
-  g_mutex_lock (&self->lock);
-  self->unlocked = TRUE;
-  g_cond_broadcast (&self->cond);
-  g_mutex_unlock (&self->lock);
+  g_mutex_lock (&self->state.lock);
+  self->state.unlocked = TRUE;
+  g_cond_broadcast (&self->state.cond);
+  g_mutex_unlock (&self->state.lock);
   return TRUE;
 }
 
@@ -1452,9 +1238,9 @@ gst_opensearch_sink_unlock_stop (GstBaseSink * sink)
 {
   GstOpenSearchSink *self = GST_OPENSEARCH_SINK (sink);
 
-  g_mutex_lock (&self->lock);
-  self->unlocked = FALSE;
-  g_mutex_unlock (&self->lock);
+  g_mutex_lock (&self->state.lock);
+  self->state.unlocked = FALSE;
+  g_mutex_unlock (&self->state.lock);
   return TRUE;
 }
 
@@ -1463,9 +1249,7 @@ gst_opensearch_sink_unlock_stop (GstBaseSink * sink)
 static void
 set_secret (gchar ** field, const GValue * value)
 {
-  if (*field != NULL)
-    memset (*field, 0, strlen (*field));
-  g_free (*field);
+  wipe_secret (field);
   *field = g_value_dup_string (value);
 }
 
@@ -1476,55 +1260,55 @@ gst_opensearch_sink_set_property (GObject * object, guint prop_id,
   GstOpenSearchSink *self = GST_OPENSEARCH_SINK (object);
 
   GST_OBJECT_LOCK (self);
-  if (mt_aws_settings_set_property (&self->settings, PROP_AWS_FIRST, prop_id,
-          value)) {
+  if (mt_aws_settings_set_property (&self->settings.aws, PROP_AWS_FIRST,
+          prop_id, value)) {
     GST_OBJECT_UNLOCK (self);
     return;
   }
   switch (prop_id) {
     case PROP_URL:
-      g_free (self->url);
-      self->url = g_value_dup_string (value);
+      g_free (self->settings.url);
+      self->settings.url = g_value_dup_string (value);
       break;
     case PROP_INDEX:
-      g_free (self->index);
-      self->index = g_value_dup_string (value);
-      if (self->index == NULL)
-        self->index = g_strdup (DEFAULT_INDEX);
+      g_free (self->settings.index);
+      self->settings.index = g_value_dup_string (value);
+      if (self->settings.index == NULL)
+        self->settings.index = g_strdup (DEFAULT_INDEX);
       break;
     case PROP_USERNAME:
-      set_secret (&self->username, value);
+      set_secret (&self->settings.username, value);
       break;
     case PROP_PASSWORD:
-      set_secret (&self->password, value);
+      set_secret (&self->settings.password, value);
       break;
     case PROP_AWS_SIGV4:
-      self->aws_sigv4 = g_value_get_boolean (value);
+      self->settings.aws_sigv4 = g_value_get_boolean (value);
       break;
     case PROP_AWS_SERVICE:
-      self->aws_service = g_value_get_enum (value);
+      self->settings.aws_service = g_value_get_enum (value);
       break;
     case PROP_BULK_MAX_DOCS:
-      self->bulk_max_docs = g_value_get_uint (value);
+      self->settings.bulk_max_docs = g_value_get_uint (value);
       break;
     case PROP_BULK_MAX_BYTES:
-      self->bulk_max_bytes = g_value_get_uint64 (value);
+      self->settings.bulk_max_bytes = g_value_get_uint64 (value);
       break;
     case PROP_FLUSH_INTERVAL:
-      self->flush_interval_ms = g_value_get_uint (value);
+      self->settings.flush_interval_ms = g_value_get_uint (value);
       break;
     case PROP_BULK_CONCURRENCY:
-      self->bulk_concurrency = g_value_get_uint (value);
+      self->settings.bulk_concurrency = g_value_get_uint (value);
       break;
     case PROP_DEAD_LETTER_LOCATION:
-      g_free (self->dead_letter_location);
-      self->dead_letter_location = g_value_dup_string (value);
+      g_free (self->settings.dead_letter_location);
+      self->settings.dead_letter_location = g_value_dup_string (value);
       break;
     case PROP_INSTALL_TEMPLATE:
-      self->install_template = g_value_get_boolean (value);
+      self->settings.install_template = g_value_get_boolean (value);
       break;
     case PROP_ON_ERROR:
-      self->on_error = g_value_get_enum (value);
+      self->settings.on_error = g_value_get_enum (value);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1540,45 +1324,46 @@ gst_opensearch_sink_get_property (GObject * object, guint prop_id,
   GstOpenSearchSink *self = GST_OPENSEARCH_SINK (object);
 
   GST_OBJECT_LOCK (self);
-  if (mt_aws_settings_get_property (&self->settings, PROP_AWS_FIRST, prop_id,
-          value)) {
+  if (mt_aws_settings_get_property (&self->settings.aws, PROP_AWS_FIRST,
+          prop_id, value)) {
     GST_OBJECT_UNLOCK (self);
     return;
   }
   switch (prop_id) {
     case PROP_URL:
-      g_value_set_string (value, self->url ? self->url :
-          self->settings.endpoint ? self->settings.endpoint : DEFAULT_URL);
+      g_value_set_string (value, self->settings.url ? self->settings.url :
+          self->settings.aws.endpoint ? self->settings.aws.
+          endpoint : DEFAULT_URL);
       break;
     case PROP_INDEX:
-      g_value_set_string (value, self->index);
+      g_value_set_string (value, self->settings.index);
       break;
     case PROP_AWS_SIGV4:
-      g_value_set_boolean (value, self->aws_sigv4);
+      g_value_set_boolean (value, self->settings.aws_sigv4);
       break;
     case PROP_AWS_SERVICE:
-      g_value_set_enum (value, self->aws_service);
+      g_value_set_enum (value, self->settings.aws_service);
       break;
     case PROP_BULK_MAX_DOCS:
-      g_value_set_uint (value, self->bulk_max_docs);
+      g_value_set_uint (value, self->settings.bulk_max_docs);
       break;
     case PROP_BULK_MAX_BYTES:
-      g_value_set_uint64 (value, self->bulk_max_bytes);
+      g_value_set_uint64 (value, self->settings.bulk_max_bytes);
       break;
     case PROP_FLUSH_INTERVAL:
-      g_value_set_uint (value, self->flush_interval_ms);
+      g_value_set_uint (value, self->settings.flush_interval_ms);
       break;
     case PROP_BULK_CONCURRENCY:
-      g_value_set_uint (value, self->bulk_concurrency);
+      g_value_set_uint (value, self->settings.bulk_concurrency);
       break;
     case PROP_DEAD_LETTER_LOCATION:
-      g_value_set_string (value, self->dead_letter_location);
+      g_value_set_string (value, self->settings.dead_letter_location);
       break;
     case PROP_INSTALL_TEMPLATE:
-      g_value_set_boolean (value, self->install_template);
+      g_value_set_boolean (value, self->settings.install_template);
       break;
     case PROP_ON_ERROR:
-      g_value_set_enum (value, self->on_error);
+      g_value_set_enum (value, self->settings.on_error);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1591,20 +1376,11 @@ static void
 gst_opensearch_sink_finalize (GObject * object)
 {
   GstOpenSearchSink *self = GST_OPENSEARCH_SINK (object);
-  GValue empty = G_VALUE_INIT;
 
-  g_value_init (&empty, G_TYPE_STRING);
-  set_secret (&self->username, &empty);
-  set_secret (&self->password, &empty);
-  g_value_unset (&empty);
-  g_free (self->url);
-  g_free (self->index);
-  g_free (self->dead_letter_location);
-  mt_aws_settings_clear (&self->settings);
-  g_mutex_clear (&self->lock);
-  g_mutex_clear (&self->dead_lock);
-  g_cond_clear (&self->cond);
-  g_ptr_array_unref (self->senders);
+  settings_clear (&self->settings);
+  g_mutex_clear (&self->state.lock);
+  g_cond_clear (&self->state.cond);
+  g_ptr_array_unref (self->state.senders);
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
 
@@ -1829,19 +1605,10 @@ gst_opensearch_sink_class_init (GstOpenSearchSinkClass * klass)
 static void
 gst_opensearch_sink_init (GstOpenSearchSink * self)
 {
-  self->index = g_strdup (DEFAULT_INDEX);
-  self->aws_service = DEFAULT_AWS_SERVICE;
-  self->bulk_max_docs = DEFAULT_BULK_MAX_DOCS;
-  self->bulk_max_bytes = DEFAULT_BULK_MAX_BYTES;
-  self->flush_interval_ms = DEFAULT_FLUSH_INTERVAL_MS;
-  self->bulk_concurrency = DEFAULT_BULK_CONCURRENCY;
-  self->senders = g_ptr_array_new ();
-  self->install_template = DEFAULT_INSTALL_TEMPLATE;
-  self->on_error = DEFAULT_ON_ERROR;
-  mt_aws_settings_init (&self->settings);
-  g_mutex_init (&self->lock);
-  g_mutex_init (&self->dead_lock);
-  g_cond_init (&self->cond);
+  settings_init (&self->settings);
+  self->state.senders = g_ptr_array_new ();
+  g_mutex_init (&self->state.lock);
+  g_cond_init (&self->state.cond);
   /* An indexer has no use for the clock: documents go as fast as they come. */
   gst_base_sink_set_sync (GST_BASE_SINK (self), FALSE);
   gst_base_sink_set_last_sample_enabled (GST_BASE_SINK (self), FALSE);
