@@ -304,6 +304,16 @@ missed_words (PIX * gray, const LocalPage * page, guint dpi)
   return words;
 }
 
+guint
+local_uncovered_ink (PIX * gray, const LocalPage * page, guint dpi)
+{
+  BOXA *boxes = missed_words (gray, page, dpi);
+  guint n = boxes ? boxaGetCount (boxes) : 0;
+
+  boxaDestroy (&boxes);
+  return n;
+}
+
 static void
 read_missed_word (Handle * h, PIX * gray, BOX * box, guint dpi,
     LocalPage * page)

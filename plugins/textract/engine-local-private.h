@@ -261,6 +261,9 @@ gchar **local_ocr_read_block (LocalOcr * ocr, PIX * gray, const LocalBox * box,
 /* An 8-bit grey PIX of the unit's image (encoded, raw video or a TIFF
  * page); *dpi gets its resolution when it carries one. */
 PIX *local_image_from_unit (const MtUnit * unit, guint * dpi, GError ** error);
+/* How many word-sized groups of ink in @gray (at @dpi) touch none of the
+ * page's words. */
+guint local_uncovered_ink (PIX * gray, const LocalPage * page, guint dpi);
 /* An 8-bit grey PIX from 32-bit cairo pixels (x8r8g8b8). */
 PIX *local_pix_from_xrgb (const guint8 * data, gint width, gint height,
     gint stride);

@@ -14,6 +14,11 @@ GST_DEBUG_CATEGORY (mt_textract_local_debug);
  * lines are wanted: rules are thick enough at it, and it is 4x cheaper
  * than 300 dpi. */
 #define RULES_DPI 150
+/* ... and at this one otherwise, to see whether the text layer covers the
+ * page's ink. */
+#define CHECK_DPI 72
+/* Word-sized groups of ink without text that make a text layer partial. */
+#define MIN_UNEXPLAINED 30
 #define DEFAULT_DPI 300
 #define MRZ_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 
@@ -96,20 +101,59 @@ wants_rules (const Reading * rd)
   return (rd->features & (MT_TEXTRACT_TABLES | MT_TEXTRACT_EXPENSE)) != 0;
 }
 
+/* A text layer that leaves most of the page's ink unexplained belongs to
+ * a scan with a few words stamped on it (a header, a Bates number): the
+ * page is read with OCR instead. Diagrams leave some ink too, hence the
+ * margin. */
+static gboolean
+text_layer_partial (const LocalPage * page, PIX * gray, guint dpi)
+{
+  guint missed = local_uncovered_ink (gray, page, dpi);
+
+  return missed > MIN_UNEXPLAINED && missed > page->words->len;
+}
+
+static gboolean
+ocr_pdf_page (const Reading * rd, LocalPage * page, GError ** error)
+{
+  PIX *gray = NULL;
+  gboolean text, ok;
+
+  g_array_set_size (page->words, 0);
+  g_array_set_size (page->lines, 0);
+  if (!local_pdf_read_page (rd->engine->pdf, rd->unit->document,
+          rd->unit->page, rd->password, rd->dpi, rd->dpi, page, &text, &gray,
+          error))
+    return FALSE;
+  g_array_set_size (page->words, 0);
+  g_array_set_size (page->lines, 0);
+  ok = local_ocr_page (rd->engine->ocr, gray, rd->dpi, wants_rules (rd), page,
+      rd->cancellable, error);
+  pixDestroy (&gray);
+  return ok;
+}
+
 static gboolean
 read_pdf_page (const Reading * rd, LocalPage * page, GError ** error)
 {
+  guint dpi = wants_image (rd) ? RULES_DPI : CHECK_DPI;
   PIX *gray = NULL;
   gboolean text = FALSE, ok;
 
   if (!local_pdf_read_page (rd->engine->pdf, rd->unit->document,
-          rd->unit->page, rd->password, wants_image (rd) ? RULES_DPI : 0,
-          rd->dpi, page, &text, &gray, error))
+          rd->unit->page, rd->password, dpi, rd->dpi, page, &text, &gray,
+          error))
     return FALSE;
-  if (text) {
+  if (text && (!gray || !text_layer_partial (page, gray, dpi))) {
     page->gray = gray;
-    page->dpi = RULES_DPI;
+    page->dpi = dpi;
     return TRUE;
+  }
+  if (text) {
+    GST_DEBUG ("page %u: the text layer leaves most ink unread: OCR",
+        rd->unit->page);
+    pixDestroy (&gray);
+    return ocr_pdf_page (rd, page, error);
   }
   GST_LOG ("page %u has no text layer: OCR at %u dpi", rd->unit->page, rd->dpi);
   ok = local_ocr_page (rd->engine->ocr, gray, rd->dpi, wants_rules (rd), page,

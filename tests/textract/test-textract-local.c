@@ -215,6 +215,40 @@ draw_letter (cairo_t * cr)
   text (cr, SANS, 24, 60, 280, "Shipping times fell to three days on average.");
 }
 
+/* A scan in a PDF with a line of real text stamped over it. */
+static GBytes *
+hybrid_pdf (void)
+{
+  GByteArray *out = g_byte_array_new ();
+  cairo_surface_t *scan = cairo_image_surface_create (CAIRO_FORMAT_RGB24,
+      1240, 700);
+  cairo_t *cr = cairo_create (scan);
+  cairo_surface_t *s;
+
+  cairo_set_source_rgb (cr, 1, 1, 1);
+  cairo_paint (cr);
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  cairo_scale (cr, 1.24, 1.24);
+  draw_letter (cr);
+  cairo_destroy (cr);
+  s = cairo_pdf_surface_create_for_stream (append, out, 595, 842);
+  cr = cairo_create (s);
+  cairo_save (cr);
+  cairo_translate (cr, 0, 100);
+  cairo_scale (cr, 595.0 / 1240, 595.0 / 1240);
+  cairo_set_source_surface (cr, scan, 0, 0);
+  cairo_paint (cr);
+  cairo_restore (cr);
+  cairo_set_source_rgb (cr, 0, 0, 0);
+  text (cr, SANS, 12, 40, 50, "Exhibit 12 page 3");
+  cairo_show_page (cr);
+  cairo_destroy (cr);
+  cairo_surface_finish (s);
+  cairo_surface_destroy (s);
+  cairo_surface_destroy (scan);
+  return g_byte_array_free_to_bytes (out);
+}
+
 static void
 draw_nothing (cairo_t * cr)
 {
@@ -1005,6 +1039,22 @@ test_passport_pdf (void)
 }
 
 static void
+test_hybrid_pdf (void)
+{
+  g_autoptr (GBytes) pdf = hybrid_pdf ();
+  g_autofree gchar *t = NULL;
+  Read rd;
+
+  read_pdf (&rd, pdf, 1, MT_TEXTRACT_TEXT);
+  g_assert_no_error (rd.error);
+  g_assert_cmpstr (rd.shapes.engine, ==, "local:tesseract");
+  t = page_text (&rd);
+  g_assert_nonnull (strstr (t, "Exhibit 12 page 3"));
+  g_assert_nonnull (strstr (t, "The board approved the new warehouse plan."));
+  read_clear (&rd);
+}
+
+static void
 test_bad_pdf (void)
 {
   g_autoptr (GBytes) junk = g_bytes_new_static ("%PDF-1.4 not really", 19);
@@ -1104,6 +1154,7 @@ main (int argc, char **argv)
   g_test_add_func ("/textract-local/amounts", test_amounts);
   g_test_add_func ("/textract-local/pdf/born-digital", test_born_digital);
   g_test_add_func ("/textract-local/pdf/corrupt", test_bad_pdf);
+  g_test_add_func ("/textract-local/pdf/scan-with-stamp", test_hybrid_pdf);
   g_test_add_func ("/textract-local/ocr/text", test_image_text);
   g_test_add_func ("/textract-local/ocr/white-on-black", test_white_on_black);
   g_test_add_func ("/textract-local/ocr/turned", test_turned);
