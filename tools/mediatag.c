@@ -13,6 +13,7 @@
 extern const MtVerb mt_verb_analyze;
 extern const MtVerb mt_verb_models;
 extern const MtVerb mt_verb_aws;
+extern const MtVerb mt_verb_report;
 #ifdef MT_HAVE_VISION
 extern const MtVerb mt_verb_faces;
 #endif
@@ -22,6 +23,7 @@ static const MtVerb *verbs[] = {
   &mt_verb_analyze,
   &mt_verb_models,
   &mt_verb_aws,
+  &mt_verb_report,
 #ifdef MT_HAVE_VISION
   &mt_verb_faces,
 #endif
