@@ -2,7 +2,10 @@
  * meaning here (label, face, facematch, celeb, moderation, text,
  * customlabel, minConfidence, faceCollectionId, frameCaptureMode, textROI,
  * customLabelModels) to rekognitionsink settings, and names every enabled
- * field mediatag cannot honour yet, so nothing is dropped silently. */
+ * field mediatag cannot honour yet, so nothing is dropped silently. The
+ * speech, document and comprehend fields (transcribe, languageCode,
+ * customVocabulary, customLanguageModel, textract, keyphrase, entity,
+ * sentiment) are read by mediatag-branches.c. */
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
@@ -29,12 +32,11 @@ static const struct {
   {"ppe", "ppe"},
 };
 
-/* Flags that other analyses (audio, documents) or Media2Cloud's advanced
- * features own; enabled, they are named in the warning. */
+/* Flags of Media2Cloud's advanced features that mediatag does not have;
+ * enabled, they are named in the warning. */
 static const gchar *unsupported_flags[] = {
-  "segment", "imageprop", "transcribe", "keyphrase", "entity", "sentiment",
-  "customentity", "textract", "autofaceindexer", "scene", "adbreak",
-  "shoppable", "toxicity", NULL
+  "segment", "imageprop", "customentity", "autofaceindexer", "scene",
+  "adbreak", "shoppable", "toxicity", NULL
 };
 
 void

@@ -32,6 +32,7 @@
 #include "framecapture.h"
 #include "mediatag.h"
 #include "mediatag-analyze.h"
+#include "mediatag-branches.h"
 #include "mediatag-probe.h"
 #include "mediatag-summary.h"
 
@@ -71,6 +72,7 @@ typedef struct {
   /* Looked up once the options are valid. */
   gchar *default_action;        /* the API action of a single feature */
   gboolean sink_has_max_pixels;
+  MtBranchOptions branches;     /* speech, documents, comprehend */
 } AnalyzeOptions;
 
 /* One input, from its command-line form to its output names. */
@@ -132,6 +134,7 @@ analyze_options_clear (AnalyzeOptions * o)
   g_free (o->text_roi);
   g_free (o->max_pixels_text);
   g_free (o->default_action);
+  mt_branch_options_clear (&o->branches);
 }
 
 static void
@@ -444,7 +447,8 @@ probe_media (const gchar * uri, const AnalyzeOptions * o, Probe * p,
   if (sniff.kind == MT_SNIFF_IMAGE && sniff.width && sniff.height) {
     g_autofree gchar *what = g_strdup_printf ("the %s image", sniff.format);
 
-    p->kind = MEDIA_IMAGE;
+    /* A TIFF is a scan: pages for textractsink, not a picture. */
+    p->kind = strcmp (sniff.format, "TIFF") ? MEDIA_IMAGE : MEDIA_DOCUMENT;
     return check_pixels (sniff.width, sniff.height, what, o->max_pixels,
         error);
   }
@@ -531,7 +535,8 @@ mt_analyze_build_launch (const gchar * uri, gboolean video,
   GString *s = g_string_new (NULL);
   g_autofree gchar *src = source_for_uri (uri);
 
-  g_string_append_printf (s, "%s ! decodebin", src);
+  /* Named: the audio branch (mediatag-branches.c) takes its audio pad. */
+  g_string_append_printf (s, "%s ! decodebin name=d", src);
   append_vision_branch (s, video, g);
   return g_string_free (s, FALSE);
 }
@@ -927,6 +932,7 @@ typedef struct {
   gchar *part;
   gchar *final;
   gchar *incomplete;
+  MtBranchPlan br;
   RunState st;
 } Job;
 
@@ -938,6 +944,7 @@ job_clear (Job * j)
   g_free (j->part);
   g_free (j->final);
   g_free (j->incomplete);
+  mt_branch_plan_clear (&j->br);
   g_free (j->st.error_text);
   g_free (j->st.media_problem);
   g_free (j->st.not_analysed);
@@ -976,6 +983,15 @@ finish_job (Job * j)
   gboolean incomplete;
   const gchar *results;
 
+  /* The other branches' results join the asset's file first. */
+  g_free (g_steal_pointer (&written));
+  written = mt_branch_plan_merge (&j->br, written_file (j->part), j->part,
+      &error);
+  if (error) {
+    fprintf (stderr, "mediatag: %s: %s\n", j->asset->input, error->message);
+    return ASSET_FAILED;
+  }
+
   if (j->st.failed && !j->st.frames && !j->probe.truncated) {
     /* Nothing was analysed: an error, with no results file to look at. */
     if (written)
@@ -996,6 +1012,9 @@ finish_job (Job * j)
   mt_summary_remove_outputs (o->out_dir, j->asset->name, incomplete);
   if (!incomplete)
     mt_summary_remove_outputs (o->out_dir, j->asset->name, TRUE);
+  mt_branch_remove_outputs (o->out_dir, j->asset->name, incomplete);
+  if (!incomplete)
+    mt_branch_remove_outputs (o->out_dir, j->asset->name, TRUE);
   if (!store_results (written, results, incomplete)) {
     fprintf (stderr, "mediatag: %s: cannot write %s: %s\n", j->asset->input,
         results, g_strerror (errno));
@@ -1004,6 +1023,11 @@ finish_job (Job * j)
   if (!mt_summary_write_outputs (results, o->out_dir, j->asset->name,
           j->probe.kind == MEDIA_VIDEO, &j->st.totals,
           o->quiet || o->no_summary ? NULL : stdout, &error)) {
+    fprintf (stderr, "mediatag: %s: %s\n", j->asset->input, error->message);
+    return ASSET_FAILED;
+  }
+  if (!mt_branch_write_outputs (&j->br, results, o->out_dir, j->asset->name,
+          incomplete, o->quiet || o->no_summary ? NULL : stdout, &error)) {
     fprintf (stderr, "mediatag: %s: %s\n", j->asset->input, error->message);
     return ASSET_FAILED;
   }
@@ -1025,21 +1049,6 @@ finish_job (Job * j)
       ? ASSET_PARTIAL : ASSET_DONE;
 }
 
-static gboolean
-kind_supported (const Asset * a, MediaKind kind)
-{
-  if (kind == MEDIA_VIDEO || kind == MEDIA_IMAGE)
-    return TRUE;
-  /* Said as an error: exit 0 with nothing analysed would look like
-   * "nothing found". */
-  fprintf (stderr, "mediatag: %s: %s: %s are not supported by this build "
-      "(no %s analysis in mediatag analyze); nothing was analysed\n",
-      a->input, kind == MEDIA_AUDIO ? "audio only" : "a document (PDF)",
-      kind == MEDIA_AUDIO ? "audio files" : "documents",
-      kind == MEDIA_AUDIO ? "speech" : "document");
-  return FALSE;
-}
-
 static void
 job_graph (Job * j, MtAnalyzeGraph * g)
 {
@@ -1053,6 +1062,19 @@ job_graph (Job * j, MtAnalyzeGraph * g)
   g->custom_label_models = j->ai->custom_label_models;
   g->text_roi = j->ai->text_roi;
   g->max_pixels = j->o->sink_has_max_pixels ? j->o->max_pixels : 0;
+}
+
+/* The vision branch (when planned) and the others, as one launch line. */
+static gchar *
+branches_launch (Job * j, gchar * vision)
+{
+  GString *s = g_string_new (j->br.vision ? vision : NULL);
+  g_autofree gchar *src = source_for_uri (j->asset->uri);
+
+  g_free (vision);
+  mt_branch_plan_append (&j->br, s, &j->o->branches, src, j->o->backend,
+      j->ai->min_confidence, j->part, j->o->opensearch);
+  return g_string_free (s, FALSE);
 }
 
 static AssetStatus
@@ -1073,30 +1095,35 @@ analyze_one (const Asset * a, const AnalyzeOptions * o,
     fprintf (stderr, "mediatag: %s: %s\n", a->input, error->message);
     return ASSET_FAILED;
   }
-  if (!kind_supported (a, j.probe.kind))
-    return ASSET_FAILED;
-  if (j.probe.has_audio && j.probe.kind == MEDIA_VIDEO && !o->quiet)
-    fprintf (stderr, "mediatag: %s: its audio is not analysed (no speech "
-        "analysis in this build)\n", a->input);
 
   j.base = g_build_filename (o->out_dir, a->name, NULL);
   j.final = g_strconcat (j.base, ".jsonl", NULL);
   j.part = g_strconcat (j.final, ".part", NULL);
   j.incomplete = g_strconcat (j.base, ".incomplete.jsonl", NULL);
+  if (!mt_branch_plan_make (&j.br, &o->branches,
+          media_kind_names[j.probe.kind], j.probe.has_audio, j.part,
+          &error)) {
+    fprintf (stderr, "mediatag: %s: %s\n", a->input, error->message);
+    return ASSET_FAILED;
+  }
   job_graph (&j, &g);
   launch = mt_analyze_build_launch (a->uri, j.probe.kind == MEDIA_VIDEO, &g);
+  launch = branches_launch (&j, launch);
   if (o->print_pipeline || o->dry_run)
     printf ("gst-launch-1.0 -e %s\n", launch);
   if (o->dry_run)
     return ASSET_DONE;
-  if (!o->quiet)
+  if (!o->quiet) {
+    g_autofree gchar *what = mt_branch_plan_describe (&j.br, ai->features);
+
     fprintf (stderr, "mediatag: %s: %s, analysing %s\n", a->input,
-        media_kind_names[j.probe.kind], ai->features);
+        media_kind_names[j.probe.kind], what);
+  }
 
   j.st.duration = j.probe.duration;
   j.st.totals.default_action = o->default_action;
   j.st.requested = 0;
-  if (features_class) {
+  if (features_class && j.br.vision) {
     g_auto (GStrv) f = g_strsplit (ai->features, "+", -1);
     guint i;
 
@@ -1328,6 +1355,15 @@ check_options (AnalyzeOptions * o, MtAiOptions * ai, GError ** error)
           confidence, o->collection_id, o->custom_label_models, o->text_roi,
           error))
     return FALSE;
+  if (o->ai_options && !mt_branch_options_load_ai (&o->branches,
+          o->ai_options, error)) {
+    g_prefix_error (error, "--ai-options %s: ", o->ai_options);
+    return FALSE;
+  }
+  /* Document and comprehend names in --features are those branches'. */
+  if (!mt_branch_options_take_features (&o->branches, &ai->features,
+          "labels+faces+text", error))
+    return FALSE;
   o->sink_has_max_pixels = sink_has_property ("max-pixels");
   return check_sink_options (o, ai, error);
 }
@@ -1437,6 +1473,7 @@ make_context (AnalyzeOptions * o)
       "action and service code.");
   g_option_context_set_description (ctx, MT_EXIT_STATUS_HELP);
   g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_group (ctx, mt_branch_options_group (&o->branches));
   return ctx;
 }
 
@@ -1452,6 +1489,7 @@ analyze_run (int argc, char **argv)
   int status = MT_EXIT_USAGE;
 
   mt_ai_options_init (&ai);
+  mt_branch_options_init (&o.branches);
   if (!g_option_context_parse (ctx, &argc, &argv, &error)) {
     fprintf (stderr, "mediatag analyze: %s\n", error->message);
     goto out;
