@@ -34,6 +34,8 @@
 #include "mediatag-analyze.h"
 #include "mediatag-branches.h"
 #include "mediatag-probe.h"
+#include "mediatag-report.h"
+#include "mediatag-thumbs.h"
 #include "mediatag-summary.h"
 
 #define VISION_ELEMENT "rekognitionsink"
@@ -69,6 +71,8 @@ typedef struct {
   gboolean dry_run;
   gboolean quiet;
   gboolean no_summary;
+  gboolean no_thumbnails;
+  gboolean report;
   /* Looked up once the options are valid. */
   gchar *default_action;        /* the API action of a single feature */
   gboolean sink_has_max_pixels;
@@ -93,6 +97,7 @@ typedef enum {
 typedef struct {
   GMainLoop *loop;
   GstElement *pipeline;
+  const gchar *thumbs_dir;      /* NULL: no thumbnails kept */
   gboolean failed;
   gchar *error_text;
   gchar *media_problem;         /* a decoder or demuxer warned */
@@ -512,6 +517,8 @@ append_vision_branch (GString * s, gboolean video, const MtAnalyzeGraph * g)
   if (video)
     g_string_append_printf (s, " ! framesampler frame-capture-mode=%s",
         g->frame_capture_mode);
+  if (g->thumbs_dir)
+    mt_thumbs_append_tee (s);
   g_string_append_printf (s, " ! " VISION_ELEMENT " features=%s"
       " min-confidence=%g backend=%s", g->features, g->min_confidence,
       g->backend);
@@ -538,6 +545,8 @@ mt_analyze_build_launch (const gchar * uri, gboolean video,
   /* Named: the audio branch (mediatag-branches.c) takes its audio pad. */
   g_string_append_printf (s, "%s ! decodebin name=d", src);
   append_vision_branch (s, video, g);
+  if (g->thumbs_dir)
+    mt_thumbs_append_branch (s);
   return g_string_free (s, FALSE);
 }
 
@@ -799,6 +808,11 @@ run_pipeline (const gchar * launch, gboolean progress, RunState * st,
       GST_PARSE_FLAG_FATAL_ERRORS, error);
   if (!st->pipeline)
     return FALSE;
+  if (st->thumbs_dir
+      && !mt_thumbs_attach (st->pipeline, st->thumbs_dir, error)) {
+    gst_clear_object (&st->pipeline);
+    return FALSE;
+  }
   st->loop = g_main_loop_new (NULL, FALSE);
   st->progress = progress;
   st->started = g_get_monotonic_time ();
@@ -932,6 +946,7 @@ typedef struct {
   gchar *part;
   gchar *final;
   gchar *incomplete;
+  gchar *thumbs;
   MtBranchPlan br;
   RunState st;
 } Job;
@@ -944,6 +959,7 @@ job_clear (Job * j)
   g_free (j->part);
   g_free (j->final);
   g_free (j->incomplete);
+  g_free (j->thumbs);
   mt_branch_plan_clear (&j->br);
   g_free (j->st.error_text);
   g_free (j->st.media_problem);
@@ -1057,6 +1073,7 @@ job_graph (Job * j, MtAnalyzeGraph * g)
   g->min_confidence = j->ai->min_confidence;
   g->backend = j->o->backend;
   g->location = j->part;
+  g->thumbs_dir = j->o->no_thumbnails ? NULL : j->thumbs;
   g->opensearch = j->o->opensearch;
   g->collection_id = j->ai->collection_id;
   g->custom_label_models = j->ai->custom_label_models;
@@ -1075,6 +1092,21 @@ branches_launch (Job * j, gchar * vision)
   mt_branch_plan_append (&j->br, s, &j->o->branches, src, j->o->backend,
       j->ai->min_confidence, j->part, j->o->opensearch);
   return g_string_free (s, FALSE);
+}
+
+/* --report: the asset's page beside its results (mediatag-report.c). */
+static AssetStatus
+report_beside (Job * j, AssetStatus status)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!j->o->report || status == ASSET_FAILED || status == ASSET_CANNOT_RUN)
+    return status;
+  if (mt_report_write_beside (j->base, &error))
+    return status;
+  fprintf (stderr, "mediatag: %s: no report written: %s\n", j->asset->input,
+      error->message);
+  return ASSET_PARTIAL;
 }
 
 static AssetStatus
@@ -1100,6 +1132,8 @@ analyze_one (const Asset * a, const AnalyzeOptions * o,
   j.final = g_strconcat (j.base, ".jsonl", NULL);
   j.part = g_strconcat (j.final, ".part", NULL);
   j.incomplete = g_strconcat (j.base, ".incomplete.jsonl", NULL);
+  j.thumbs = g_strconcat (j.base, ".thumbs", NULL);
+  j.st.thumbs_dir = o->no_thumbnails ? NULL : j.thumbs;
   if (!mt_branch_plan_make (&j.br, &o->branches,
           media_kind_names[j.probe.kind], j.probe.has_audio, j.part,
           &error)) {
@@ -1153,7 +1187,7 @@ analyze_one (const Asset * a, const AnalyzeOptions * o,
   }
   if (!stop.signo || stop.count < 2)
     print_progress (&j.st, TRUE);
-  return finish_job (&j);
+  return report_beside (&j, finish_job (&j));
 }
 
 /* ---- options ---------------------------------------------------------- */
@@ -1452,6 +1486,12 @@ make_context (AnalyzeOptions * o)
         "No progress and no summary table: only warnings and errors", NULL},
     {"no-summary", 0, 0, G_OPTION_ARG_NONE, &o->no_summary,
         "Do not print the summary table", NULL},
+    {"report", 0, 0, G_OPTION_ARG_NONE, &o->report,
+        "Also write <asset>.html, the results as one self-contained page "
+          "(mediatag report)", NULL},
+    {"no-thumbnails", 0, 0, G_OPTION_ARG_NONE, &o->no_thumbnails,
+        "Do not keep <asset>.thumbs/<ms>.jpg, the small JPEGs of analysed "
+          "frames that reports draw boxes over", NULL},
     {NULL}
   };
   GOptionContext *ctx = g_option_context_new ("URI|PATH... - analyse media "

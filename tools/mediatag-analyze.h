@@ -18,6 +18,7 @@ typedef struct {
   const gchar *custom_label_models;
   const gchar *text_roi;
   guint64 max_pixels;               /* 0: the element has no such property */
+  const gchar *thumbs_dir;          /* NULL: no thumbnails (mediatag-thumbs.h) */
 } MtAnalyzeGraph;
 
 /* The launch line analysing `uri` (video: sampled frames; else one image). */

@@ -307,6 +307,19 @@ mt_report_write (const gchar * const *inputs, const gchar * out,
   return ok;
 }
 
+gboolean
+mt_report_write_beside (const gchar * base, GError ** error)
+{
+  g_autofree gchar *whole = g_strconcat (base, ".jsonl", NULL);
+  g_autofree gchar *part = g_strconcat (base, ".incomplete.jsonl", NULL);
+  g_autofree gchar *out = g_strconcat (base, ".html", NULL);
+  const gchar *inputs[2] = { whole, NULL };
+
+  if (!g_file_test (whole, G_FILE_TEST_EXISTS))
+    inputs[0] = part;
+  return mt_report_write (inputs, out, error);
+}
+
 /* ---- the verb --------------------------------------------------------- */
 
 static int

@@ -29,6 +29,10 @@ gchar *mt_report_render (GPtrArray * assets);
 gboolean mt_report_write (const gchar * const *inputs, const gchar * out,
     GError ** error);
 
+/* For analyze --report: the page of <base>.jsonl (or, when the asset was
+ * not analysed whole, <base>.incomplete.jsonl), written to <base>.html. */
+gboolean mt_report_write_beside (const gchar * base, GError ** error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtReportAsset, mt_report_asset_free)
 
 G_END_DECLS

@@ -30,13 +30,33 @@ mt_thumbs_append_branch (GString * launch)
       " signal-handoffs=true sync=false async=false", MT_THUMBS_WIDTH);
 }
 
+/* The frame's stream time, as the analysis element stamps its results
+ * (it differs from the PTS when the segment does not start at 0: an MP4
+ * whose B-frames shift the first PTS). */
+static gint64
+media_ms (GstPad * pad, GstBuffer * buf)
+{
+  GstEvent *ev = gst_pad_get_sticky_event (pad, GST_EVENT_SEGMENT, 0);
+  GstClockTime t = GST_BUFFER_PTS (buf);
+
+  if (ev && GST_CLOCK_TIME_IS_VALID (t)) {
+    const GstSegment *seg;
+
+    gst_event_parse_segment (ev, &seg);
+    if (seg->format == GST_FORMAT_TIME)
+      t = gst_segment_to_stream_time (seg, GST_FORMAT_TIME, t);
+  }
+  if (ev)
+    gst_event_unref (ev);
+  return GST_CLOCK_TIME_IS_VALID (t) ? (gint64) ((t + 500000) / GST_MSECOND)
+      : 0;
+}
+
 static void
 on_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, gpointer data)
 {
   const gchar *dir = data;
-  GstClockTime pts = GST_BUFFER_PTS (buf);
-  gint64 ms = GST_CLOCK_TIME_IS_VALID (pts) ? (gint64) ((pts + 500000) /
-      GST_MSECOND) : 0;
+  gint64 ms = media_ms (pad, buf);
   g_autofree gchar *name = g_strdup_printf ("%" G_GINT64_FORMAT ".jpg", ms);
   g_autofree gchar *path = g_build_filename (dir, name, NULL);
   g_autoptr (GError) error = NULL;
