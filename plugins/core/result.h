@@ -14,15 +14,10 @@
 
 G_BEGIN_DECLS
 
-/* `analysis` values. */
-#define MT_ANALYSIS_LABEL "label"
-#define MT_ANALYSIS_FACE "face"
-#define MT_ANALYSIS_FACEMATCH "facematch"
-#define MT_ANALYSIS_CELEBRITY "celebrity"
-#define MT_ANALYSIS_MODERATION "moderation"
-#define MT_ANALYSIS_TEXT "text"
-#define MT_ANALYSIS_CUSTOMLABEL "customlabel"
-#define MT_ANALYSIS_PPE "ppe"
+/* `analysis` values every element shares. Each element defines its own
+ * kinds beside its engines (gstrekognitionsink.h: label, face...;
+ * gstcomprehend.h: keyphrase, entity, sentiment). */
+#define MT_ANALYSIS_TEXT "text"         /* rekognitionsink and textractsink */
 #define MT_ANALYSIS_ERROR "error"
 /* A span of consecutive sightings (see the track merger below); its `kind`
  * is the analysis it tracks. Never a sighting itself. */

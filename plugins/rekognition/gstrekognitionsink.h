@@ -22,6 +22,15 @@ typedef enum {
 
 #define MT_REKOGNITION_ALL_FEATURES 0xff
 
+/* The `analysis` values of its documents (and "text", result.h). */
+#define MT_ANALYSIS_LABEL "label"
+#define MT_ANALYSIS_FACE "face"
+#define MT_ANALYSIS_FACEMATCH "facematch"
+#define MT_ANALYSIS_CELEBRITY "celebrity"
+#define MT_ANALYSIS_MODERATION "moderation"
+#define MT_ANALYSIS_CUSTOMLABEL "customlabel"
+#define MT_ANALYSIS_PPE "ppe"
+
 #define MT_TYPE_REKOGNITION_FEATURES (mt_rekognition_features_get_type ())
 GType mt_rekognition_features_get_type (void);
 

@@ -160,7 +160,7 @@ fake_analyze (gpointer state, const MtEngineContext * ctx,
   if (!name)
     name = fake.name ? g_strdup (fake.name) :
         g_strdup_printf ("unit-%" G_GUINT64_FORMAT, unit->index);
-  g_ptr_array_add (results, mt_result_new (MT_ANALYSIS_LABEL, "fake:labels",
+  g_ptr_array_add (results, mt_result_new ("label", "fake:labels",
           name, 90));
   return TRUE;
 }

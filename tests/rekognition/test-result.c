@@ -9,7 +9,7 @@
 static JsonObject *
 label (const gchar * name, gdouble conf, GstClockTime ts, gint64 frame)
 {
-  JsonObject *r = mt_result_new (MT_ANALYSIS_LABEL,
+  JsonObject *r = mt_result_new ("label",
       "aws:rekognition:DetectLabels", name, conf);
 
   mt_result_set_time (r, ts, GST_CLOCK_TIME_NONE, frame);
@@ -72,8 +72,8 @@ test_finish_all_unique (void)
   guint i;
 
   for (i = 0; i < 3; i++) {
-    g_ptr_array_add (r1, mt_result_new (MT_ANALYSIS_FACE, "x", "Face", 99));
-    g_ptr_array_add (r2, mt_result_new (MT_ANALYSIS_FACE, "x", "Face", 99));
+    g_ptr_array_add (r1, mt_result_new ("face", "x", "Face", 99));
+    g_ptr_array_add (r2, mt_result_new ("face", "x", "Face", 99));
   }
   mt_result_finish_all (r1, "file:///a.jpg", 7);
   mt_result_finish_all (r2, "file:///a.jpg", 7);
@@ -93,7 +93,7 @@ test_finish_all_unique (void)
     g_autoptr (GPtrArray) r3 =
         g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
 
-    g_ptr_array_add (r3, mt_result_new (MT_ANALYSIS_FACE, "x", "Face", 99));
+    g_ptr_array_add (r3, mt_result_new ("face", "x", "Face", 99));
     mt_result_finish_all (r3, "file:///a.jpg", 8);
     g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (r3,
                 0), "id"), !=,
@@ -314,8 +314,8 @@ test_track_is_its_own_kind (void)
       g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   g_autoptr (GPtrArray) unit =
       g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  JsonObject *face = mt_result_new (MT_ANALYSIS_FACE, "e", "Person", 90);
-  JsonObject *lbl = mt_result_new (MT_ANALYSIS_LABEL, "e", "Person", 90);
+  JsonObject *face = mt_result_new ("face", "e", "Person", 90);
+  JsonObject *lbl = mt_result_new ("label", "e", "Person", 90);
   JsonObject *a, *b;
 
   g_ptr_array_add (unit, face);
