@@ -660,28 +660,43 @@ describe_aws (const GError * error, const gchar * bucket, const gchar * key,
       key ? key : "");
 }
 
+/* The sentence alone; *own_words: the error's message is mediatag's own
+ * (a bad setting), not the service's, so the user needs it too. */
+static gchar *
+describe_sentence (const GError * error, const gchar * bucket,
+    const gchar * key, gint * res, gboolean * own_words)
+{
+  *own_words = FALSE;
+  if (error->domain == MT_AWS_ERROR) {
+    *res = GST_RESOURCE_ERROR_NOT_FOUND;
+    *own_words = error->code == MT_AWS_ERROR_CONFIG;
+    return describe_aws (error, bucket, key, res);
+  }
+  if (error->domain == G_IO_ERROR
+      && error->code == G_IO_ERROR_INVALID_ARGUMENT) {
+    *res = GST_RESOURCE_ERROR_SETTINGS;
+    *own_words = TRUE;
+    return g_strdup ("The S3 location is not valid");
+  }
+  if (error->domain == G_IO_ERROR) {
+    *res = GST_RESOURCE_ERROR_OPEN_READ_WRITE;
+    return g_strdup ("Could not reach the S3 endpoint: check the "
+        "endpoint and the network");
+  }
+  *res = GST_RESOURCE_ERROR_FAILED;
+  return g_strdup_printf ("The S3 request on s3://%s/%s failed",
+      bucket, key ? key : "");
+}
+
 gchar *
 mt_s3_error_describe (const GError * error, const gchar * bucket,
     const gchar * key, gint * resource_error)
 {
-  g_autofree gchar *sentence = NULL;
-  gint res = GST_RESOURCE_ERROR_NOT_FOUND;
+  gint res;
+  gboolean own_words;
+  g_autofree gchar *sentence = describe_sentence (error, bucket, key, &res,
+      &own_words);
 
-  if (error->domain == MT_AWS_ERROR) {
-    sentence = describe_aws (error, bucket, key, &res);
-  } else if (error->domain == G_IO_ERROR
-      && error->code == G_IO_ERROR_INVALID_ARGUMENT) {
-    res = GST_RESOURCE_ERROR_SETTINGS;
-    sentence = g_strdup ("The S3 location is not valid");
-  } else if (error->domain == G_IO_ERROR) {
-    res = GST_RESOURCE_ERROR_OPEN_READ_WRITE;
-    sentence = g_strdup ("Could not reach the S3 endpoint: check the "
-        "endpoint and the network");
-  } else {
-    res = GST_RESOURCE_ERROR_FAILED;
-    sentence = g_strdup_printf ("The S3 request on s3://%s/%s failed",
-        bucket, key ? key : "");
-  }
   if (resource_error)
     *resource_error = res;
   return g_strdup_printf ("%s (%s)", sentence, error->message);
@@ -691,13 +706,19 @@ void
 mt_s3_element_error (GstElement * element, const GError * error,
     const gchar * bucket, const gchar * key)
 {
-  gint res = GST_RESOURCE_ERROR_FAILED;
-  gchar *text = mt_s3_error_describe (error, bucket ? bucket : "",
-      key, &res);
+  gint res;
+  gboolean own_words;
+  g_autofree gchar *sentence = describe_sentence (error, bucket ? bucket : "",
+      key, &res, &own_words);
+  gchar *text = own_words ? g_strdup_printf ("%s: %s.", sentence,
+      error->message) : g_strdup_printf ("%s.", sentence);
+  /* The service's code, HTTP status and request id (awserror.h). */
+  gchar *debug = g_strdup_printf ("s3://%s/%s: %s", bucket ? bucket : "",
+      key ? key : "", error->message);
 
   /* What GST_ELEMENT_ERROR expands to, with the code chosen at run time. */
   gst_element_message_full (element, GST_MESSAGE_ERROR, GST_RESOURCE_ERROR,
-      res, text, NULL, __FILE__, G_STRFUNC, __LINE__);
+      res, text, debug, __FILE__, G_STRFUNC, __LINE__);
 }
 
 /* ---- ListObjectsV2 ---- */

@@ -114,8 +114,9 @@ GPtrArray *mt_s3_client_list_objects (MtS3Client * client,
 gchar *mt_s3_error_describe (const GError * error, const gchar * bucket,
     const gchar * key, gint * resource_error);
 
-/* Posts `error` as a GST_RESOURCE_ERROR message from `element`, worded by
- * mt_s3_error_describe(). */
+/* Posts `error` as a GST_RESOURCE_ERROR message from `element`: the
+ * sentence of mt_s3_error_describe() as the message, the error's own text
+ * (service code, HTTP status, request id) as the debug part. */
 void mt_s3_element_error (GstElement * element, const GError * error,
     const gchar * bucket, const gchar * key);
 

@@ -694,7 +694,9 @@ gst_frame_sampler_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
 
   if (!self->configured) {
     gst_buffer_unref (buf);
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
+        ("Video arrived before its format was known: the element before "
+            "framesampler must send raw video caps first."),
         ("a buffer arrived before the caps"));
     return GST_FLOW_NOT_NEGOTIATED;
   }

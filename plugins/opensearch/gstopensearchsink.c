@@ -307,12 +307,12 @@ warn_not_indexed (GstOpenSearchSink * self, const gchar * what,
     return;
   if (location != NULL) {
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
-        ("%s was not indexed and was written to the dead-letter file %s: %s",
-            what, location, reason), (NULL));
+        ("%s was not indexed and was written, with the reason, to the "
+            "dead-letter file %s.", what, location), ("%s", reason));
   } else {
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
-        ("%s was not indexed: %s. Set dead-letter-location to keep such "
-            "documents.", what, reason), (NULL));
+        ("%s was not indexed. Set dead-letter-location to keep such "
+            "documents and the reasons.", what), ("%s", reason));
   }
 }
 
@@ -493,25 +493,37 @@ fail_request (GstOpenSearchSink * self, const gchar * what, GError * error)
   return FALSE;
 }
 
-/* Posts the element error for a final answer that is not a success. */
+/* The technical side of an answer, for an error's debug part: the
+ * status, OpenSearch's own words and, from AWS, the request id. */
+static gchar *
+response_detail (MtHttpResponse * resp)
+{
+  g_autofree gchar *reason = os_describe_response (resp);
+  const gchar *request_id = mt_http_response_get_header (resp,
+      "x-amzn-RequestId");
+
+  return g_strdup_printf ("HTTP %u: %s%s%s", resp->status, reason,
+      request_id ? ", request id " : "", request_id ? request_id : "");
+}
+
+/* Posts the element error for a final answer that is not a success;
+ * `advice` ends the user's sentence. */
 static gboolean
 fail_response (GstOpenSearchSink * self, const gchar * what,
     MtHttpResponse * resp, const gchar * advice)
 {
-  g_autofree gchar *reason = os_describe_response (resp);
+  g_autofree gchar *detail = response_detail (resp);
 
   if (resp->status == 401 || resp->status == 403) {
     GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
-        ("OpenSearch at %s refused the %s (HTTP %u, %s): %s",
-            self->state.base_url, what, resp->status, reason,
-            self->state.signing_name ?
+        ("OpenSearch at %s refused the %s as unauthorized: %s.",
+            self->state.base_url, what, self->state.signing_name ?
             "check the AWS credentials, the region and the domain's access "
-            "policy" : "check username and password"), (NULL));
+            "policy" : "check username and password"), ("%s", detail));
   } else {
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-        ("OpenSearch at %s refused the %s (HTTP %u): %s%s",
-            self->state.base_url, what, resp->status, reason,
-            advice ? advice : ""), (NULL));
+        ("OpenSearch at %s refused the %s: %s.", self->state.base_url, what,
+            advice), ("%s", detail));
   }
   return FALSE;
 }
@@ -577,7 +589,8 @@ install_template (GstOpenSearchSink * self)
     return fail_request (self, "index template", error);
   if (resp->status < 200 || resp->status >= 300)
     return fail_response (self, "index template", resp,
-        ". Set install-template=false to index without it.");
+        "check that the user may manage index templates, or set "
+        "install-template=false to index without it");
   GST_INFO_OBJECT (self, "installed index template %s", name);
   return TRUE;
 }
@@ -597,9 +610,9 @@ reject_doc (GstOpenSearchSink * self, OpenSearchDoc * doc, gint64 status,
 
   if (self->state.on_error == GST_OPENSEARCH_SINK_ON_ERROR_FAIL) {
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
-        ("OpenSearch rejected document %s (index %s): %s", doc->id,
-            doc->index, reason),
-        ("on-error=fail; on-error=dead-letter keeps going"));
+        ("OpenSearch rejected document %s (index %s): fix the document or "
+            "the index mapping, or set on-error=dead-letter to keep going.",
+            doc->id, doc->index), ("%s", reason));
     return FALSE;
   }
   dead_letter_doc (self, doc, status, error_obj, reason);
@@ -691,7 +704,8 @@ send_docs (GstOpenSearchSink * self, GPtrArray * docs)
     if (resp->status == 413)
       return split_docs (self, pending_docs);
     if (resp->status != 200)
-      return fail_response (self, "bulk request", resp, NULL);
+      return fail_response (self, "bulk request", resp,
+          "check that the index accepts writes and the server's log");
     if (!settle_items (self, pending_docs, resp, &state, again))
       return FALSE;
     if (again->len > 0) {
@@ -835,22 +849,26 @@ enqueue (GstOpenSearchSink * self, OpenSearchDoc * doc)
 }
 
 /* A line that cannot become a document. */
+/* `reason` is short, for the user; `detail` (may be NULL) the parser's
+ * own words, for the debug part and the dead letter. */
 static GstFlowReturn
 reject_line (GstOpenSearchSink * self, const gchar * line, gsize len,
-    guint64 line_no, const gchar * reason)
+    guint64 line_no, const gchar * reason, const gchar * detail)
 {
   g_autofree gchar *what = NULL;
+  g_autofree gchar *full = detail ? g_strdup_printf ("%s: %s", reason,
+      detail) : g_strdup (reason);
 
   if (self->state.on_error == GST_OPENSEARCH_SINK_ON_ERROR_FAIL) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT,
         ("Input line %" G_GUINT64_FORMAT " cannot be indexed: %s. Fix the "
             "input, or set on-error=dead-letter to keep going.", line_no,
-            reason), ("on-error=fail"));
+            reason), ("line %" G_GUINT64_FORMAT ": %s", line_no, full));
     return GST_FLOW_ERROR;
   }
-  dead_letter_line (self, line, len, line_no, reason);
+  dead_letter_line (self, line, len, line_no, full);
   what = g_strdup_printf ("Input line %" G_GUINT64_FORMAT, line_no);
-  warn_not_indexed (self, what, reason);
+  warn_not_indexed (self, what, full);
   return GST_FLOW_OK;
 }
 
@@ -859,7 +877,6 @@ take_line (GstOpenSearchSink * self, const gchar * line, gsize len,
     guint64 line_no)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *reason = NULL;
   JsonNode *root;
   JsonObject *obj;
   gchar *id;
@@ -872,19 +889,18 @@ take_line (GstOpenSearchSink * self, const gchar * line, gsize len,
   }
   /* json-glib would take what is not UTF-8 apart less clearly. */
   if (!g_utf8_validate_len (line, len, NULL))
-    return reject_line (self, line, len, line_no, "not JSON: invalid UTF-8");
-  if (!json_parser_load_from_data (self->state.parser, line, len, &error)) {
-    reason = g_strdup_printf ("not JSON: %s", error->message);
-    return reject_line (self, line, len, line_no, reason);
-  }
+    return reject_line (self, line, len, line_no, "not JSON",
+        "invalid UTF-8");
+  if (!json_parser_load_from_data (self->state.parser, line, len, &error))
+    return reject_line (self, line, len, line_no, "not JSON", error->message);
   root = json_parser_get_root (self->state.parser);
   if (!JSON_NODE_HOLDS_OBJECT (root))
-    return reject_line (self, line, len, line_no, "not a JSON object");
+    return reject_line (self, line, len, line_no, "not a JSON object", NULL);
   obj = json_node_get_object (root);
   id = os_doc_id (obj, root);
   if (id == NULL)
     return reject_line (self, line, len, line_no,
-        "its \"id\" is neither a non-empty string nor an integer");
+        "its \"id\" is neither a non-empty string nor an integer", NULL);
   return enqueue (self, os_doc_new (self->state.action_prefixes,
           os_doc_index (self->state.index, obj), id, line, len));
 }
@@ -899,7 +915,8 @@ line_cb (const gchar * line, gsize len, guint64 line_no, const GError * error,
 
   if (error != NULL)
     self->state.line_flow =
-        reject_line (self, NULL, 0, line_no, error->message);
+        reject_line (self, NULL, 0, line_no, error->message,
+        NULL);
   else
     self->state.line_flow = take_line (self, line, len, line_no);
   return self->state.line_flow == GST_FLOW_OK;

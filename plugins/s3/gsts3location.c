@@ -142,15 +142,18 @@ gst_s3_location_check (const GstS3Location * location, GstElement * element,
     const gchar * verb)
 {
   if (location->uri_error) {
-    GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS, ("%s",
-            location->uri_error), (NULL));
+    GST_ELEMENT_ERROR (element, RESOURCE, SETTINGS,
+        ("The uri is not a valid S3 URI (s3://bucket/key): %s.",
+            location->uri_error), ("uri property refused: %s",
+            location->uri_error));
     return FALSE;
   }
   if (location->bucket == NULL || *location->bucket == '\0'
       || location->key == NULL || *location->key == '\0') {
     GST_ELEMENT_ERROR (element, RESOURCE, NOT_FOUND,
-        ("No S3 object to %s: set uri=s3://bucket/key, or bucket and key",
-            verb), (NULL));
+        ("No S3 object to %s: set uri=s3://bucket/key, or bucket and key.",
+            verb), ("bucket '%s', key '%s'", GST_STR_NULL (location->bucket),
+            GST_STR_NULL (location->key)));
     return FALSE;
   }
   return TRUE;

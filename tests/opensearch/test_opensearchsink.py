@@ -47,6 +47,20 @@ def summary(stdout):
     return {k: int(v) for k, v in re.findall(r"([a-z-]+)=\(guint64\)(\d+)", m.group(1))}
 
 
+def element_message(output, kind="ERROR", containing="", element="GstOpenSearchSink"):
+    """The user's sentence and the debug part of the first error (or
+    WARNING) from `element` whose sentence holds `containing`, as
+    gst-launch-1.0 prints them: `kind: from element PATH: sentence`,
+    `Additional debug info:`, the source line, the detail."""
+    lines = output.splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(r"%s: from element (\S+): (.*)$" % kind, line)
+        if (m and element in m.group(1) and containing in m.group(2)
+                and lines[i + 1:i + 2] == ["Additional debug info:"]):
+            return m.group(2), lines[i + 3] if i + 3 < len(lines) else ""
+    raise AssertionError("no %s from %s in:\n%s" % (kind, element, output))
+
+
 def result_doc(i, **extra):
     doc = {"id": "res-%05d" % i, "asset": "s3://media/clip.mp4",
            "analysis": ("label", "face", "text")[i % 3], "engine": "local:test",
@@ -184,6 +198,10 @@ class OpenSearchSinkTest(unittest.TestCase):
         self.assertIn("not a JSON object", [d for d in letters if d.get("text") == "[1, 2]"][0]["reason"])
         # gst-launch-1.0 prints warnings on stdout
         self.assertIn("Document res-00004 (index mediatag) was not indexed", cp.stdout)
+        # OpenSearch's words go to the debug part, not the user's sentence.
+        message, debug = element_message(cp.stdout, "WARNING", "Document res-00004")
+        self.assertIn("mapper_parsing_exception", debug)
+        self.assertNotIn("mapper_parsing_exception", message)
         self.assertIn(dead, cp.stdout)
         self.assertTrue(by_kind)
 
@@ -192,7 +210,10 @@ class OpenSearchSinkTest(unittest.TestCase):
         with start_server() as server:
             cp = self.launch(path, server.url, "on-error=fail", check=False)
         self.assertNotEqual(cp.returncode, 0)
-        self.assertIn("Input line 2 cannot be indexed: not JSON", cp.stderr)
+        message, debug = element_message(cp.stderr)
+        self.assertIn("Input line 2 cannot be indexed: not JSON. Fix the input", message)
+        # json-glib's own words are the technical detail
+        self.assertRegex(debug, r"line 2: not JSON: .+")
 
     def test_413_splits_batches_and_rejects_a_document_too_large_alone(self):
         docs = [result_doc(i) for i in range(200)]
@@ -265,8 +286,11 @@ class OpenSearchSinkTest(unittest.TestCase):
             cp = self.launch(path, server.url, "username=indexer password=wrong-pass-123",
                              check=False, env=env)
         self.assertNotEqual(cp.returncode, 0)
-        self.assertIn("refused the index template (HTTP 401", cp.stderr)
-        self.assertIn("check username and password", cp.stderr)
+        message, debug = element_message(cp.stderr)
+        self.assertIn("refused the index template as unauthorized: check username and password",
+                      message)
+        self.assertNotIn("HTTP 401", message)
+        self.assertIn("HTTP 401", debug)
         b64 = base64.b64encode(b"indexer:wrong-pass-123").decode()
         for secret in ("wrong-pass-123", b64, b64[:20]):
             self.assertNotIn(secret, cp.stderr + cp.stdout)
@@ -311,8 +335,9 @@ class OpenSearchSinkTest(unittest.TestCase):
                     env = mtfixtures.gst_env(GST_DEBUG="opensearchsink:9,mediatag*:9")
                     cp = self.launch(path, server.url, props.replace(SECRET, "wrong" + SECRET[5:]),
                                      check=False, env=env)
-                    self.assertIn("HTTP 403", cp.stderr)
-                    self.assertIn("check the AWS credentials", cp.stderr)
+                    message, debug = element_message(cp.stderr)
+                    self.assertIn("check the AWS credentials", message)
+                    self.assertIn("HTTP 403", debug)
                     self.assertNotIn(SECRET[5:], cp.stderr + cp.stdout)
 
     def test_sigv4_session_token_from_the_environment(self):

@@ -3,6 +3,7 @@ environment that points the elements at it, deterministic content, and
 gst-launch runs that capture the element's error text."""
 import hashlib
 import os
+import re
 import sys
 import tempfile
 
@@ -96,6 +97,19 @@ class Moto:
 
     def stop(self):
         self.server.stop()
+
+
+def element_error(output, element="GstS3"):
+    """The user's sentence and the debug part of the first error from an
+    element whose path holds `element`, as gst-launch-1.0 prints them:
+    `ERROR: from element PATH: sentence`, `Additional debug info:`, the
+    source line, then the detail."""
+    lines = output.splitlines()
+    for i, line in enumerate(lines):
+        m = re.match(r"ERROR: from element (\S+): (.*)$", line)
+        if m and element in m.group(1) and lines[i + 1:i + 2] == ["Additional debug info:"]:
+            return m.group(2), lines[i + 3] if i + 3 < len(lines) else ""
+    raise AssertionError("no error from %s in:\n%s" % (element, output))
 
 
 def launch(pipeline, env, timeout=120):

@@ -103,7 +103,10 @@ class S3SinkTest(unittest.TestCase):
     def test_missing_bucket(self):
         cp = f.launch('fakesrc num-buffers=1 ! s3sink uri=s3://no-such-bucket/k', self.env)
         self.assertNotEqual(cp.returncode, 0)
-        self.assertIn("The bucket 'no-such-bucket' does not exist", cp.stderr)
+        message, debug = f.element_error(cp.stderr)
+        self.assertIn("The bucket 'no-such-bucket' does not exist: check its name", message)
+        self.assertIn("NoSuchBucket", debug)
+        self.assertIn("s3://no-such-bucket/k", debug)
 
     def stop_mid_upload(self, key, extra=""):
         """Streams 64 MB slowly (about 13 MB/s) to s3sink, interrupts

@@ -90,8 +90,12 @@ class S3SrcTest(unittest.TestCase):
                          "The bucket 'no-such-bucket' does not exist", "NoSuchBucket")
 
     def test_missing_key(self):
-        self.assertFails('s3src uri="s3://media/no such key" ! fakesink',
-                         "There is no object 'no such key' in bucket 'media'", "NoSuchKey")
+        cp = self.assertFails('s3src uri="s3://media/no such key" ! fakesink')
+        message, debug = f.element_error(cp.stderr)
+        # a sentence for the user; the service's code and status for the log
+        self.assertEqual(message, "There is no object 'no such key' in bucket 'media'.")
+        self.assertIn("NoSuchKey", debug)
+        self.assertIn("HTTP 404", debug)
 
     def test_malformed_uri(self):
         for uri in ("http://media/k", "s3://media", "s3:///k"):

@@ -55,16 +55,21 @@ class AuthTest(unittest.TestCase):
         env = self.moto.env(AWS_SECRET_ACCESS_KEY="not-the-secret-key")
         cp, _ = f.read_object("s3://media/plain.bin", env)
         self.assertNotEqual(cp.returncode, 0)
-        self.assertIn("S3 rejected the AWS credentials", cp.stderr)
-        self.assertIn("SignatureDoesNotMatch", cp.stderr)
+        message, debug = f.element_error(cp.stderr)
+        self.assertIn("S3 rejected the AWS credentials: check the access key", message)
+        # the service's code and status are the technical detail
+        self.assertNotIn("SignatureDoesNotMatch", message)
+        self.assertIn("SignatureDoesNotMatch", debug)
+        self.assertIn("HTTP 403", debug)
         self.assertNotIn("not-the-secret-key", cp.stderr)
 
     def test_unknown_key_id(self):
         env = self.moto.env(AWS_ACCESS_KEY_ID="AKIAUNKNOWNKEY000000")
         cp, _ = f.read_object("s3://media/plain.bin", env)
         self.assertNotEqual(cp.returncode, 0)
-        self.assertIn("S3 rejected the AWS credentials", cp.stderr)
-        self.assertIn("InvalidAccessKeyId", cp.stderr)
+        message, debug = f.element_error(cp.stderr)
+        self.assertIn("S3 rejected the AWS credentials", message)
+        self.assertIn("InvalidAccessKeyId", debug)
 
     def test_signed_round_trip_through_s3sink(self):
         data = f.content(6 * 1024 * 1024 + 3, seed=9)

@@ -76,8 +76,9 @@ class ResumeTest(unittest.TestCase):
         cp, digest = f.read_object("s3://media/replaced.bin", env, timeout=120)
         self.assertIn("replaced /media/replaced.bin", read_log(log))
         self.assertNotEqual(cp.returncode, 0)
-        self.assertIn("changed while it was being read", cp.stderr)
-        self.assertIn("PreconditionFailed", cp.stderr)
+        message, debug = f.element_error(cp.stderr)
+        self.assertIn("s3://media/replaced.bin changed while it was being read", message)
+        self.assertIn("PreconditionFailed", debug)
 
 
 if __name__ == "__main__":
