@@ -451,25 +451,58 @@ branch_file (const gchar * loc)
   return NULL;
 }
 
-/* Whole lines of `loc`'s file appended to `out`; the file is removed. */
+/* The id of a result line, or NULL. */
+static gchar *
+line_id (JsonParser * parser, const gchar * line)
+{
+  JsonNode *root;
+  JsonObject *o;
+
+  if (!json_parser_load_from_data (parser, line, -1, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (!root || !JSON_NODE_HOLDS_OBJECT (root))
+    return NULL;
+  o = json_node_get_object (root);
+  return g_strdup (json_object_get_string_member_with_default (o, "id",
+          NULL));
+}
+
+/* Whole lines of `loc`'s file appended to `out`, each id once: comprehend
+ * finds the same phrase in a page and in its line and gives both the same
+ * id; the file is removed. */
 static gboolean
-append_branch (FILE * out, const gchar * loc, GError ** error)
+append_branch (FILE * out, const gchar * loc, GHashTable * seen,
+    GError ** error)
 {
   g_autofree gchar *file = loc ? branch_file (loc) : NULL;
   g_autofree gchar *data = NULL;
-  gsize len = 0;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  g_auto (GStrv) lines = NULL;
   gchar *last;
+  guint i;
 
   if (!file)
     return TRUE;
-  if (!g_file_get_contents (file, &data, &len, error))
+  if (!g_file_get_contents (file, &data, NULL, error))
     return FALSE;
-  last = g_strrstr_len (data, len, "\n");
-  len = last ? (gsize) (last - data) + 1 : 0;
-  if (len && fwrite (data, 1, len, out) != len) {
-    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_IO, "cannot append %s",
-        file);
-    return FALSE;
+  /* A line cut short by a stop at once is left out. */
+  last = strrchr (data, '\n');
+  if (!last)
+    *data = '\0';
+  else
+    last[1] = '\0';
+  lines = g_strsplit (data, "\n", -1);
+  for (i = 0; lines[i]; i++) {
+    gchar *id = *lines[i] ? line_id (parser, lines[i]) : NULL;
+
+    if (!*lines[i] || (id && !g_hash_table_add (seen, id)))
+      continue;
+    if (fprintf (out, "%s\n", lines[i]) < 0) {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_IO, "cannot append %s",
+          file);
+      return FALSE;
+    }
   }
   g_unlink (file);
   return TRUE;
@@ -484,6 +517,8 @@ mt_branch_plan_merge (const MtBranchPlan * p, const gchar * written,
     p->comprehend_location
   };
   gboolean any = written != NULL;
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash,
+      g_str_equal, g_free, NULL);
   FILE *out;
   guint i;
 
@@ -501,7 +536,7 @@ mt_branch_plan_merge (const MtBranchPlan * p, const gchar * written,
     return NULL;
   }
   for (i = 0; i < G_N_ELEMENTS (locs); i++)
-    if (!append_branch (out, locs[i], error)) {
+    if (!append_branch (out, locs[i], seen, error)) {
       fclose (out);
       return NULL;
     }
@@ -681,7 +716,11 @@ top_of (GHashTable * t)
   for (i = 0; i < MIN (len, TOP_N); i++) {
     guint n = GPOINTER_TO_UINT (g_hash_table_lookup (t, keys[i]));
 
-    g_string_append_printf (s, "%s%s", i ? ", " : "", (gchar *) keys[i]);
+    g_autofree gchar *one = g_strdup (keys[i]);
+
+    /* A phrase may span lines of a page: the summary keeps one line. */
+    g_string_append_printf (s, "%s%s", i ? ", " : "",
+        g_strdelimit (one, "\r\n\t", ' '));
     if (n > 1)
       g_string_append_printf (s, " x%u", n);
   }
