@@ -912,15 +912,16 @@ mt_textract_expense_to_results (JsonArray * expense_documents,
 /* AnalyzeID */
 
 /* Dates as Textract normalises them ("2031-06-15T00:00:00") to
- * YYYY-MM-DD; other values as read. */
+ * YYYY-MM-DD; other values as read. The service answers ValueType "Date",
+ * botocore's model spells the enum "DATE": both are taken. */
 static gchar *
 identity_value (JsonObject * vd)
 {
   JsonObject *norm = obj_member (vd, "NormalizedValue");
   const gchar *nv = str_member (norm, "Value");
+  const gchar *type = str_member (norm, "ValueType");
 
-  if (nv && !g_strcmp0 (str_member (norm, "ValueType"), "Date")
-      && strlen (nv) >= 10)
+  if (nv && type && !g_ascii_strcasecmp (type, "Date") && strlen (nv) >= 10)
     return g_strndup (nv, 10);
   if (nv && *nv)
     return g_strdup (nv);

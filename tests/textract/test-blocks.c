@@ -478,6 +478,7 @@ test_expense (void)
 #define ID_FIELD(type, text, norm) "{\"Type\": {\"Text\": \"" type "\"}, " \
   "\"ValueDetection\": {\"Text\": \"" text "\", " norm "\"Confidence\": 97.0}}"
 
+/* The service answers ValueType "Date", botocore's model says "DATE". */
 static void
 test_identity (void)
 {
@@ -487,7 +488,7 @@ test_identity (void)
       ID_FIELD ("DATE_OF_BIRTH", "15 JUN 1990", "\"NormalizedValue\": "
       "{\"Value\": \"1990-06-15T00:00:00\", \"ValueType\": \"Date\"}, ") ","
       ID_FIELD ("EXPIRATION_DATE", "01/02/2031", "\"NormalizedValue\": "
-      "{\"Value\": \"2031-01-02T00:00:00\", \"ValueType\": \"Date\"}, ") ","
+      "{\"Value\": \"2031-01-02T00:00:00\", \"ValueType\": \"DATE\"}, ") ","
       ID_FIELD ("MIDDLE_NAME", "", "") "]}]";
   g_autoptr (JsonArray) docs = parse_array (json);
   g_autoptr (GPtrArray) results = g_ptr_array_new_with_free_func (
