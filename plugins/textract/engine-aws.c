@@ -45,6 +45,7 @@
 #include "blocks.h"
 #include "gsttextractsink.h"
 #include "result.h"
+#include "retry.h"
 #include "s3.h"
 
 GST_DEBUG_CATEGORY_STATIC (engine_aws_debug);
@@ -536,46 +537,6 @@ analyze_page (AwsState * st, const MtEngineContext * ctx,
 
 /* Asynchronous jobs */
 
-typedef struct
-{
-  GMutex lock;
-  GCond cond;
-  gboolean cancelled;
-} Sleeper;
-
-static void
-sleeper_cancelled (GCancellable * c, gpointer data)
-{
-  Sleeper *s = data;
-
-  g_mutex_lock (&s->lock);
-  s->cancelled = TRUE;
-  g_cond_broadcast (&s->cond);
-  g_mutex_unlock (&s->lock);
-}
-
-/* Waits `ms`, or less when cancelled (then FALSE). */
-static gboolean
-sleep_cancellable (guint ms, GCancellable * c, GError ** error)
-{
-  Sleeper s = { 0, };
-  gint64 end = g_get_monotonic_time () + (gint64) ms * 1000;
-  gulong id = 0;
-
-  g_mutex_init (&s.lock);
-  g_cond_init (&s.cond);
-  if (c)
-    id = g_cancellable_connect (c, G_CALLBACK (sleeper_cancelled), &s, NULL);
-  g_mutex_lock (&s.lock);
-  while (!s.cancelled && g_cond_wait_until (&s.cond, &s.lock, end));
-  g_mutex_unlock (&s.lock);
-  if (c)
-    g_cancellable_disconnect (c, id);
-  g_mutex_clear (&s.lock);
-  g_cond_clear (&s.cond);
-  return !g_cancellable_set_error_if_cancelled (c, error);
-}
-
 /* An idempotency token for Start*: the same document and request start
  * the same job again (a retried Start after a lost answer included). */
 static gchar *
@@ -693,7 +654,8 @@ collect_job (AwsState * st, const MtEngineContext * ctx, const gchar * op,
       return FALSE;
     if (!g_strcmp0 (json_object_get_string_member_with_default (resp,
                 "JobStatus", ""), "IN_PROGRESS")) {
-      if (!sleep_cancellable (wait, c, error))
+      /* retry.h's wait: a state change ends it at once. */
+      if (!mt_retry_wait (wait, c, error))
         return FALSE;
       wait = MIN (wait * 2, POLL_MAX_MS);
       continue;
