@@ -19,7 +19,7 @@
 #define TOP_NAMES 10            /* rows of the per-minute chart */
 #define MAX_COLUMNS 60          /* its columns: minutes, or wider bins */
 #define MAX_ROWS 25             /* names per timeline */
-#define MAX_BARS_PER_ROW 120    /* more tracks than this are merged */
+#define MAX_BARS_PER_ROW 60     /* more tracks than this are merged */
 #define MAX_LISTED 200          /* sightings listed per name */
 #define MAX_FRAMES 24           /* frames with boxes shown */
 #define MAX_BOXES 40            /* boxes drawn per frame */
