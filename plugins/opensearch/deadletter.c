@@ -136,26 +136,14 @@ os_dead_letters_may_warn (OsDeadLetters * letters)
   return may;
 }
 
-guint64
-os_dead_letters_suppressed (OsDeadLetters * letters)
+void
+os_dead_letters_get_counts (OsDeadLetters * letters, guint64 * count,
+    guint64 * suppressed)
 {
-  guint64 n;
-
   g_mutex_lock (&letters->lock);
-  n = letters->warnings_suppressed;
+  *count = letters->count;
+  *suppressed = letters->warnings_suppressed;
   g_mutex_unlock (&letters->lock);
-  return n;
-}
-
-guint64
-os_dead_letters_count (OsDeadLetters * letters)
-{
-  guint64 n;
-
-  g_mutex_lock (&letters->lock);
-  n = letters->count;
-  g_mutex_unlock (&letters->lock);
-  return n;
 }
 
 void

@@ -37,14 +37,14 @@ gboolean os_dead_letters_add_doc (OsDeadLetters * letters,
     const gchar * reason, GError ** error);
 
 /* Whether a warning about one more letter may be posted: the first
- * OS_DEAD_LETTERS_MAX_WARNINGS are, the rest are counted for
- * os_dead_letters_suppressed(). */
+ * OS_DEAD_LETTERS_MAX_WARNINGS are, the rest are counted (see
+ * os_dead_letters_get_counts()). */
 #define OS_DEAD_LETTERS_MAX_WARNINGS 10
 gboolean os_dead_letters_may_warn (OsDeadLetters * letters);
-guint64 os_dead_letters_suppressed (OsDeadLetters * letters);
 
-/* Letters added since open. */
-guint64 os_dead_letters_count (OsDeadLetters * letters);
+/* Letters added since open, and warnings about them not posted. */
+void os_dead_letters_get_counts (OsDeadLetters * letters, guint64 * count,
+    guint64 * suppressed);
 
 void os_dead_letters_flush (OsDeadLetters * letters);
 

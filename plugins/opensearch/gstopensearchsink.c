@@ -969,9 +969,10 @@ static void
 post_summary (GstOpenSearchSink * self)
 {
   GstStructure *s;
-  guint64 suppressed = os_dead_letters_suppressed (self->state.dead);
+  guint64 letters, suppressed;
   const gchar *location = os_dead_letters_location (self->state.dead);
 
+  os_dead_letters_get_counts (self->state.dead, &letters, &suppressed);
   if (suppressed > 0) {
     GST_ELEMENT_WARNING (self, STREAM, FAILED,
         ("%" G_GUINT64_FORMAT " more documents were not indexed%s%s.",
@@ -981,8 +982,7 @@ post_summary (GstOpenSearchSink * self)
   g_mutex_lock (&self->state.lock);
   s = gst_structure_new ("opensearch-summary",
       "indexed", G_TYPE_UINT64, self->state.n_indexed,
-      "dead-lettered", G_TYPE_UINT64,
-      os_dead_letters_count (self->state.dead),
+      "dead-lettered", G_TYPE_UINT64, letters,
       "retried", G_TYPE_UINT64, self->state.n_retried,
       "requests", G_TYPE_UINT64, self->state.n_requests,
       "index", G_TYPE_STRING, self->state.index, NULL);
