@@ -363,14 +363,32 @@ send_batch (gpointer data, gpointer user_data)
     fail_batch (st, batch, error);
 }
 
+/* A cancelled unit's wait_all() wakes at once: the broadcast is made
+ * under the lock, so it cannot fall between its test and its wait. */
+static void
+wake_on_cancel (GCancellable * cancellable, gpointer data)
+{
+  AwsState *st = data;
+
+  g_mutex_lock (&st->lock);
+  g_cond_broadcast (&st->cond);
+  g_mutex_unlock (&st->lock);
+}
+
 /* Waits until every request is done, or the unit is cancelled. */
 static gboolean
 wait_all (AwsState * st, GPtrArray * reqs, GCancellable * cancellable,
     GError ** error)
 {
   Waiter *w = g_atomic_rc_box_new0 (Waiter);
+  gulong id = 0;
   guint i;
 
+  /* Connected outside the lock: an already cancelled cancellable runs the
+   * callback right here (as retry.h's wait does). */
+  if (cancellable)
+    id = g_cancellable_connect (cancellable, G_CALLBACK (wake_on_cancel), st,
+        NULL);
   g_mutex_lock (&st->lock);
   for (i = 0; i < reqs->len; i++) {
     Request *r = g_ptr_array_index (reqs, i);
@@ -386,15 +404,18 @@ wait_all (AwsState * st, GPtrArray * reqs, GCancellable * cancellable,
     st->waiting++;
     g_cond_broadcast (&st->cond);
   }
-  /* Cancellation is polled: a cancelled unit leaves within 50 ms. */
+  /* Cancellation wakes the wait (wake_on_cancel), so nothing polls. */
   while (w->remaining && !g_cancellable_is_cancelled (cancellable))
-    g_cond_wait_until (&st->cond, &st->lock,
-        g_get_monotonic_time () + 50 * 1000);
+    g_cond_wait (&st->cond, &st->lock);
   if (w->blocked) {
     w->blocked = FALSE;
     st->waiting--;
   }
   g_mutex_unlock (&st->lock);
+  /* After the unlock: disconnecting waits for a callback that may be
+   * waiting for the lock. */
+  if (id)
+    g_cancellable_disconnect (cancellable, id);
   waiter_unref (w);
   return !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
