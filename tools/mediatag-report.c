@@ -67,7 +67,7 @@ static void
 add_line (Reader * r, JsonParser * parser, const gchar * line, gsize len,
     const gchar * where, const gchar * thumbs, gint64 mtime)
 {
-  JsonNode *root;
+  JsonNode *root, *node;
   JsonObject *doc;
   const gchar *uri;
 
@@ -84,9 +84,12 @@ add_line (Reader * r, JsonParser * parser, const gchar * line, gsize len,
   doc = json_node_get_object (root);
   if (!json_object_has_member (doc, "analysis"))
     return;
-  uri = json_object_get_string_member_with_default (doc, "asset", where);
-  g_ptr_array_add (asset_for (r, uri ? uri : where, where, thumbs,
-          mtime)->docs, json_object_ref (doc));
+  node = json_object_get_member (doc, "asset");
+  uri = node && JSON_NODE_HOLDS_VALUE (node)
+      && json_node_get_value_type (node) == G_TYPE_STRING ?
+      json_node_get_string (node) : where;
+  g_ptr_array_add (asset_for (r, uri, where, thumbs, mtime)->docs,
+      json_object_ref (doc));
 }
 
 static void

@@ -163,6 +163,15 @@ arr (JsonObject * o, const gchar * name)
   return n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
 }
 
+/* Element i of `a` when it is an object, else NULL. */
+static JsonObject *
+obj_at (JsonArray * a, guint i)
+{
+  JsonNode *n = json_array_get_element (a, i);
+
+  return n && JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+}
+
 /* A JSON scalar as text (numbers as written), or NULL. */
 static gchar *
 scalar_text (JsonNode * n)
@@ -905,7 +914,7 @@ bin_counts (Facts * f, const gchar * name, gdouble bin, guint bins,
     Row *r = g_hash_table_lookup (f->rows, key);
 
     for (i = 0; r && i < r->sightings->len; i++) {
-      guint b = g_array_index (r->sightings, Span, i).begin / bin;
+      guint b = MAX (g_array_index (r->sightings, Span, i).begin, 0) / bin;
 
       out[MIN (b, bins - 1)]++;
     }
@@ -1373,7 +1382,7 @@ render_line_items (GString * s, JsonArray * items)
   guint i, c;
 
   for (i = 0; i < json_array_get_length (items); i++) {
-    JsonObject *it = json_array_get_object_element (items, i);
+    JsonObject *it = obj_at (items, i);
     g_autoptr (GList) m = it ? json_object_get_members (it) : NULL;
     GList *l;
 
@@ -1390,7 +1399,7 @@ render_line_items (GString * s, JsonArray * items)
   }
   g_string_append (s, "</tr>");
   for (i = 0; i < json_array_get_length (items); i++) {
-    JsonObject *it = json_array_get_object_element (items, i);
+    JsonObject *it = obj_at (items, i);
 
     g_string_append (s, "<tr>");
     for (c = 0; c < cols->len; c++) {
