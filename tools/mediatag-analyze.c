@@ -542,8 +542,7 @@ mt_analyze_build_launch (const gchar * uri, gboolean video,
   GString *s = g_string_new (NULL);
   g_autofree gchar *src = source_for_uri (uri);
 
-  /* Named: the audio branch (mediatag-branches.c) takes its audio pad. */
-  g_string_append_printf (s, "%s ! decodebin name=d", src);
+  g_string_append_printf (s, "%s ! decodebin", src);
   append_vision_branch (s, video, g);
   if (g->thumbs_dir)
     mt_thumbs_append_branch (s);

@@ -1,8 +1,9 @@
 /* mediatag analyze: the audio, document and comprehend branches.
  *
- * One asset is one pipeline. The vision branch (mediatag-analyze.c) hangs
- * off "decodebin name=d"; the audio branch takes decodebin's audio pad
- * (d. ! queue ! audioconvert ! audioresample ! transcribesink); documents
+ * One asset is one pipeline. Beside the vision branch (mediatag-analyze.c)
+ * the audio branch reads the same source again, decoding only its audio
+ * (decodebin caps=audio/x-raw ! queue ! audioconvert ! audioresample !
+ * transcribesink); documents
  * (PDF, TIFF, and images when a document feature is asked for) are read
  * by textractsink straight from their own source, as typefind sees them.
  * comprehend follows transcribesink and textractsink on their src pads:
@@ -384,12 +385,17 @@ append_tail (GString * s, const MtBranchPlan * p, const MtBranchOptions * bo,
   }
 }
 
+/* The audio is read from its own source: framesampler seeks its frames'
+ * decoder past what it skips, and a shared decodebin would skip the speech
+ * with them (decoding every frame instead costs what sparse sampling
+ * saves). decodebin decodes only the audio here. */
 static void
 append_audio (GString * s, const MtBranchPlan * p, const MtBranchOptions * bo,
-    const gchar * backend, const gchar * location)
+    const gchar * source, const gchar * backend, const gchar * location)
 {
-  g_string_append (s, " d. ! queue ! audioconvert ! audioresample"
-      " ! audio/x-raw,rate=16000 ! transcribesink");
+  g_string_append_printf (s, "%s%s ! decodebin caps=audio/x-raw ! queue"
+      " ! audioconvert ! audioresample ! audio/x-raw,rate=16000"
+      " ! transcribesink", s->len ? " " : "", source);
   g_string_append_printf (s, " backend=%s", backend);
   append_prop (s, "language-code", bo->language_code);
   append_prop (s, "vocabulary-name", bo->vocabulary_name);
@@ -421,9 +427,7 @@ mt_branch_plan_append (const MtBranchPlan * p, GString * launch,
     gdouble min_confidence, const gchar * part, const gchar * opensearch)
 {
   if (p->audio) {
-    if (!p->vision)
-      g_string_append_printf (launch, "%s ! decodebin name=d", source);
-    append_audio (launch, p, bo, backend,
+    append_audio (launch, p, bo, source, backend,
         p->audio_location ? p->audio_location : part);
     append_tail (launch, p, bo, backend, opensearch);
   }

@@ -73,7 +73,7 @@ gboolean mt_branch_plan_make (MtBranchPlan * p, const MtBranchOptions * bo,
     GError ** error);
 
 /* Adds the planned branches to `launch`, which holds the vision branch
- * after "decodebin name=d" (vision planned) or is empty. */
+ * (vision planned) or is empty. */
 void mt_branch_plan_append (const MtBranchPlan * p, GString * launch,
     const MtBranchOptions * bo, const gchar * source, const gchar * backend,
     gdouble min_confidence, const gchar * part, const gchar * opensearch);
