@@ -1099,6 +1099,8 @@ report_beside (Job * j, AssetStatus status)
 {
   g_autoptr (GError) error = NULL;
 
+  if (status == ASSET_FAILED || status == ASSET_CANNOT_RUN)
+    mt_thumbs_discard (j->thumbs);
   if (!j->o->report || status == ASSET_FAILED || status == ASSET_CANNOT_RUN)
     return status;
   if (mt_report_write_beside (j->base, &error))
@@ -1179,6 +1181,7 @@ analyze_one (const Asset * a, const AnalyzeOptions * o,
 
     if (left)
       g_unlink (left);
+    mt_thumbs_discard (j.thumbs);
     fprintf (stderr, "mediatag: --features %s: the %s engine cannot do any "
         "of them, so nothing would be analysed (use --backend aws, or "
         "features it can do)\n", ai->features, o->backend);

@@ -5,7 +5,6 @@
  * fakesink handoff because multifilesink names files by count, not by
  * time, and the report finds a frame's thumbnail by time. */
 #include <glib/gstdio.h>
-#include <errno.h>
 #include <string.h>
 
 #include "mediatag-thumbs.h"
@@ -62,7 +61,10 @@ on_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, gpointer data)
   g_autoptr (GError) error = NULL;
   GstMapInfo map;
 
-  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
+  /* Made at the first frame, so a run that analyses nothing leaves no
+   * folder behind. */
+  if (g_mkdir_with_parents (dir, 0755) != 0
+      || !gst_buffer_map (buf, &map, GST_MAP_READ))
     return;
   if (!g_file_set_contents (path, (const gchar *) map.data, map.size,
           &error))
@@ -99,13 +101,21 @@ mt_thumbs_attach (GstElement * pipeline, const gchar * dir, GError ** error)
 
   if (!sink)
     return TRUE;
-  if (g_mkdir_with_parents (dir, 0755) != 0) {
-    g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno),
-        "cannot create %s: %s", dir, g_strerror (errno));
+  if (g_file_test (dir, G_FILE_TEST_EXISTS)
+      && !g_file_test (dir, G_FILE_TEST_IS_DIR)) {
+    g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_NOTDIR,
+        "cannot keep thumbnails in %s: it is not a folder", dir);
     return FALSE;
   }
   remove_old (dir);
   g_signal_connect_data (sink, "handoff", G_CALLBACK (on_handoff),
       g_strdup (dir), free_dir, 0);
   return TRUE;
+}
+
+void
+mt_thumbs_discard (const gchar * dir)
+{
+  remove_old (dir);
+  g_rmdir (dir);
 }

@@ -15,12 +15,16 @@ G_BEGIN_DECLS
 void mt_thumbs_append_tee (GString * launch);
 void mt_thumbs_append_branch (GString * launch);
 
-/* Makes `dir` (removing the thumbnails of an earlier run) and has the
- * "mtthumbs" sink of `pipeline` write each frame to <dir>/<ms>.jpg, <ms>
- * being the frame's time in ms as the result documents give it. FALSE
- * with `error` when the folder cannot be made; a pipeline without that
- * sink is left alone. */
+/* Removes the thumbnails of an earlier run from `dir` and has the
+ * "mtthumbs" sink of `pipeline` write each frame to <dir>/<ms>.jpg (the
+ * folder made at the first frame), <ms> being the frame's stream time in
+ * ms as the result documents give it. FALSE with `error` when `dir` is
+ * not a folder; a pipeline without that sink is left alone. */
 gboolean mt_thumbs_attach (GstElement * pipeline, const gchar * dir,
     GError ** error);
+
+/* Removes `dir` and its thumbnails: for an asset whose results were not
+ * kept. */
+void mt_thumbs_discard (const gchar * dir);
 
 G_END_DECLS
