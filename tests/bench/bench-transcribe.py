@@ -13,12 +13,14 @@ Inputs:
 Both sides run as a process per file, model load included (as a user runs
 them): gst-launch-1.0 `filesrc ! wavparse ! audioconvert ! audioresample !
 transcribesink backend=local location=...` against `pocketsphinx_continuous
--infile`. Times are wall-clock medians of --repeat runs. Prints ratios; no
-pass/fail on time.
+-infile`. Times are medians of --repeat runs, as CPU time (user + system,
+what a loaded shared machine distorts least) and wall-clock time; speed is
+the CLI's time over the element's. Prints ratios; no pass/fail on time.
 """
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -60,18 +62,30 @@ def duration(wav):
         return w.getnframes() / w.getframerate()
 
 
+def children_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def timed(argv, env=None):
-    start = time.monotonic()
+    """Runs argv; returns its stdout, wall time and CPU time (user + system:
+    the fairer measure on a shared machine)."""
+    start, cpu = time.monotonic(), children_cpu()
     out = subprocess.run(argv, capture_output=True, text=True, env=env)
-    took = time.monotonic() - start
+    took, cpu = time.monotonic() - start, children_cpu() - cpu
     if out.returncode != 0:
         sys.exit("failed: %s\n%s" % (" ".join(argv), out.stderr[-2000:]))
-    return out.stdout, took
+    return out.stdout, (took, cpu)
 
 
 def run_cli(wav):
-    out, took = timed(["pocketsphinx_continuous", "-infile", wav])
+    out, took = timed(["pocketsphinx_continuous", "-infile", wav] + CLI_ARGS)
     return " ".join(line.strip() for line in out.splitlines() if line.strip()), took
+
+
+# Settings given to the CLI (--cli-args): none, its defaults, which are the
+# element's.
+CLI_ARGS = []
 
 
 def run_element(wav, env, tmp):
@@ -86,8 +100,8 @@ def run_element(wav, env, tmp):
 
 def measure(name, items, env, tmp, repeat):
     """items: (wav for the element, wav for the CLI, reference). Prints one
-    table row per side and returns the totals."""
-    totals = {"cli": [0, 0, 0.0], "element": [0, 0, 0.0]}
+    table row and returns the totals: errors, words, wall, CPU."""
+    totals = {"cli": [0, 0, 0.0, 0.0], "element": [0, 0, 0.0, 0.0]}
     audio = 0.0
     for wav, cli_wav, ref in items:
         audio += duration(wav)
@@ -99,13 +113,15 @@ def measure(name, items, env, tmp, repeat):
             t = totals[side]
             t[0] += word_errors(hyp, ref)
             t[1] += len(ref.split())
-            t[2] += statistics.median(r[1] for r in runs)
+            t[2] += statistics.median(r[1][0] for r in runs)
+            t[3] += statistics.median(r[1][1] for r in runs)
     cli, el = totals["cli"], totals["element"]
-    print("%-22s %6.1f s audio | WER cli %5.1f %% (%d/%d)  element %5.1f %% (%d/%d) | "
-          "RTF cli %.2f element %.2f | speed element/cli %.2fx"
+    print("%-20s %5.1f s | WER cli %5.1f %% (%d/%d) element %5.1f %% (%d/%d) | "
+          "RTF (CPU) cli %.2f element %.2f, speed %.2fx | RTF (wall) cli %.2f "
+          "element %.2f, speed %.2fx"
           % (name, audio, 100.0 * cli[0] / cli[1], cli[0], cli[1],
-             100.0 * el[0] / el[1], el[0], el[1], cli[2] / audio, el[2] / audio,
-             cli[2] / el[2]))
+             100.0 * el[0] / el[1], el[0], el[1], cli[3] / audio, el[3] / audio,
+             cli[3] / el[3], cli[2] / audio, el[2] / audio, cli[2] / el[2]))
     sys.stdout.flush()
     return totals
 
@@ -141,7 +157,9 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--cli-args", default="", help="extra pocketsphinx_continuous options")
     args = ap.parse_args()
+    CLI_ARGS.extend(args.cli_args.split())
     env = dict(os.environ)
     env["GST_PLUGIN_PATH"] = os.path.join(os.path.abspath(args.build), "plugins", "transcribe")
     with tempfile.TemporaryDirectory(prefix="bench-transcribe-") as tmp:
