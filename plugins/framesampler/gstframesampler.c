@@ -799,13 +799,19 @@ handle_segment (GstFrameSampler * self, GstEvent * event)
 static gboolean
 handle_eos (GstFrameSampler * self, GstEvent * event)
 {
-  gboolean pending;
+  gboolean before_flush;
 
+  /* An EOS queued before our seek's flush: that flush takes it back. One
+   * after the flush is the end, even when no segment came first: a seek
+   * past the end of a truncated file gives qtdemux nothing to read, and the
+   * decoder drops the segment of a stream without frames, so waiting for it
+   * here hung the pipeline for ever (issue 11 case 3). */
   GST_OBJECT_LOCK (self);
-  pending = self->seek_pending;
+  before_flush = self->seek_pending && !self->seek_flushed;
+  if (!before_flush)
+    self->seek_pending = FALSE;
   GST_OBJECT_UNLOCK (self);
-  if (pending) {
-    /* queued before our seek: its flush will take it back */
+  if (before_flush) {
     gst_event_unref (event);
     return TRUE;
   }

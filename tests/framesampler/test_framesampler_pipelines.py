@@ -83,6 +83,38 @@ class Pipelines(unittest.TestCase):
         self.assertEqual(sorted(outs["none"]), self.expected_names(1003))
         self.assertEqual(outs["none"], outs["accurate"])
 
+    def test_truncated_clip_ends(self):
+        """A clip cut short (moov at the front, so qtdemux believes in 12 s)
+        ends with the frames that are there: the seek to the next sample
+        lands past the end of the data, qtdemux sends EOS with no segment
+        before it, and framesampler used to wait for that segment for ever."""
+        full = os.path.join(self.tmp.name, "full.mp4")
+        subprocess.run(["gst-launch-1.0", "-q", "videotestsrc", "num-buffers=300",
+                        "!", "video/x-raw,width=320,height=240,framerate=25/1", "!",
+                        "x264enc", "speed-preset=ultrafast", "key-int-max=50", "!",
+                        "mp4mux", "faststart=true", "!", "filesink", "location=" + full],
+                       check=True, env=fsclips.peer_env())
+        with open(full, "rb") as f:
+            data = f.read()
+        for percent in (30, 60):
+            cut = os.path.join(self.tmp.name, "cut%d.mp4" % percent)
+            with open(cut, "wb") as f:
+                f.write(data[:len(data) * percent // 100])
+            for mode in ("1f-every-5s", "1f-every-2s"):
+                p = subprocess.run(
+                    ["gst-launch-1.0", "-q", "filesrc", "location=" + cut, "!",
+                     "decodebin", "!", "videoconvert", "!", "framesampler",
+                     "frame-capture-mode=" + mode, "!", "fakesink"],
+                    capture_output=True, text=True, timeout=120)
+                self.assertEqual(p.returncode, 0, "%s %s: %s" % (cut, mode, p.stderr))
+                passed, _ = fsclips.run(
+                    "filesrc location=%s ! decodebin ! videoconvert ! framesampler "
+                    "name=s frame-capture-mode=%s ! fakesink" % (cut, mode), ["s"])
+                # the frames before the cut, and none after it
+                self.assertGreaterEqual(len(passed["s"]), 1)
+                self.assertLess(max(pts for _, pts in passed["s"]),
+                                12 * fsclips.Gst.SECOND * percent // 100)
+
     def test_no_video_stream_is_a_clear_message(self):
         for argv in ([SH, self.audio, os.path.join(self.tmp.name, "a1")],
                      [sys.executable, PY, self.audio, os.path.join(self.tmp.name, "a2")]):
