@@ -776,8 +776,12 @@ check_selection (MtTextractSink * self, const gchar * spec, GArray * pages,
     guint n_pages)
 {
   gboolean valid;
-  g_autoptr (GArray) all = pages_select (spec, G_MAXUINT16, &valid);
+  g_autoptr (GArray) all = NULL;
 
+  /* Without `pages`, every page is asked for: nothing can go beyond. */
+  if (!spec || !*spec)
+    return TRUE;
+  all = pages_select (spec, G_MAXUINT16, &valid);
   if (pages->len == 0) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("pages=\"%s\" names no page of this document, which has %u.", spec,
