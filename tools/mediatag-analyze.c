@@ -101,6 +101,7 @@ typedef struct {
   gboolean failed;
   gchar *error_text;
   gchar *media_problem;         /* a decoder or demuxer warned */
+  gchar *output_problem;        /* a sink after the analysis warned */
   gchar *not_analysed;          /* features the engine cannot do */
   gboolean none_can_run;
   guint64 requested;            /* features asked for (flags) */
@@ -515,8 +516,8 @@ append_vision_branch (GString * s, gboolean video, const MtAnalyzeGraph * g)
 {
   g_string_append (s, " ! videoconvert");
   if (video)
-    g_string_append_printf (s, " ! framesampler frame-capture-mode=%s",
-        g->frame_capture_mode);
+    g_string_append_printf (s, " ! framesampler frame-capture-mode=%s%s",
+        g->frame_capture_mode, g->decode_all ? " seek=none" : "");
   if (g->thumbs_dir)
     mt_thumbs_append_tee (s);
   g_string_append_printf (s, " ! " VISION_ELEMENT " features=%s"
@@ -628,6 +629,42 @@ note_unsupported (RunState * st, const GError * err)
   }
 }
 
+static gboolean
+source_klass_has (GstMessage * msg, const gchar * const *words)
+{
+  GstElementFactory *f = NULL;
+  const gchar *klass;
+
+  if (GST_IS_ELEMENT (GST_MESSAGE_SRC (msg)))
+    f = gst_element_get_factory (GST_ELEMENT (GST_MESSAGE_SRC (msg)));
+  klass = f ? gst_element_factory_get_metadata (f, GST_ELEMENT_METADATA_KLASS)
+      : NULL;
+  for (; klass && *words; words++)
+    if (strstr (klass, *words))
+      return TRUE;
+  return FALSE;
+}
+
+/* A sink that takes the results (opensearchsink): its trouble does not
+ * make the analysis incomplete, but the run is not all done either. */
+static gboolean
+from_output_sink (GstMessage * msg)
+{
+  static const gchar *const sink[] = { "Sink", NULL };
+
+  return source_klass_has (msg, sink);
+}
+
+/* A demuxer, parser or decoder that complains has not given all of the
+ * media (a source's warnings, such as a resumed read, have not lost any). */
+static gboolean
+from_media_element (GstMessage * msg)
+{
+  static const gchar *const media[] = { "Demux", "Decoder", "Parser", NULL };
+
+  return source_klass_has (msg, media);
+}
+
 static void
 on_warning (RunState * st, GstMessage * msg)
 {
@@ -638,9 +675,10 @@ on_warning (RunState * st, GstMessage * msg)
   if (from_analysis_element (msg)) {
     if (g_error_matches (err, GST_CORE_ERROR, GST_CORE_ERROR_NOT_IMPLEMENTED))
       note_unsupported (st, err);
-  } else if (!st->media_problem) {
-    /* A demuxer or decoder that complains has not given all of the
-     * media: the results are incomplete. */
+  } else if (from_output_sink (msg)) {
+    if (!st->output_problem)
+      st->output_problem = g_strdup_printf ("%s: %s", src, err->message);
+  } else if (from_media_element (msg) && !st->media_problem) {
     st->media_problem = g_strdup_printf ("%s reported: %s", src,
         err->message);
   }
@@ -962,6 +1000,7 @@ job_clear (Job * j)
   mt_branch_plan_clear (&j->br);
   g_free (j->st.error_text);
   g_free (j->st.media_problem);
+  g_free (j->st.output_problem);
   g_free (j->st.not_analysed);
   g_mutex_clear (&j->st.lock);
   mt_run_totals_clear (&j->st.totals);
@@ -983,6 +1022,9 @@ report_failures (const Job * j, const gchar * results)
     fprintf (stderr, "mediatag: %s: not analysed: %s (the %s engine cannot "
         "do them; --backend aws can)\n", j->asset->input, j->st.not_analysed,
         j->o->backend);
+  if (j->st.output_problem)
+    fprintf (stderr, "mediatag: %s: the results are all in %s, but %s\n",
+        j->asset->input, results, j->st.output_problem);
 }
 
 /* Moves the results to their name, writes the tracks and the table, and
@@ -1061,7 +1103,7 @@ finish_job (Job * j)
     fprintf (stderr, "mediatag: %s: results in %s\n", j->asset->input,
         results);
   return incomplete || j->st.totals.failed || j->st.not_analysed
-      ? ASSET_PARTIAL : ASSET_DONE;
+      || j->st.output_problem ? ASSET_PARTIAL : ASSET_DONE;
 }
 
 static void
@@ -1078,6 +1120,9 @@ job_graph (Job * j, MtAnalyzeGraph * g)
   g->custom_label_models = j->ai->custom_label_models;
   g->text_roi = j->ai->text_roi;
   g->max_pixels = j->o->sink_has_max_pixels ? j->o->max_pixels : 0;
+  /* A file cut short is decoded as far as it goes rather than skipped
+   * through: a seek past its end finds nothing to land on. */
+  g->decode_all = j->probe.truncated != NULL;
 }
 
 /* The vision branch (when planned) and the others, as one launch line. */

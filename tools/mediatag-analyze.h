@@ -19,6 +19,7 @@ typedef struct {
   const gchar *text_roi;
   guint64 max_pixels;               /* 0: the element has no such property */
   const gchar *thumbs_dir;          /* NULL: no thumbnails (mediatag-thumbs.h) */
+  gboolean decode_all;              /* framesampler seek=none */
 } MtAnalyzeGraph;
 
 /* The launch line analysing `uri` (video: sampled frames; else one image). */
