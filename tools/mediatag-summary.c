@@ -264,7 +264,8 @@ write_vtt (GPtrArray * tracks, const gchar * out_dir, const gchar * name,
   g_ptr_array_sort (tracks, cmp_track);
   for (i = 0; i < tracks->len; i++) {
     JsonObject *t = tracks->pdata[i];
-    const gchar *analysis = json_object_get_string_member (t, "analysis");
+    const gchar *analysis = json_object_get_string_member_with_default (t,
+        "kind", json_object_get_string_member (t, "analysis"));
     gint64 begin = json_object_get_int_member_with_default (t, "timestamp", 0);
     gint64 end = json_object_get_int_member_with_default (t, "end", begin);
     GString *vtt = g_hash_table_lookup (files, analysis);
