@@ -346,6 +346,17 @@ mt_engine_context_rate_limit (const MtEngineContext * ctx,
   return !g_cancellable_set_error_if_cancelled (cancellable, error);
 }
 
+JsonObject *
+mt_engine_context_json_call (const MtEngineContext * ctx,
+    MtAwsClient * client, const gchar * target, JsonObject * request,
+    GCancellable * cancellable, GError ** error)
+{
+  if (!mt_engine_context_rate_limit (ctx, cancellable, error))
+    return NULL;
+  GST_LOG_OBJECT (ctx->element, "calling %s", target);
+  return mt_aws_client_json_call (client, target, request, cancellable, error);
+}
+
 /* Engine selection and start */
 
 static gboolean

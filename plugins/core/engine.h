@@ -199,6 +199,14 @@ typedef struct _MtEngine {
 gboolean mt_engine_context_rate_limit (const MtEngineContext * ctx,
     GCancellable * cancellable, GError ** error);
 
+/* An AWS JSON 1.1 call made the way every engine makes it: paced by
+ * mt_engine_context_rate_limit(), then mt_aws_client_json_call() with its
+ * retries. `target` is the full X-Amz-Target ("Textract.AnalyzeDocument"). */
+struct _MtAwsClient;
+JsonObject *mt_engine_context_json_call (const MtEngineContext * ctx,
+    struct _MtAwsClient *client, const gchar * target, JsonObject * request,
+    GCancellable * cancellable, GError ** error);
+
 /* Session engines: hands finished result documents to the base, which
  * takes them (steals the array's contents), fills in `asset` and `id`
  * (documents must carry their own `timestamp`/`end`, in ms of stream time),

@@ -263,10 +263,8 @@ call (AwsState * st, const MtEngineContext * ctx, const gchar * op,
 {
   g_autofree gchar *target = g_strconcat ("RekognitionService.", op, NULL);
 
-  if (!mt_engine_context_rate_limit (ctx, cancellable, error))
-    return NULL;
-  GST_LOG_OBJECT (st->element, "calling %s", op);
-  return mt_aws_client_json_call (st->client, target, req, cancellable, error);
+  return mt_engine_context_json_call (ctx, st->client, target, req,
+      cancellable, error);
 }
 
 static JsonObject *
