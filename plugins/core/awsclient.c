@@ -41,6 +41,7 @@ const MtAwsService mt_aws_service_transcribe =
 const MtAwsService mt_aws_service_comprehend =
     { "Comprehend", "comprehend", "comprehend" };
 const MtAwsService mt_aws_service_sts = { "STS", "sts", "sts" };
+const MtAwsService mt_aws_service_sqs = { "SQS", "sqs", "sqs" };
 
 struct _MtAwsClient
 {
@@ -588,9 +589,10 @@ serialize_json_object (JsonObject * obj)
   return g_bytes_new_take (text, len);
 }
 
-JsonObject *
-mt_aws_client_json_call (MtAwsClient * client, const gchar * target,
-    JsonObject * request, GCancellable * cancellable, GError ** error)
+static JsonObject *
+json_call (MtAwsClient * client, const gchar * content_type,
+    const gchar * target, JsonObject * request, GCancellable * cancellable,
+    GError ** error)
 {
   g_autoptr (MtHttpRequest) req = mt_http_request_new ("POST", "/");
   g_autoptr (MtHttpResponse) resp = NULL;
@@ -603,8 +605,7 @@ mt_aws_client_json_call (MtAwsClient * client, const gchar * target,
   if (request == NULL)
     request = empty = json_object_new ();
   body = serialize_json_object (request);
-  mt_http_request_set_header (req, "Content-Type",
-      "application/x-amz-json-1.1");
+  mt_http_request_set_header (req, "Content-Type", content_type);
   mt_http_request_set_header (req, "X-Amz-Target", target);
   mt_http_request_set_body (req, body);
 
@@ -613,4 +614,20 @@ mt_aws_client_json_call (MtAwsClient * client, const gchar * target,
   if (!mt_aws_client_send (client, req, &opts, &resp, cancellable, error))
     return NULL;
   return parse_json_object (resp->body, target, error);
+}
+
+JsonObject *
+mt_aws_client_json_call (MtAwsClient * client, const gchar * target,
+    JsonObject * request, GCancellable * cancellable, GError ** error)
+{
+  return json_call (client, "application/x-amz-json-1.1", target, request,
+      cancellable, error);
+}
+
+JsonObject *
+mt_aws_client_json10_call (MtAwsClient * client, const gchar * target,
+    JsonObject * request, GCancellable * cancellable, GError ** error)
+{
+  return json_call (client, "application/x-amz-json-1.0", target, request,
+      cancellable, error);
 }

@@ -35,6 +35,7 @@ extern const MtAwsService mt_aws_service_textract;
 extern const MtAwsService mt_aws_service_transcribe;
 extern const MtAwsService mt_aws_service_comprehend;
 extern const MtAwsService mt_aws_service_sts;
+extern const MtAwsService mt_aws_service_sqs;
 
 /* Resolves region and endpoint now (a clear error if there is no region);
  * credentials are fetched lazily at the first request. With anonymous,
@@ -94,6 +95,11 @@ gboolean mt_aws_client_send (MtAwsClient * client, MtHttpRequest * req,
  * application/x-amz-json-1.1. `target` is e.g.
  * "RekognitionService.DetectLabels". Returns the decoded response object. */
 JsonObject *mt_aws_client_json_call (MtAwsClient * client,
+    const gchar * target, JsonObject * request,
+    GCancellable * cancellable, GError ** error);
+/* The same in the AWS JSON 1.0 protocol (application/x-amz-json-1.0):
+ * SQS ("AmazonSQS.ReceiveMessage"), DynamoDB. */
+JsonObject *mt_aws_client_json10_call (MtAwsClient * client,
     const gchar * target, JsonObject * request,
     GCancellable * cancellable, GError ** error);
 
