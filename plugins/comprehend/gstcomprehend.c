@@ -246,6 +246,8 @@ mt_comprehend_class_init (MtComprehendClass * klass)
    *
    * The analyses to run on each text, combined with `+`, e.g.
    * `keyphrases+entities`.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_FEATURES,
       g_param_spec_flags ("features", "Features",
@@ -259,6 +261,8 @@ mt_comprehend_class_init (MtComprehendClass * klass)
    * (BatchDetectDominantLanguage on AWS, a stopword and script guess
    * locally). Text in a language the engine cannot do gets a warning and
    * no documents.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_LANGUAGE_CODE,
       g_param_spec_string ("language-code", "Language code",
@@ -269,10 +273,12 @@ mt_comprehend_class_init (MtComprehendClass * klass)
    *
    * Key phrases and entities below this confidence (0 to 100) are
    * dropped. Sentiment is always written, one per text.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_MIN_CONFIDENCE,
       g_param_spec_double ("min-confidence", "Minimum confidence",
-          "Key phrases and entities below this confidence (0-100) are "
+          "Key phrases and entities below this confidence, in percent, are "
           "dropped", 0, 100, DEFAULT_MIN_CONFIDENCE, PARAM_FLAGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
@@ -280,7 +286,7 @@ mt_comprehend_class_init (MtComprehendClass * klass)
       "Comprehend text analysis", "Filter/Analyzer/Text",
       "Key phrases, entities and sentiment of transcripts and document "
       "text, as JSON result documents after the documents they come from",
-      "mediatag");
+      "mediatag developers <https://github.com/mediatag/mediatag>");
 
   sink_class->get_config = get_config;
   sink_class->free_config = free_config;

@@ -2541,6 +2541,8 @@ mt_analysis_sink_class_init (MtAnalysisSinkClass * klass)
    * this machine), or `auto`: aws when the AWS credential chain yields
    * credentials, local otherwise. The choice is logged and posted as a
    * `mediatag-backend` element message.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_BACKEND,
       g_param_spec_enum ("backend", "Backend", "Which engine analyses",
@@ -2551,10 +2553,13 @@ mt_analysis_sink_class_init (MtAnalysisSinkClass * klass)
    * MtAnalysisSink:max-in-flight:
    *
    * Units analysed at once. Results still leave in input order.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_MAX_IN_FLIGHT,
       g_param_spec_uint ("max-in-flight", "Max in flight",
-          "Units analysed at once (results stay in input order)", 1, 256,
+          "Number of units (images, frames, pages, texts) analysed at once "
+          "(results stay in input order)", 1, 256,
           MT_ANALYSIS_SINK_DEFAULT_MAX_IN_FLIGHT,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
@@ -2563,6 +2568,8 @@ mt_analysis_sink_class_init (MtAnalysisSinkClass * klass)
    *
    * Requests per second at most, evenly spaced, to stay under a service
    * quota; 0 for no limit.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_MAX_TPS,
       g_param_spec_double ("max-tps", "Max TPS",
@@ -2576,6 +2583,8 @@ mt_analysis_sink_class_init (MtAnalysisSinkClass * klass)
    * `analysis=error` document naming the frame and the error and carries
    * on; `fail` stops with an element error. Retryable errors are retried
    * first; credential and permission errors always fail.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_ON_ERROR,
       g_param_spec_enum ("on-error", "On error",
@@ -2586,6 +2595,8 @@ mt_analysis_sink_class_init (MtAnalysisSinkClass * klass)
    * MtAnalysisSink:post-messages:
    *
    * Post an element message with the results of each unit.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",
@@ -2597,6 +2608,8 @@ mt_analysis_sink_class_init (MtAnalysisSinkClass * klass)
    *
    * Also write the results as JSON Lines to this file, or to this
    * `s3://bucket/key` object (uploaded whole at EOS).
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_LOCATION,
       g_param_spec_string ("location", "Location",
@@ -2608,6 +2621,8 @@ mt_analysis_sink_class_init (MtAnalysisSinkClass * klass)
    *
    * The `asset` of the result documents; when unset, the URI upstream
    * answers (filesrc, s3src, uridecodebin).
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_ASSET,
       g_param_spec_string ("asset", "Asset",
@@ -2622,6 +2637,8 @@ mt_analysis_sink_class_init (MtAnalysisSinkClass * klass)
    * gigabytes once decoded): an encoded image fails as a unit (see
    * on-error), raw frames of that size are refused at their caps, which
    * stops the stream with an error. 0: no limit.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_MAX_PIXELS,
       g_param_spec_uint64 ("max-pixels", "Max pixels",

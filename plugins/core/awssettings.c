@@ -154,8 +154,9 @@ make_pspec (guint setting)
           SECRET_FLAGS);
     case SETTING_RETRIES:
       return g_param_spec_uint ("retries", "Retries",
-          "Attempts after the first for throttled, 5xx and network-failed "
-          "requests (exponential backoff with jitter)", 0, MT_AWS_MAX_RETRIES,
+          "Number of attempts after the first for throttled, 5xx and "
+          "network-failed requests (exponential backoff with jitter)", 0,
+          MT_AWS_MAX_RETRIES,
           MT_AWS_DEFAULT_RETRIES, READWRITE_FLAGS);
     case SETTING_REQUEST_TIMEOUT:
       return g_param_spec_uint ("request-timeout", "Request timeout",

@@ -998,6 +998,8 @@ gst_frame_sampler_class_init (GstFrameSamplerClass * klass)
    * Which frames to pass, by Media2Cloud's frameCaptureMode code or nick:
    * `frame-capture-mode=1002` and `frame-capture-mode=1f-every-2s` are the
    * same. Read when the caps arrive.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_FRAME_CAPTURE_MODE,
       g_param_spec_enum ("frame-capture-mode", "Frame capture mode",
@@ -1012,6 +1014,8 @@ gst_frame_sampler_class_init (GstFrameSamplerClass * klass)
    * Time between samples, overriding frame-capture-mode for any other
    * period; 0 uses the mode. Sample k is then the frame nearest to
    * k * interval.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_INTERVAL,
       g_param_spec_uint64 ("interval", "Interval",
@@ -1028,6 +1032,8 @@ gst_frame_sampler_class_init (GstFrameSamplerClass * klass)
    * (`accurate`), or take the key unit nearest each sample (`keyframe`).
    * `auto` is `accurate` when upstream can seek and samples are 5 s or more
    * apart, `none` otherwise.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_SEEK,
       g_param_spec_enum ("seek", "Seek",
@@ -1042,6 +1048,8 @@ gst_frame_sampler_class_init (GstFrameSamplerClass * klass)
    * frame-capture-mode=dynamic: candidates whose 64-bit perceptual hash is
    * at most this many bits from the current selection's first frame are
    * near-duplicates of it.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_HASH_DISTANCE,
       g_param_spec_uint ("hash-distance", "Hash distance",
@@ -1055,6 +1063,8 @@ gst_frame_sampler_class_init (GstFrameSamplerClass * klass)
    *
    * frame-capture-mode=dynamic: colour histogram distance (1 - intersection)
    * between consecutive candidates above which a shot changed.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_SHOT_THRESHOLD,
       g_param_spec_double ("shot-threshold", "Shot threshold",
@@ -1069,10 +1079,13 @@ gst_frame_sampler_class_init (GstFrameSamplerClass * klass)
    * Post a "framesampler" element message for every passed frame (see the
    * element description), so an application can name or index what it
    * writes by frame number even after an encoder has dropped the offset.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_POST_MESSAGES,
       g_param_spec_boolean ("post-messages", "Post messages",
-          "Post a message for every passed frame", DEFAULT_POST_MESSAGES,
+          "Post a framesampler element message for every passed frame",
+          DEFAULT_POST_MESSAGES,
           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
 
@@ -1081,7 +1094,7 @@ gst_frame_sampler_class_init (GstFrameSamplerClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Frame capture mode sampler", "Filter/Video",
       "Passes the frames a Media2Cloud frame capture mode selects, with their "
-      "timestamps and source frame numbers", "mediatag developers");
+      "timestamps and source frame numbers", "mediatag developers <https://github.com/mediatag/mediatag>");
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_frame_sampler_change_state);
 

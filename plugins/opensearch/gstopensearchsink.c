@@ -1507,7 +1507,7 @@ gst_opensearch_sink_class_init (GstOpenSearchSinkClass * klass)
    */
   g_object_class_install_property (gobject_class, PROP_BULK_MAX_DOCS,
       g_param_spec_uint ("bulk-max-docs", "Bulk max documents",
-          "Documents per bulk request at most", 1, G_MAXINT,
+          "Number of documents per bulk request at most", 1, G_MAXINT,
           DEFAULT_BULK_MAX_DOCS, rw));
 
   /**
@@ -1549,7 +1549,8 @@ gst_opensearch_sink_class_init (GstOpenSearchSinkClass * klass)
    */
   g_object_class_install_property (gobject_class, PROP_BULK_CONCURRENCY,
       g_param_spec_uint ("bulk-concurrency", "Bulk concurrency",
-          "Bulk requests in flight at once", 1, MAX_BULK_CONCURRENCY,
+          "Number of bulk requests in flight at once", 1,
+          MAX_BULK_CONCURRENCY,
           DEFAULT_BULK_CONCURRENCY, rw));
 
   /**

@@ -360,6 +360,8 @@ mt_rekognition_sink_class_init (MtRekognitionSinkClass * klass)
    *
    * The analyses to run on each image, combined with `+`, e.g.
    * `labels+faces+text`.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_FEATURES,
       g_param_spec_flags ("features", "Features",
@@ -370,34 +372,43 @@ mt_rekognition_sink_class_init (MtRekognitionSinkClass * klass)
    *
    * Findings below this confidence (0 to 100) are dropped, for every
    * feature (also the face match threshold of face-search).
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_MIN_CONFIDENCE,
       g_param_spec_double ("min-confidence", "Minimum confidence",
-          "Findings below this confidence (0-100) are dropped", 0, 100,
+          "Findings below this confidence, in percent, are dropped", 0, 100,
           DEFAULT_MIN_CONFIDENCE, PARAM_FLAGS));
   /**
    * MtRekognitionSink:max-labels:
    *
    * At most this many labels (and moderation labels) per image; 0 for the
    * service's default.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_MAX_LABELS,
       g_param_spec_uint ("max-labels", "Max labels",
-          "At most this many labels per image (0: the service's default)",
+          "Number of labels per image at most (0: the service's default)",
           0, 1000, DEFAULT_MAX_LABELS, PARAM_FLAGS));
   /**
    * MtRekognitionSink:collection-id:
    *
    * The face collection face-search looks in; checked at start.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_COLLECTION_ID,
       g_param_spec_string ("collection-id", "Collection ID",
-          "The face collection face-search looks in", NULL, PARAM_FLAGS));
+          "The face collection face-search looks in (needed by face-search)",
+          NULL, PARAM_FLAGS));
   /**
    * MtRekognitionSink:custom-label-models:
    *
    * Comma-separated project version ARNs of the Custom Labels models to
    * run; each must be RUNNING (checked at start) unless auto-start-model.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_CUSTOM_LABEL_MODELS,
       g_param_spec_string ("custom-label-models", "Custom label models",
@@ -409,6 +420,8 @@ mt_rekognition_sink_class_init (MtRekognitionSinkClass * klass)
    * Start a custom-labels model that is not running, and wait until it
    * runs, instead of failing. Running models bill by the hour: stop them
    * with `mediatag models stop`.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_AUTO_START_MODEL,
       g_param_spec_boolean ("auto-start-model", "Auto-start model",
@@ -418,10 +431,13 @@ mt_rekognition_sink_class_init (MtRekognitionSinkClass * klass)
    * MtRekognitionSink:min-inference-units:
    *
    * Inference units for a model started by auto-start-model.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_MIN_INFERENCE_UNITS,
       g_param_spec_uint ("min-inference-units", "Min inference units",
-          "Inference units for a model started by auto-start-model", 1, 1000,
+          "Number of inference units of a model started by auto-start-model",
+          1, 1000,
           DEFAULT_MIN_INFERENCE_UNITS, PARAM_FLAGS));
   /**
    * MtRekognitionSink:text-roi:
@@ -430,18 +446,21 @@ mt_rekognition_sink_class_init (MtRekognitionSinkClass * klass)
    * the top-left: either nine comma-separated 0/1 values as Media2Cloud's
    * textROI ("0,0,0,0,0,0,1,1,1" keeps the bottom third) or the indices
    * of the cells to keep ("6,7,8"). No cell or all nine: the whole image.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_TEXT_ROI,
       g_param_spec_string ("text-roi", "Text region of interest",
           "3x3 grid, row by row from the top-left: nine 0/1 values, or the "
-          "indices (0-8) of the cells to keep", NULL, PARAM_FLAGS));
+          "indices (0-8) of the cells to keep (unset: the whole image)", NULL,
+          PARAM_FLAGS));
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class,
       "Rekognition image analysis", "Sink/Analyzer/Video/Image",
       "Labels, faces, face search, celebrities, moderation, text, custom "
       "labels and PPE of images and video frames, as JSON result documents",
-      "mediatag");
+      "mediatag developers <https://github.com/mediatag/mediatag>");
 
   sink_class->get_config = get_config;
   sink_class->free_config = free_config;

@@ -817,6 +817,8 @@ gst_s3_sink_class_init (GstS3SinkClass * klass)
    *
    * Where to write: `s3://bucket/key`, the key verbatim as the AWS CLI
    * writes it. A key holding `%d` writes one object per buffer.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, GST_S3_PROP_URI,
       g_param_spec_string ("uri", "URI",
@@ -826,15 +828,19 @@ gst_s3_sink_class_init (GstS3SinkClass * klass)
    * GstS3Sink:bucket:
    *
    * The bucket to write to (instead of #GstS3Sink:uri).
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, GST_S3_PROP_BUCKET,
-      g_param_spec_string ("bucket", "Bucket", "The bucket to write to", NULL,
-          flags));
+      g_param_spec_string ("bucket", "Bucket",
+          "The bucket to write to (instead of uri)", NULL, flags));
   /**
    * GstS3Sink:key:
    *
    * The key to write (instead of #GstS3Sink:uri); with `%d`, one object
    * per buffer.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, GST_S3_PROP_KEY,
       g_param_spec_string ("key", "Key",
@@ -844,15 +850,20 @@ gst_s3_sink_class_init (GstS3SinkClass * klass)
    *
    * The Content-Type stored with the object(s). NULL: S3's default,
    * binary/octet-stream.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_CONTENT_TYPE,
       g_param_spec_string ("content-type", "Content type",
-          "Content-Type of the object(s) written", NULL, flags));
+          "Content-Type of the object(s) written (unset: S3's default, "
+          "binary/octet-stream)", NULL, flags));
   /**
    * GstS3Sink:metadata:
    *
    * User metadata stored with the object(s): each field becomes an
    * `x-amz-meta-<field>` header, e.g. `metadata="meta,camera=north,take=3"`.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_METADATA,
       g_param_spec_boxed ("metadata", "Metadata",
@@ -865,6 +876,8 @@ gst_s3_sink_class_init (GstS3SinkClass * klass)
    * for all but the last). A stream shorter than one part is written by a
    * single PutObject. A part uploads while the next is gathered, so memory
    * use is about two parts.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_PART_SIZE,
       g_param_spec_uint64 ("part-size", "Part size",
@@ -875,6 +888,8 @@ gst_s3_sink_class_init (GstS3SinkClass * klass)
    *
    * What to do with an unfinished multipart upload when the element stops
    * without EOS.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_ON_ERROR,
       g_param_spec_enum ("on-error", "On error",
@@ -900,6 +915,8 @@ gst_s3_sink_class_init (GstS3SinkClass * klass)
    *
    * Always put the bucket in the URL path rather than the host name (the
    * case anyway with a custom endpoint).
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, GST_S3_PROP_FORCE_PATH_STYLE,
       g_param_spec_boolean ("force-path-style", "Force path style",
@@ -908,9 +925,9 @@ gst_s3_sink_class_init (GstS3SinkClass * klass)
   mt_aws_settings_install (gobject_class, PROP_AWS_FIRST);
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
-  gst_element_class_set_static_metadata (element_class, "S3 sink",
-      "Sink/Network", "Writes a stream to S3: multipart upload, or one "
-      "object per buffer", "mediatag <mediatag@example.org>");
+  gst_element_class_set_static_metadata (element_class, "Amazon S3 sink",
+      "Sink/Network", "Writes a stream to S3 (s3://bucket/key): multipart "
+      "upload, or one object per buffer", "mediatag developers <https://github.com/mediatag/mediatag>");
 
   basesink_class->start = GST_DEBUG_FUNCPTR (gst_s3_sink_start);
   basesink_class->stop = GST_DEBUG_FUNCPTR (gst_s3_sink_stop);

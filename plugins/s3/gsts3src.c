@@ -967,6 +967,8 @@ gst_s3_src_class_init (GstS3SrcClass * klass)
    *
    * The object to read, as `s3://bucket/key`, written as the AWS CLI
    * writes it: the key verbatim, spaces, unicode and `+` included.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, GST_S3_PROP_URI,
       g_param_spec_string ("uri", "URI",
@@ -978,15 +980,19 @@ gst_s3_src_class_init (GstS3SrcClass * klass)
    * GstS3Src:bucket:
    *
    * The bucket of the object (instead of #GstS3Src:uri).
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, GST_S3_PROP_BUCKET,
-      g_param_spec_string ("bucket", "Bucket", "The bucket of the object",
-          NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      g_param_spec_string ("bucket", "Bucket",
+          "The bucket of the object (instead of uri)", NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   /**
    * GstS3Src:key:
    *
    * The key of the object (instead of #GstS3Src:uri).
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, GST_S3_PROP_KEY,
       g_param_spec_string ("key", "Key", "The key of the object", NULL,
@@ -997,6 +1003,8 @@ gst_s3_src_class_init (GstS3SrcClass * klass)
    *
    * A version of the object to read, in a versioned bucket (NULL: the
    * current version).
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_VERSION_ID,
       g_param_spec_string ("version-id", "Version id",
@@ -1010,6 +1018,8 @@ gst_s3_src_class_init (GstS3SrcClass * klass)
    * rather than in the host name. Path style is used anyway with a custom
    * endpoint (S3-compatible stores, emulators) and for bucket names that
    * cannot be host names.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, GST_S3_PROP_FORCE_PATH_STYLE,
       g_param_spec_boolean ("force-path-style", "Force path style",
@@ -1021,6 +1031,8 @@ gst_s3_src_class_init (GstS3SrcClass * klass)
    * GstS3Src:anonymous:
    *
    * Send unsigned requests, for public buckets: no credentials needed.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_ANONYMOUS,
       g_param_spec_boolean ("anonymous", "Anonymous",
@@ -1032,6 +1044,8 @@ gst_s3_src_class_init (GstS3SrcClass * klass)
    *
    * How many bytes may be received ahead of what downstream has taken.
    * This bounds the element's memory; the network waits when it is full.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_READ_AHEAD,
       g_param_spec_uint ("read-ahead", "Read-ahead",
@@ -1042,9 +1056,9 @@ gst_s3_src_class_init (GstS3SrcClass * klass)
   mt_aws_settings_install (gobject_class, PROP_AWS_FIRST);
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
-  gst_element_class_set_static_metadata (element_class, "S3 source",
-      "Source/Network", "Reads an S3 object, seekable, resuming broken "
-      "connections", "mediatag <mediatag@example.org>");
+  gst_element_class_set_static_metadata (element_class, "Amazon S3 source",
+      "Source/Network", "Reads an S3 object (s3://bucket/key), seekable, "
+      "resuming broken connections", "mediatag developers <https://github.com/mediatag/mediatag>");
 
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_s3_src_start);
   basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_s3_src_stop);

@@ -981,6 +981,8 @@ install_properties (GObjectClass * gobject_class)
    *
    * The analyses to run on each page, combined with `+`, e.g.
    * `text+tables+forms`.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_FEATURES,
       g_param_spec_flags ("features", "Features",
@@ -992,16 +994,21 @@ install_properties (GObjectClass * gobject_class)
    * The questions of the `queries` feature, separated by `|`, e.g.
    * `What is the total?|Who is the vendor?` (Textract takes up to 15 a
    * page, 30 for a whole document in S3).
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_QUERIES,
       g_param_spec_string ("queries", "Queries",
-          "Questions for the queries feature, separated by |", NULL,
+          "Questions for the queries feature, separated by | (needed by "
+          "queries)", NULL,
           PARAM_FLAGS));
   /**
    * MtTextractSink:pages:
    *
    * The pages of a PDF or TIFF to analyse, from 1: pages and ranges
    * separated by commas, e.g. `1-5,9`. Unset: every page.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_PAGES,
       g_param_spec_string ("pages", "Pages",
@@ -1012,15 +1019,19 @@ install_properties (GObjectClass * gobject_class)
    * The resolution pages are rendered at when they must be (a page of a
    * multi-page PDF for Textract's synchronous API; pages without text for
    * local OCR).
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_DPI,
-      g_param_spec_uint ("dpi", "DPI", "Resolution pages are rendered at",
-          50, 1200, DEFAULT_DPI, PARAM_FLAGS));
+      g_param_spec_uint ("dpi", "DPI",
+          "Resolution pages are rendered at, in dots per inch", 50, 1200, DEFAULT_DPI, PARAM_FLAGS));
   /**
    * MtTextractSink:max-size:
    *
    * The largest document (PDF, TIFF, gathered image) read, in bytes; a
    * larger one is an error before it fills memory.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_MAX_SIZE,
       g_param_spec_uint64 ("max-size", "Max size",
@@ -1032,6 +1043,8 @@ install_properties (GObjectClass * gobject_class)
    * The password of an encrypted PDF. Write-only, never logged by this
    * element; launch lines are logged by GStreamer's parser, so give it
    * from code or the environment rather than on a launch line.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_PASSWORD,
       g_param_spec_string ("password", "Password",
@@ -1041,10 +1054,12 @@ install_properties (GObjectClass * gobject_class)
    * MtTextractSink:min-confidence:
    *
    * Findings below this confidence (0 to 100) are dropped.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (gobject_class, PROP_MIN_CONFIDENCE,
       g_param_spec_double ("min-confidence", "Minimum confidence",
-          "Findings below this confidence (0-100) are dropped", 0, 100,
+          "Findings below this confidence, in percent, are dropped", 0, 100,
           DEFAULT_MIN_CONFIDENCE, PARAM_FLAGS));
 }
 
@@ -1073,7 +1088,7 @@ mt_textract_sink_class_init (MtTextractSinkClass * klass)
       "Textract document analysis", "Sink/Analyzer/Image",
       "Text, tables, forms, queries, signatures, layout, invoices and "
       "identity documents of PDFs, TIFFs and page images, as JSON result "
-      "documents", "mediatag");
+      "documents", "mediatag developers <https://github.com/mediatag/mediatag>");
 
   sink_class->get_config = get_config;
   sink_class->free_config = free_config;

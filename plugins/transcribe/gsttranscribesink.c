@@ -457,6 +457,8 @@ install_language_properties (GObjectClass * klass)
    * The language spoken, as a BCP-47 code Transcribe knows ("en-US",
    * "de-DE"...). The local engine has en-US only (pocketsphinx-en-us);
    * another code is an error at start naming what is installed.
+   *
+   * Since: 0.1
    */
   install_string (klass, PROP_LANGUAGE_CODE, "language-code",
       "Language code", "The language spoken (en-US, de-DE, ...)",
@@ -466,6 +468,8 @@ install_language_properties (GObjectClass * klass)
    *
    * Let Transcribe identify the language among `language-options`
    * (AWS only; `language-code` is then not sent).
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (klass, PROP_IDENTIFY_LANGUAGE,
       g_param_spec_boolean ("identify-language", "Identify language",
@@ -476,6 +480,8 @@ install_language_properties (GObjectClass * klass)
    *
    * Comma-separated language codes identify-language chooses among, e.g.
    * "en-US,de-DE,fr-FR" (AWS only).
+   *
+   * Since: 0.1
    */
   install_string (klass, PROP_LANGUAGE_OPTIONS, "language-options",
       "Language options",
@@ -484,6 +490,8 @@ install_language_properties (GObjectClass * klass)
    * MtTranscribeSink:language-model-name:
    *
    * A Transcribe custom language model to decode with (AWS only).
+   *
+   * Since: 0.1
    */
   install_string (klass, PROP_LANGUAGE_MODEL_NAME, "language-model-name",
       "Language model name", "A Transcribe custom language model (AWS only)",
@@ -497,6 +505,8 @@ install_vocabulary_properties (GObjectClass * klass)
    * MtTranscribeSink:vocabulary-name:
    *
    * A Transcribe custom vocabulary (AWS only; locally see `vocabulary`).
+   *
+   * Since: 0.1
    */
   install_string (klass, PROP_VOCABULARY_NAME, "vocabulary-name",
       "Vocabulary name", "A Transcribe custom vocabulary (AWS only)", NULL);
@@ -505,6 +515,8 @@ install_vocabulary_properties (GObjectClass * klass)
    *
    * A Transcribe vocabulary filter: words to remove, mask or tag (AWS
    * only).
+   *
+   * Since: 0.1
    */
   install_string (klass, PROP_VOCABULARY_FILTER_NAME,
       "vocabulary-filter-name", "Vocabulary filter name",
@@ -513,6 +525,8 @@ install_vocabulary_properties (GObjectClass * klass)
    * MtTranscribeSink:vocabulary-filter-method:
    *
    * What the vocabulary filter does with its words.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (klass, PROP_VOCABULARY_FILTER_METHOD,
       g_param_spec_enum ("vocabulary-filter-method",
@@ -528,6 +542,8 @@ install_vocabulary_properties (GObjectClass * klass)
    * pronunciation in the model's phones, as in cmudict:
    * "mediatag:M IY D IY AH T AE G". pocketsphinx 0.8 cannot guess one, so
    * an unknown word without phones is an error at start.
+   *
+   * Since: 0.1
    */
   install_string (klass, PROP_VOCABULARY, "vocabulary", "Vocabulary",
       "Local engine: comma-separated words to recognise, unknown ones as "
@@ -543,6 +559,8 @@ install_aws_properties (GObjectClass * klass)
    * How the AWS engine transcribes: streaming as the audio plays, or
    * batch (the audio is uploaded to S3 and a transcription job run),
    * which suits whole files.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (klass, PROP_MODE,
       g_param_spec_enum ("mode", "Mode",
@@ -552,6 +570,8 @@ install_aws_properties (GObjectClass * klass)
    * MtTranscribeSink:show-speaker-labels:
    *
    * Label who speaks (`speaker` in the documents; AWS only).
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (klass, PROP_SHOW_SPEAKER_LABELS,
       g_param_spec_boolean ("show-speaker-labels", "Show speaker labels",
@@ -561,6 +581,8 @@ install_aws_properties (GObjectClass * klass)
    *
    * Partial-results stabilization of AWS streaming: how much partial
    * results (bus messages only) may still change.
+   *
+   * Since: 0.1
    */
   g_object_class_install_property (klass, PROP_RESULTS_STABILITY,
       g_param_spec_enum ("results-stability", "Results stability",
@@ -571,6 +593,8 @@ install_aws_properties (GObjectClass * klass)
    *
    * Batch mode: the S3 bucket the audio is uploaded to (not needed when
    * the asset already is an s3:// object).
+   *
+   * Since: 0.1
    */
   install_string (klass, PROP_BUCKET, "bucket", "Bucket",
       "Batch mode: the S3 bucket the audio is uploaded to", NULL);
@@ -579,6 +603,8 @@ install_aws_properties (GObjectClass * klass)
    *
    * Batch mode: the key prefix of the uploaded audio and of the job's
    * output.
+   *
+   * Since: 0.1
    */
   install_string (klass, PROP_PREFIX, "prefix", "Prefix",
       "Batch mode: key prefix of the uploaded audio", DEFAULT_PREFIX);
@@ -606,7 +632,8 @@ mt_transcribe_sink_class_init (MtTranscribeSinkClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Speech to text", "Sink/Analyzer/Audio",
       "Transcribes speech with word times (Amazon Transcribe streaming or "
-      "batch, or pocketsphinx offline) into JSON result documents", "mediatag");
+      "batch, or pocketsphinx offline) into JSON result documents",
+      "mediatag developers <https://github.com/mediatag/mediatag>");
 
   sink_class->get_config = get_config;
   sink_class->free_config = free_config;
