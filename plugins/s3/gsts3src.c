@@ -7,9 +7,13 @@
  * @title: s3src
  *
  * Reads an S3 object (`s3://bucket/key`, as the AWS CLI writes it) and
- * pushes or serves its bytes. The object's size comes from a HEAD request,
- * so the element is seekable and works in pull mode: `s3src ! qtdemux`
- * plays an MP4 whose `moov` is at the end and `decodebin` can seek.
+ * pushes or serves its bytes. The object's size, ETag and type come from
+ * the headers of the first GET (its Content-Range), as curl learns them, so
+ * opening an object costs no extra round trip; the element is seekable and
+ * works in pull mode: `s3src ! qtdemux` plays an MP4 whose `moov` is at the
+ * end and `decodebin` can seek. When that first GET fails before its
+ * headers (no such key, a bucket in another region, an empty object), a
+ * HEAD with the configured retries decides, and its error is the one posted.
  *
  * Reading is done by one ranged GET that streams into a bounded read-ahead
  * buffer (#GstS3Src:read-ahead) for as long as reads are sequential; a seek
@@ -261,6 +265,7 @@ typedef struct
   guint64 pos;                  /* object offset of the next byte to come */
   guint64 skip;                 /* bytes to drop: a 200 that ignored Range */
   gboolean checked;             /* this response's range was checked */
+  gboolean opening;             /* the first GET: learns the object */
   GError *protocol_error;
 } Transfer;
 
@@ -313,17 +318,76 @@ transfer_check_range (Transfer * t, const MtHttpResponse * resp)
   return FALSE;
 }
 
+/* The object's size from the first GET: the total of its Content-Range
+ * ("bytes 0-1023/4096"), or the Content-Length of a 200 that sent it all.
+ * FALSE when the answer does not say. */
+static gboolean
+first_get_size (const MtHttpResponse * resp, guint64 * size)
+{
+  const gchar *cr = mt_http_response_get_header (resp, "Content-Range");
+  const gchar *len = mt_http_response_get_header (resp, "Content-Length");
+  const gchar *total = cr ? strchr (cr, '/') : NULL;
+  const gchar *digits = resp->status == 206 ? (total ? total + 1 : NULL) : len;
+  gchar *end = NULL;
+
+  if (digits == NULL || !g_ascii_isdigit (*digits))
+    return FALSE;
+  *size = g_ascii_strtoull (digits, &end, 10);
+  return end != digits && *end == '\0';
+}
+
+/* The first bytes of the first GET: its headers say what HEAD would have
+ * said (size, ETag, type, version), and the reader waiting in start() is
+ * told. */
+static gboolean
+transfer_learn_object (Transfer * t, const MtHttpResponse * resp)
+{
+  GstS3Src *self = t->self;
+  MtS3Object *obj;
+  guint64 size;
+
+  if (!first_get_size (resp, &size)) {
+    g_set_error (&t->protocol_error, G_IO_ERROR, G_IO_ERROR_FAILED,
+        "S3 answered GET without the object's size (HTTP %u)", resp->status);
+    return FALSE;
+  }
+  obj = g_new0 (MtS3Object, 1);
+  obj->size = size;
+  obj->etag = g_strdup (mt_http_response_get_header (resp, "ETag"));
+  obj->last_modified =
+      g_strdup (mt_http_response_get_header (resp, "Last-Modified"));
+  obj->content_type =
+      g_strdup (mt_http_response_get_header (resp, "Content-Type"));
+  obj->version_id =
+      g_strdup (mt_http_response_get_header (resp, "x-amz-version-id"));
+
+  g_mutex_lock (&self->lock);
+  if (!transfer_current_locked (t)) {
+    g_mutex_unlock (&self->lock);
+    mt_s3_object_free (obj);
+    return FALSE;
+  }
+  self->object = obj;
+  g_cond_broadcast (&self->data_cond);
+  g_mutex_unlock (&self->lock);
+  t->opening = FALSE;
+  t->skip = 0;
+  return TRUE;
+}
+
 static gboolean
 transfer_on_data (const MtHttpResponse * resp, const guint8 * data,
     gsize len, gpointer user_data)
 {
   Transfer *t = user_data;
   GstS3Src *self = t->self;
-  guint64 size = self->object->size;
+  guint64 size;
 
-  if (!t->checked && !transfer_check_range (t, resp))
+  if (!t->checked && !(t->opening ? transfer_learn_object (t, resp) :
+          transfer_check_range (t, resp)))
     return FALSE;
   t->checked = TRUE;
+  size = self->object->size;
   if (t->skip) {
     gsize drop = MIN (t->skip, len);
 
@@ -368,10 +432,15 @@ transfer_fetch (Transfer * t, GError ** error)
   MtAwsSendOptions opts = { 0, };
   gboolean ok;
 
-  range = g_strdup_printf ("bytes=%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT,
-      t->pos, self->object->size - 1);
+  /* The first GET asks for everything: its answer names the size and
+   * the ETag that every later range must match. */
+  if (t->opening)
+    range = g_strdup ("bytes=0-");
+  else
+    range = g_strdup_printf ("bytes=%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT,
+        t->pos, self->object->size - 1);
   mt_http_request_set_header (req, "Range", range);
-  if (self->object->etag)
+  if (!t->opening && self->object->etag)
     mt_http_request_set_header (req, "If-Match", self->object->etag);
   opts.payload = MT_SIGV4_PAYLOAD_SIGNED;
   opts.s3 = TRUE;
@@ -398,6 +467,11 @@ transfer_fetch (Transfer * t, GError ** error)
   if (!ok && t->protocol_error) {
     g_clear_error (error);
     g_propagate_error (error, g_steal_pointer (&t->protocol_error));
+  }
+  if (ok && t->opening) {
+    ok = FALSE;
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
+        "S3 answered GET with no body");
   }
 
   g_mutex_lock (&self->lock);
@@ -440,6 +514,14 @@ transfer_backoff (Transfer * t, gint64 delay_ms)
   return current;
 }
 
+/* Whether bytes remain to be fetched: all of them while the object is not
+ * known yet. Only this thread sets self->object while it runs. */
+static gboolean
+transfer_wanted (Transfer * t)
+{
+  return t->self->object == NULL || t->pos < t->self->object->size;
+}
+
 static gpointer
 transfer_thread (gpointer data)
 {
@@ -455,16 +537,18 @@ transfer_thread (gpointer data)
   policy.base_ms = RESUME_BACKOFF_BASE_MS;
   policy.max_ms = RESUME_BACKOFF_MAX_MS;
   mt_retry_state_init (&state, &policy);
-  while (t->pos < self->object->size) {
+  while (transfer_wanted (t)) {
     guint64 before = t->pos;
     gint64 delay;
 
     g_clear_error (&err);
-    if (transfer_fetch (t, &err) && t->pos < self->object->size)
+    if (transfer_fetch (t, &err) && transfer_wanted (t))
       g_set_error (&err, G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
           "S3 ended the response at byte %" G_GUINT64_FORMAT " of %"
           G_GUINT64_FORMAT, t->pos, self->object->size);
-    if (err == NULL || !transfer_current (t))
+    /* A first GET that failed before its headers is not resumed: start()
+     * asks HEAD, with the user's retries, what is wrong. */
+    if (err == NULL || !transfer_current (t) || self->object == NULL)
       break;
     if (t->pos > before)
       mt_retry_state_init (&state, &policy);
@@ -479,7 +563,7 @@ transfer_thread (gpointer data)
 
   g_mutex_lock (&self->lock);
   if (transfer_current_locked (t)) {
-    if (err && t->pos < self->object->size)
+    if (err && transfer_wanted (t))
       self->transfer_error = g_steal_pointer (&err);
     self->transfer_done = TRUE;
     g_cond_broadcast (&self->data_cond);
@@ -522,7 +606,7 @@ start_transfer_locked (GstS3Src * self, guint64 offset)
   self->transfer_done = FALSE;
   self->stalled = FALSE;
   g_clear_error (&self->transfer_error);
-  if (offset >= self->object->size) {
+  if (self->object && offset >= self->object->size) {
     self->transfer_done = TRUE;
     return;
   }
@@ -530,6 +614,7 @@ start_transfer_locked (GstS3Src * self, guint64 offset)
   t->self = gst_object_ref (self);
   t->generation = self->generation;
   t->pos = offset;
+  t->opening = self->object == NULL;
   GST_DEBUG_OBJECT (self, "reading from byte %" G_GUINT64_FORMAT, offset);
   self->thread_generation = self->generation;
   self->thread = g_thread_new ("s3src-transfer", transfer_thread, t);
@@ -663,13 +748,76 @@ gst_s3_src_create (GstBaseSrc * src, guint64 offset, guint size,
 
 /* ---- GstBaseSrc ---- */
 
+/* The GET URL and the streaming client, for the client's current region. */
+static gboolean
+locate_object (GstS3Src * self, const GstS3Location * location,
+    const gchar * version, GError ** error)
+{
+  g_autofree gchar *query = NULL;
+
+  g_clear_pointer (&self->stream_client, mt_s3_client_free);
+  g_clear_pointer (&self->url, g_free);
+  self->stream_client = mt_s3_client_new_for_streaming (self->client, error);
+  if (self->stream_client == NULL)
+    return FALSE;
+  if (version && *version) {
+    g_autofree gchar *v = mt_uri_encode (version, FALSE);
+    query = g_strdup_printf ("versionId=%s", v);
+  }
+  self->url = mt_s3_client_url (self->client, location->bucket,
+      location->key, query);
+  return TRUE;
+}
+
+/* Opens the object with its first GET, whose bytes then start the
+ * read-ahead (one round trip, as curl pays). When it fails before its
+ * headers or they do not come within the request timeout, HEAD through
+ * the core client decides: it retries, follows the bucket's region and
+ * names S3's error. Called with the lock not held, before streaming. */
+static gboolean
+open_object (GstS3Src * self, const GstS3Location * location,
+    const gchar * version, GError ** error)
+{
+  gint64 deadline = g_get_monotonic_time () + self->stall_timeout_us;
+  gboolean opened;
+
+  g_mutex_lock (&self->lock);
+  start_transfer_locked (self, 0);
+  while (self->object == NULL && !self->transfer_done) {
+    if (self->stall_timeout_us <= 0)
+      g_cond_wait (&self->data_cond, &self->lock);
+    else if (!g_cond_wait_until (&self->data_cond, &self->lock, deadline))
+      break;
+  }
+  opened = self->object != NULL;
+  if (!opened) {
+    GST_DEBUG_OBJECT (self, "first GET failed (%s): asking HEAD",
+        self->transfer_error ? self->transfer_error->message : "no headers");
+    stop_transfer_locked (self);
+    g_clear_error (&self->transfer_error);
+    clear_buffered_locked (self);
+    self->transfer_done = FALSE;
+  }
+  g_mutex_unlock (&self->lock);
+  if (!opened) {
+    self->object = mt_s3_client_head_object (self->client, location->bucket,
+        location->key, version, NULL, error);
+    /* HEAD may have moved the client to the bucket's region. */
+    if (self->object == NULL || !locate_object (self, location, version,
+            error))
+      return FALSE;
+  }
+  g_free (self->object->key);
+  self->object->key = g_strdup (location->key);
+  return TRUE;
+}
+
 static gboolean
 gst_s3_src_start (GstBaseSrc * src)
 {
   GstS3Src *self = GST_S3_SRC (src);
   g_auto (GstS3Location) location = { 0, };
   g_autofree gchar *version = NULL;
-  g_autofree gchar *query = NULL;
   g_autoptr (GError) err = NULL;
   MtAwsSettings settings;
   gboolean anonymous;
@@ -694,19 +842,8 @@ gst_s3_src_start (GstBaseSrc * src)
   mt_aws_settings_clear (&settings);
   if (self->client == NULL)
     goto failed;
-  self->object = mt_s3_client_head_object (self->client, location.bucket,
-      location.key, version, NULL, &err);
-  if (self->object == NULL)
+  if (!locate_object (self, &location, version, &err))
     goto failed;
-  self->stream_client = mt_s3_client_new_for_streaming (self->client, &err);
-  if (self->stream_client == NULL)
-    goto failed;
-  if (version && *version) {
-    g_autofree gchar *v = mt_uri_encode (version, FALSE);
-    query = g_strdup_printf ("versionId=%s", v);
-  }
-  self->url = mt_s3_client_url (self->client, location.bucket, location.key,
-      query);
   self->retries = mt_s3_client_get_settings (self->client)->retries;
   self->stall_timeout_us = (gint64)
       mt_s3_client_get_settings (self->client)->request_timeout_ms * 1000;
@@ -720,6 +857,8 @@ gst_s3_src_start (GstBaseSrc * src)
   self->flushing = FALSE;
   self->transfer_done = FALSE;
   self->requests = 0;
+  if (!open_object (self, &location, version, &err))
+    goto failed;
   GST_INFO_OBJECT (self, "s3://%s/%s: %" G_GUINT64_FORMAT " bytes, ETag %s, "
       "region %s", location.bucket, location.key, self->object->size,
       GST_STR_NULL (self->object->etag),
@@ -728,6 +867,8 @@ gst_s3_src_start (GstBaseSrc * src)
 
 failed:
   post_error (self, err);
+  g_clear_pointer (&self->blocks, block_pool_unref);
+  g_clear_pointer (&self->url, g_free);
   g_clear_pointer (&self->stream_client, mt_s3_client_free);
   g_clear_pointer (&self->client, mt_s3_client_free);
   g_clear_pointer (&self->object, mt_s3_object_free);
