@@ -1,0 +1,206 @@
+"""The element messages each element posts are the ones its page in
+docs/elements/ documents under "Bus messages": each element runs offline
+(local engines, the loopback bulk server) from Python through GObject
+introspection (Debian's /usr/bin/python3), and every message seen must be
+documented with exactly its fields and their types, and every documented
+message must be seen."""
+import json
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import gi
+
+gi.require_version("Gst", "1.0")
+from gi.repository import Gst  # noqa: E402
+
+import mtfixtures  # noqa: E402
+
+ROOT = os.environ["MEDIATAG_SOURCE_ROOT"]
+SAMPLE_JPG = os.path.join(ROOT, "data", "sample.jpg")
+BULK_SERVER = os.path.join(ROOT, "tests", "opensearch", "bulk_server.py")
+
+PAGES = {
+    "s3src": "s3.md", "s3sink": "s3.md", "framesampler": "framesampler.md",
+    "rekognitionsink": "rekognitionsink.md",
+    "opensearchsink": "opensearchsink.md",
+    "transcribesink": "transcribesink.md", "textractsink": "textractsink.md",
+    "comprehend": "comprehend.md",
+}
+# Documented, but only the AWS streaming service sends what makes them.
+NOT_OFFLINE = {("transcribesink", "transcribesink-partial")}
+
+TRANSCRIPT = json.dumps({
+    "id": "t1", "asset": "file:///talk.wav", "analysis": "transcript",
+    "engine": "local:pocketsphinx", "timestamp": 0, "end": 4000,
+    "language": "en-US",
+    "text": "Amazon Web Services opened a new office in Paris on Monday. "
+            "The weather was great and everyone was happy."}) + "\n"
+
+Gst.init(None)
+
+
+def documented(element):
+    """{structure name: [(field, type)]} from the element's page."""
+    text = open(os.path.join(ROOT, "docs", "elements", PAGES[element]),
+                encoding="utf-8").read()
+    m = re.search(r"\n## Bus messages\n(.*?)\n## ", text, re.S)
+    assert m, "docs/elements/%s has no Bus messages section" % PAGES[element]
+    messages = {}
+    for block in re.split(r"\n### ", "\n" + m.group(1))[1:]:
+        name = re.match(r"`([^`]+)`", block).group(1)
+        messages[name] = [(f, t) for f, t in re.findall(
+            r"^\| `([a-z-]+)` \| (\w+) \|", block, re.M)]
+    return messages
+
+
+def run(launch, feed=None, timeout=120):
+    """Plays a launch line to EOS; returns [(source name, structure)]."""
+    pipeline = Gst.parse_launch(launch)
+    bus = pipeline.get_bus()
+    pipeline.set_state(Gst.State.PLAYING)
+    if feed is not None:
+        src = pipeline.get_by_name("src")
+        for data in feed:
+            src.emit("push-buffer", Gst.Buffer.new_wrapped(data))
+        src.emit("end-of-stream")
+    seen = []
+    kinds = Gst.MessageType.ELEMENT | Gst.MessageType.EOS | \
+        Gst.MessageType.ERROR
+    try:
+        while True:
+            msg = bus.timed_pop_filtered(timeout * Gst.SECOND, kinds)
+            if msg is None:
+                raise AssertionError("no EOS within %d s: %s" % (timeout, launch))
+            if msg.type == Gst.MessageType.ERROR:
+                raise AssertionError("%s: %s" % (launch, msg.parse_error()))
+            if msg.type == Gst.MessageType.EOS:
+                return seen
+            seen.append((msg.src.get_name(), msg.get_structure().copy()))
+    finally:
+        pipeline.set_state(Gst.State.NULL)
+
+
+def fields(structure):
+    return [(structure.nth_field_name(i),
+             structure.get_field_type(structure.nth_field_name(i)).name)
+            for i in range(structure.n_fields())]
+
+
+class Messages(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="mt-messages-")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def check(self, element, launch, feed=None):
+        """Runs the element (named e) and checks what it posted."""
+        docs = documented(element)
+        seen = {}
+        for src, s in run(launch, feed):
+            if src == "e":
+                seen.setdefault(s.get_name(), []).append(s)
+        for name, structures in seen.items():
+            with self.subTest(element=element, message=name):
+                self.assertIn(name, docs, "%s posts %s, not documented in "
+                              "docs/elements/%s" % (element, name,
+                                                    PAGES[element]))
+                for s in structures:
+                    self.assertEqual(fields(s), docs[name])
+        for name in docs:
+            if (element, name) in NOT_OFFLINE:
+                continue
+            with self.subTest(element=element, documented=name):
+                self.assertIn(name, seen, "documented but not posted")
+        return seen
+
+    def check_results(self, element, seen):
+        """The per-unit message's count is its results' length, and the
+        summary counts what the per-unit messages carried."""
+        units = seen.get(element, [])
+        self.assertTrue(units)
+        total = 0
+        for s in units:
+            results = json.loads(s.get_value("results"))
+            self.assertEqual(s.get_value("count"), len(results))
+            total += len(results)
+        summary = seen["mediatag-summary"][0]
+        self.assertEqual(summary.get_value("results") +
+                         summary.get_value("errors"), total)
+        self.assertEqual(seen["mediatag-backend"][0].get_value("backend"),
+                         "local")
+
+    def test_framesampler(self):
+        seen = self.check(
+            "framesampler",
+            "videotestsrc num-buffers=20 ! video/x-raw,framerate=10/1,"
+            "width=64,height=48 ! framesampler name=e "
+            "frame-capture-mode=1fps post-messages=true ! fakesink")
+        frames = [s.get_value("frame") for s in seen["framesampler"]]
+        self.assertEqual(frames, [0, 10])
+
+    def test_rekognitionsink(self):
+        seen = self.check(
+            "rekognitionsink",
+            "filesrc location=%s ! jpegparse ! rekognitionsink name=e "
+            "backend=local features=labels ! fakesink" % SAMPLE_JPG)
+        self.check_results("rekognitionsink", seen)
+        self.assertEqual(seen["rekognitionsink"][0].get_value("frame"), -1)
+
+    def test_transcribesink(self):
+        wav = os.path.join(self.tmp, "speech.wav")
+        subprocess.run(["flite", "-voice", "slt", "-t",
+                        "please call me back tomorrow morning", "-o", wav],
+                       check=True)
+        seen = self.check(
+            "transcribesink",
+            "filesrc location=%s ! wavparse ! audioconvert ! audioresample "
+            "! audio/x-raw,format=S16LE,rate=16000,channels=1 "
+            "! transcribesink name=e backend=local ! fakesink" % wav)
+        self.check_results("transcribesink", seen)
+
+    def test_textractsink(self):
+        pdf = os.path.join(self.tmp, "sample.pdf")
+        subprocess.run(["img2pdf", SAMPLE_JPG, "-o", pdf], check=True)
+        seen = self.check(
+            "textractsink",
+            "filesrc location=%s ! application/pdf ! textractsink name=e "
+            "backend=local ! fakesink" % pdf)
+        self.check_results("textractsink", seen)
+        doc = seen["textractsink-document"][0]
+        self.assertEqual(doc.get_value("media-type"), "application/pdf")
+        self.assertEqual(doc.get_value("n-pages"), 1)
+        self.assertEqual(doc.get_value("size"), os.path.getsize(pdf))
+        self.assertEqual(seen["textractsink"][0].get_value("page"), 1)
+
+    def test_comprehend(self):
+        seen = self.check(
+            "comprehend",
+            "appsrc name=src caps=application/x-json format=time "
+            "! comprehend name=e backend=local ! fakesink",
+            feed=[TRANSCRIPT.encode()])
+        self.check_results("comprehend", seen)
+
+    def test_opensearchsink(self):
+        with mtfixtures.start_python_server(BULK_SERVER) as server:
+            seen = self.check(
+                "opensearchsink",
+                "appsrc name=src caps=application/x-json format=time "
+                "! opensearchsink name=e url=%s" % server.url,
+                feed=[TRANSCRIPT.encode()])
+        summary = seen["opensearch-summary"][0]
+        self.assertEqual(summary.get_value("indexed"), 1)
+        self.assertEqual(summary.get_value("dead-lettered"), 0)
+
+    def test_s3_elements_document_no_messages(self):
+        self.assertEqual(documented("s3src"), {})
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
