@@ -11,8 +11,6 @@
 #include "config.h"
 #endif
 
-#include <gst/app/gstappsink.h>
-#include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
 #include <math.h>
 #include <string.h>
@@ -20,6 +18,7 @@
 #include "awsclient.h"
 #include "awserror.h"
 #include "gstrekognitionsink.h"
+#include "image.h"
 #include "models.h"
 #include "result.h"
 
@@ -62,82 +61,7 @@ image_clear (Image * img)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Image, image_clear);
 
-/* Image preparation */
-
-static GBytes *
-sample_bytes (GstSample * sample)
-{
-  GstBuffer *buf = gst_sample_get_buffer (sample);
-  GstMapInfo map;
-  GBytes *bytes;
-
-  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
-    return NULL;
-  bytes = g_bytes_new (map.data, map.size);
-  gst_buffer_unmap (buf, &map);
-  return bytes;
-}
-
-static GstSample *
-convert (GstSample * in, const gchar * media, gint width, gint height,
-    GError ** error)
-{
-  g_autoptr (GstCaps) to = gst_caps_new_empty_simple (media);
-
-  if (!strcmp (media, "video/x-raw"))
-    gst_caps_set_simple (to, "format", G_TYPE_STRING, "RGB", NULL);
-  if (width > 0 && height > 0)
-    gst_caps_set_simple (to, "width", G_TYPE_INT, width, "height",
-        G_TYPE_INT, height, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1,
-        NULL);
-  return gst_video_convert_sample (in, to, CONVERT_TIMEOUT, error);
-}
-
-static gboolean
-sample_size (GstSample * sample, gint * width, gint * height)
-{
-  GstStructure *s = gst_caps_get_structure (gst_sample_get_caps (sample), 0);
-
-  return gst_structure_get_int (s, "width", width)
-      && gst_structure_get_int (s, "height", height);
-}
-
-/* Encodes (raw) or re-encodes (too big) as JPEG, scaling down until the
- * result fits `limit`. */
-static GBytes *
-encode_within (GstSample * in, gsize limit, GError ** error)
-{
-  g_autoptr (GstSample) jpeg = convert (in, "image/jpeg", 0, 0, error);
-  gint width, height;
-  guint attempt;
-
-  if (!jpeg)
-    return NULL;
-  for (attempt = 0; attempt < 8; attempt++) {
-    GstBuffer *buf = gst_sample_get_buffer (jpeg);
-    gsize size = gst_buffer_get_size (buf);
-    gdouble scale;
-
-    if (size <= limit)
-      return sample_bytes (jpeg);
-    if (!sample_size (jpeg, &width, &height))
-      break;
-    /* Bytes grow with the area: scale the sides by the square root, with
-     * a margin so one step usually suffices. */
-    scale = sqrt ((gdouble) limit / size) * 0.9;
-    width = MAX (16, (gint) (width * scale)) & ~1;
-    height = MAX (16, (gint) (height * scale)) & ~1;
-    GST_DEBUG ("image of %" G_GSIZE_FORMAT " bytes over %" G_GSIZE_FORMAT
-        ": scaling to %dx%d", size, limit, width, height);
-    gst_sample_unref (jpeg);
-    jpeg = convert (in, "image/jpeg", width, height, error);
-    if (!jpeg)
-      return NULL;
-  }
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-      "Could not bring the image under %" G_GSIZE_FORMAT " bytes", limit);
-  return NULL;
-}
+/* Image preparation (decoding and shrinking: core's image.h) */
 
 static gboolean
 is_encoded (const MtUnit * unit)
@@ -148,65 +72,11 @@ is_encoded (const MtUnit * unit)
       || gst_structure_has_name (s, "image/png");
 }
 
-static GBytes *
-buffer_bytes (GstBuffer * buffer)
-{
-  GstMapInfo map;
-  GBytes *bytes;
-
-  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
-    return NULL;
-  bytes = g_bytes_new (map.data, map.size);
-  gst_buffer_unmap (buffer, &map);
-  return bytes;
-}
-
-static void
-set_decode_error (GstElement * pipeline, GError ** error)
-{
-  g_autoptr (GstBus) bus = gst_element_get_bus (pipeline);
-  g_autoptr (GstMessage) msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-  g_autoptr (GError) err = NULL;
-
-  if (msg)
-    gst_message_parse_error (msg, &err, NULL);
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-      "The image could not be decoded%s%s", err ? ": " : "",
-      err ? err->message : "");
-}
-
-/* gst_video_convert_sample() only converts raw video in 1.22: encoded
- * images are decoded here first. */
-static GstSample *
-decode_image (const MtUnit * unit, GError ** error)
-{
-  g_autoptr (GstElement) pipeline = NULL;
-  g_autoptr (GstElement) src = NULL;
-  g_autoptr (GstElement) sink = NULL;
-  GstSample *sample;
-
-  pipeline = gst_parse_launch ("appsrc name=src ! decodebin ! videoconvert "
-      "! video/x-raw,format=RGB ! appsink name=sink sync=false", error);
-  if (!pipeline)
-    return NULL;
-  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
-  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  gst_app_src_set_caps (GST_APP_SRC (src), unit->caps);
-  gst_app_src_push_buffer (GST_APP_SRC (src), gst_buffer_ref (unit->buffer));
-  gst_app_src_end_of_stream (GST_APP_SRC (src));
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), CONVERT_TIMEOUT);
-  if (!sample)
-    set_decode_error (pipeline, error);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  return sample;
-}
-
 static GstSample *
 raw_sample (const MtUnit * unit, GError ** error)
 {
   if (is_encoded (unit))
-    return decode_image (unit, error);
+    return mt_image_decode (unit->buffer, unit->caps, CONVERT_TIMEOUT, error);
   return gst_sample_new (unit->buffer, unit->caps, NULL, NULL);
 }
 
@@ -221,10 +91,10 @@ prepare_bytes (const MtUnit * unit, gsize limit, GError ** error)
     return NULL;
   }
   if (is_encoded (unit) && gst_buffer_get_size (unit->buffer) <= limit)
-    return buffer_bytes (unit->buffer);
+    return mt_image_buffer_bytes (unit->buffer);
   if (!(sample = raw_sample (unit, error)))
     return NULL;
-  return encode_within (sample, limit, error);
+  return mt_image_jpeg_within (sample, limit, CONVERT_TIMEOUT, error);
 }
 
 static gboolean
@@ -413,11 +283,13 @@ ensure_rgb (const MtUnit * unit, Image * img, GError ** error)
   if (img->rgb)
     return TRUE;
   if (is_encoded (unit)) {
-    img->rgb = decode_image (unit, error);
+    img->rgb = mt_image_decode (unit->buffer, unit->caps, CONVERT_TIMEOUT,
+        error);
     return img->rgb != NULL;
   }
   sample = gst_sample_new (unit->buffer, unit->caps, NULL, NULL);
-  img->rgb = convert (sample, "video/x-raw", 0, 0, error);
+  img->rgb = mt_image_convert (sample, "video/x-raw", 0, 0, CONVERT_TIMEOUT,
+      error);
   return img->rgb != NULL;
 }
 
@@ -474,7 +346,7 @@ crop_face (Image * img, JsonObject * bbox, GError ** error)
   gst_video_frame_unmap (&frame);
   caps = gst_video_info_to_caps (&out_info);
   crop = gst_sample_new (out, caps, NULL, NULL);
-  return encode_within (crop, MAX_IMAGE_BYTES, error);
+  return mt_image_jpeg_within (crop, MAX_IMAGE_BYTES, CONVERT_TIMEOUT, error);
 }
 
 static gboolean

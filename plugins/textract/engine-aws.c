@@ -26,8 +26,6 @@
 #endif
 #include "mediatag-config.h"
 
-#include <gst/app/gstappsink.h>
-#include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
 #include <math.h>
 #include <string.h>
@@ -44,6 +42,7 @@
 #include "awserror.h"
 #include "blocks.h"
 #include "gsttextractsink.h"
+#include "image.h"
 #include "result.h"
 #include "retry.h"
 #include "s3.h"
@@ -103,127 +102,31 @@ caps_is (GstCaps * caps, const gchar * media)
       media);
 }
 
-/* Encoding pages */
-
-static GBytes *
-sample_bytes (GstSample * sample)
-{
-  GstBuffer *buf = gst_sample_get_buffer (sample);
-  GstMapInfo map;
-  GBytes *bytes;
-
-  if (!gst_buffer_map (buf, &map, GST_MAP_READ))
-    return NULL;
-  bytes = g_bytes_new (map.data, map.size);
-  gst_buffer_unmap (buf, &map);
-  return bytes;
-}
-
-static GBytes *
-buffer_bytes (GstBuffer * buffer)
-{
-  GstMapInfo map;
-  GBytes *bytes;
-
-  if (!gst_buffer_map (buffer, &map, GST_MAP_READ))
-    return NULL;
-  bytes = g_bytes_new (map.data, map.size);
-  gst_buffer_unmap (buffer, &map);
-  return bytes;
-}
-
-static GstSample *
-convert (GstSample * in, const gchar * media, gint width, gint height,
-    GError ** error)
-{
-  g_autoptr (GstCaps) to = gst_caps_new_empty_simple (media);
-
-  if (width > 0 && height > 0)
-    gst_caps_set_simple (to, "width", G_TYPE_INT, width, "height",
-        G_TYPE_INT, height, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1,
-        NULL);
-  return gst_video_convert_sample (in, to, CONVERT_TIMEOUT, error);
-}
-
-/* JPEG at the size that fits the limit, scaling down as needed. */
-static GBytes *
-encode_jpeg_within (GstSample * raw, GstVideoInfo * info, GError ** error)
-{
-  gdouble scale = 1;
-  guint attempt;
-
-  for (attempt = 0; attempt < 8; attempt++) {
-    gint w = MAX (16, (gint) (info->width * scale)) & ~1;
-    gint h = MAX (16, (gint) (info->height * scale)) & ~1;
-    g_autoptr (GstSample) out = convert (raw, "image/jpeg", w, h, error);
-    gsize size;
-
-    if (!out)
-      return NULL;
-    size = gst_buffer_get_size (gst_sample_get_buffer (out));
-    if (size <= SYNC_MAX_BYTES)
-      return sample_bytes (out);
-    /* Bytes grow with the area: scale the sides by the square root, with
-     * a margin so that one step usually suffices. */
-    scale *= sqrt ((gdouble) SYNC_MAX_BYTES / size) * 0.9;
-    GST_DEBUG ("JPEG of %" G_GSIZE_FORMAT " bytes at %dx%d: scaling by %.2f",
-        size, w, h, scale);
-  }
-  g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-      "Could not bring the page under the 10 MB limit of Textract's "
-      "synchronous calls");
-  return NULL;
-}
+/* Encoding pages (decoding and shrinking: core's image.h) */
 
 /* A raw image as PNG (lossless: best for reading text; a rendered page
- * compresses well), or as JPEG when the PNG is over the limit or, with
- * png_first FALSE, when the image came as an encoded file already over
- * it (a PNG again would be as big: not worth encoding). */
+ * compresses well), or as JPEG scaled to fit when the PNG is over the
+ * limit or, with png_first FALSE, when the image came as an encoded file
+ * already over it (a PNG again would be as big: not worth encoding). */
 static GBytes *
 encode_raw (GstSample * raw, gboolean png_first, GError ** error)
 {
-  g_autoptr (GstSample) png = NULL;
-  GstVideoInfo info;
+  GBytes *bytes;
 
-  if (!gst_video_info_from_caps (&info, gst_sample_get_caps (raw))) {
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-        "The page's pixels have no usable format");
-    return NULL;
-  }
   if (png_first) {
-    if (!(png = convert (raw, "image/png", 0, 0, error)))
+    g_autoptr (GstSample) png = mt_image_convert (raw, "image/png", 0, 0,
+        CONVERT_TIMEOUT, error);
+
+    if (!png)
       return NULL;
     if (gst_buffer_get_size (gst_sample_get_buffer (png)) <= SYNC_MAX_BYTES)
-      return sample_bytes (png);
+      return mt_image_buffer_bytes (gst_sample_get_buffer (png));
   }
-  return encode_jpeg_within (raw, &info, error);
-}
-
-/* An encoded image (image/jpeg, image/png) decoded to raw RGB. */
-static GstSample *
-decode_image (GstBuffer * buffer, GstCaps * caps, GError ** error)
-{
-  g_autoptr (GstElement) pipeline = NULL;
-  g_autoptr (GstElement) src = NULL;
-  g_autoptr (GstElement) sink = NULL;
-  GstSample *sample = NULL;
-
-  pipeline = gst_parse_launch ("appsrc name=src ! decodebin ! videoconvert "
-      "! video/x-raw,format=RGB ! appsink name=sink sync=false", error);
-  if (!pipeline)
-    return NULL;
-  src = gst_bin_get_by_name (GST_BIN (pipeline), "src");
-  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  gst_app_src_set_caps (GST_APP_SRC (src), caps);
-  gst_app_src_push_buffer (GST_APP_SRC (src), gst_buffer_ref (buffer));
-  gst_app_src_end_of_stream (GST_APP_SRC (src));
-  gst_element_set_state (pipeline, GST_STATE_PLAYING);
-  sample = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), CONVERT_TIMEOUT);
-  gst_element_set_state (pipeline, GST_STATE_NULL);
-  if (!sample)
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-        "The image could not be decoded");
-  return sample;
+  bytes = mt_image_jpeg_within (raw, SYNC_MAX_BYTES, CONVERT_TIMEOUT, error);
+  if (!bytes)
+    g_prefix_error (error, "Textract's synchronous calls take pages up to "
+        "10 MB: ");
+  return bytes;
 }
 
 /* A page that came as a buffer: an image as it is when small enough, a
@@ -235,12 +138,12 @@ buffer_page_bytes (const MtUnit * unit, GError ** error)
 
   if (!caps_is (unit->caps, "video/x-raw")
       && gst_buffer_get_size (unit->buffer) <= SYNC_MAX_BYTES)
-    return buffer_bytes (unit->buffer);
+    return mt_image_buffer_bytes (unit->buffer);
   if (caps_is (unit->caps, "video/x-raw")) {
     raw = gst_sample_new (unit->buffer, unit->caps, NULL, NULL);
     return encode_raw (raw, TRUE, error);
   }
-  raw = decode_image (unit->buffer, unit->caps, error);
+  raw = mt_image_decode (unit->buffer, unit->caps, CONVERT_TIMEOUT, error);
   return raw ? encode_raw (raw, FALSE, error) : NULL;
 }
 
