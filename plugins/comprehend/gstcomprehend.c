@@ -31,9 +31,16 @@
  *
  * The element message, named `comprehend`, has these fields:
  *
+ * * #guint64 `timestamp`, #guint64 `stream-time`, #guint64 `running-time`,
+ *   #guint64 `duration`: the input buffer's
+ * * #gint64 `frame`: -1; #guint `page`: 0
  * * #guint64 `index`: the analysed document's position among them, from 0
  * * #guint `count`: the number of documents made from it
  * * #gchararray `results`: those documents, as a JSON array
+ *
+ * The analysis-sink base also posts `mediatag-backend` (the engine chosen)
+ * at the first buffer and `mediatag-summary` at EOS: see
+ * docs/elements/comprehend.md for their fields.
  *
  * ## Example launch lines
  * |[

@@ -32,9 +32,14 @@
  * * #guint64 `timestamp`: the buffer's timestamp
  * * #guint64 `stream-time`, #guint64 `running-time`, #guint64 `duration`
  * * #gint64 `frame`: the source frame number, -1 for images
+ * * #guint `page`: 0 (pages are textractsink's)
  * * #guint64 `index`: the unit's position in the input, from 0
  * * #guint `count`: the number of documents
  * * #gchararray `results`: the documents, as a JSON array
+ *
+ * The analysis-sink base also posts `mediatag-backend` (the engine chosen)
+ * at the first buffer and `mediatag-summary` at EOS: see
+ * docs/elements/rekognitionsink.md for their fields.
  *
  * ## Example launch lines
  * |[
@@ -52,6 +57,7 @@
 #include "gstrekognitionsink.h"
 
 #include <string.h>
+#include <gst/video/video.h>
 
 GST_DEBUG_CATEGORY_STATIC (rekognition_sink_debug);
 #define GST_CAT_DEFAULT rekognition_sink_debug
@@ -104,8 +110,8 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
     GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("image/jpeg; image/png; "
-        "video/x-raw, format = (string) { I420, NV12, YV12, YUY2, UYVY, "
-        "RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR, GRAY8 }"));
+        GST_VIDEO_CAPS_MAKE ("{ I420, NV12, YV12, YUY2, UYVY, RGB, BGR, "
+            "RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR, GRAY8 }")));
 
 G_DEFINE_TYPE (MtRekognitionSink, mt_rekognition_sink, MT_TYPE_ANALYSIS_SINK);
 GST_ELEMENT_REGISTER_DEFINE (rekognitionsink, "rekognitionsink",

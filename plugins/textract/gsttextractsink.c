@@ -80,6 +80,7 @@
 #include "gsttextractsink.h"
 
 #include <string.h>
+#include <gst/video/video.h>
 
 #ifdef HAVE_POPPLER
 #include <poppler.h>
@@ -152,8 +153,8 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
     GST_PAD_SINK,
     GST_PAD_ALWAYS,
     GST_STATIC_CAPS ("application/pdf; image/tiff; image/jpeg; image/png; "
-        "video/x-raw, format = (string) { I420, NV12, YV12, YUY2, UYVY, "
-        "RGB, BGR, RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR, GRAY8 }"));
+        GST_VIDEO_CAPS_MAKE ("{ I420, NV12, YV12, YUY2, UYVY, RGB, BGR, "
+            "RGBx, BGRx, xRGB, xBGR, RGBA, BGRA, ARGB, ABGR, GRAY8 }")));
 
 G_DEFINE_TYPE (MtTextractSink, mt_textract_sink, MT_TYPE_ANALYSIS_SINK);
 GST_ELEMENT_REGISTER_DEFINE (textractsink, "textractsink", GST_RANK_NONE,
