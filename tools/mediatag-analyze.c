@@ -91,6 +91,8 @@ typedef enum {
   ASSET_DONE,                   /* analysed whole, every unit succeeded */
   ASSET_PARTIAL,                /* results kept, but not all of it */
   ASSET_FAILED,                 /* nothing analysed */
+  ASSET_UNSUPPORTED,            /* not media mediatag reads (a failure here;
+                                 * batch lists it as skipped) */
   ASSET_CANNOT_RUN,             /* nothing asked for can run: stop the run */
 } AssetStatus;
 
@@ -104,6 +106,7 @@ typedef struct {
   gchar *output_problem;        /* a sink after the analysis warned */
   gchar *not_analysed;          /* features the engine cannot do */
   gboolean none_can_run;
+  gchar *engine;                /* the engines the elements picked */
   guint64 requested;            /* features asked for (flags) */
   guint frames;
   GstClockTime analysed;        /* media time of the last analysed frame */
@@ -116,11 +119,14 @@ typedef struct {
 } RunState;
 
 /* Signals stop the whole run: the first drains what is in flight, the
- * second stops at once. Either way no half file gets a final name. */
+ * second stops at once. Either way no half file gets a final name. The
+ * graphs running (several with mediatag batch --jobs) are in `running`,
+ * under `lock`. */
 static struct {
   gint signo;
   guint count;
-  RunState *running;
+  GMutex lock;
+  GPtrArray *running;
 } stop;
 
 static GFlagsClass *features_class;
@@ -154,29 +160,66 @@ format_time (GstClockTime t, gchar * buf, gsize len)
 
 /* ---- signals ---------------------------------------------------------- */
 
-static gboolean
-on_signal (gpointer data)
+static void
+stop_running (gboolean at_once)
 {
-  gint signo = GPOINTER_TO_INT (data);
-  RunState *st = stop.running;
+  guint i;
 
+  g_mutex_lock (&stop.lock);
+  for (i = 0; stop.running && i < stop.running->len; i++) {
+    RunState *st = g_ptr_array_index (stop.running, i);
+
+    /* EOS drains the analysis elements: every unit already taken is
+     * analysed and its results written before the pipeline stops. */
+    if (at_once)
+      g_main_loop_quit (st->loop);
+    else
+      gst_element_send_event (st->pipeline, gst_event_new_eos ());
+  }
+  g_mutex_unlock (&stop.lock);
+}
+
+void
+mt_analyze_stop (gint signo)
+{
   if (!stop.signo)
     stop.signo = signo;
   stop.count++;
   if (stop.count > 1) {
     fprintf (stderr, "\nmediatag: %s again: stopping at once\n",
         g_strsignal (signo));
-    if (st)
-      g_main_loop_quit (st->loop);
-    return G_SOURCE_CONTINUE;
+    stop_running (TRUE);
+    return;
   }
   fprintf (stderr, "\nmediatag: %s: finishing what is in flight (send it "
       "again to stop at once)\n", g_strsignal (signo));
-  /* EOS drains the analysis elements: every unit already taken is
-   * analysed and its results written before the pipeline stops. */
-  if (st)
-    gst_element_send_event (st->pipeline, gst_event_new_eos ());
+  stop_running (FALSE);
+}
+
+gint
+mt_analyze_stopped (void)
+{
+  return stop.signo;
+}
+
+static gboolean
+on_signal (gpointer data)
+{
+  mt_analyze_stop (GPOINTER_TO_INT (data));
   return G_SOURCE_CONTINUE;
+}
+
+static void
+set_running (RunState * st, gboolean running)
+{
+  g_mutex_lock (&stop.lock);
+  if (!stop.running)
+    stop.running = g_ptr_array_new ();
+  if (running)
+    g_ptr_array_add (stop.running, st);
+  else
+    g_ptr_array_remove_fast (stop.running, st);
+  g_mutex_unlock (&stop.lock);
 }
 
 static void
@@ -714,6 +757,22 @@ add_summary (RunState * st, const GstStructure * s)
     t->first_error = g_strdup (first);
 }
 
+/* "local:opencv-dnn+local:tesseract": each engine once, in order. */
+static void
+note_engine (RunState * st, const gchar * engine)
+{
+  g_auto (GStrv) have = NULL;
+  gchar *old = st->engine;
+
+  if (!engine)
+    return;
+  have = g_strsplit (old ? old : "", "+", -1);
+  if (g_strv_contains ((const gchar * const *) have, engine))
+    return;
+  st->engine = old ? g_strconcat (old, "+", engine, NULL) : g_strdup (engine);
+  g_free (old);
+}
+
 static void
 on_element (RunState * st, GstMessage * msg)
 {
@@ -724,6 +783,10 @@ on_element (RunState * st, GstMessage * msg)
     return;
   if (gst_structure_has_name (s, SUMMARY_MESSAGE)) {
     add_summary (st, s);
+    return;
+  }
+  if (gst_structure_has_name (s, "mediatag-backend")) {
+    note_engine (st, gst_structure_get_string (s, "engine"));
     return;
   }
   /* One message per analysed unit (frame or image), with its results;
@@ -839,7 +902,7 @@ run_pipeline (const gchar * launch, gboolean progress, RunState * st,
     GError ** error)
 {
   g_autoptr (GstBus) bus = NULL;
-  guint tick = 0, watch;
+  guint tick = 0;
 
   st->pipeline = gst_parse_launch_full (launch, NULL,
       GST_PARSE_FLAG_FATAL_ERRORS, error);
@@ -850,16 +913,18 @@ run_pipeline (const gchar * launch, gboolean progress, RunState * st,
     gst_clear_object (&st->pipeline);
     return FALSE;
   }
-  st->loop = g_main_loop_new (NULL, FALSE);
+  /* The calling thread's context: the default one for analyze (where the
+   * signals arrive), a worker's own for batch. */
+  st->loop = g_main_loop_new (g_main_context_get_thread_default (), FALSE);
   st->progress = progress;
   st->started = g_get_monotonic_time ();
   bus = gst_element_get_bus (st->pipeline);
-  watch = gst_bus_add_watch (bus, on_bus, st);
+  gst_bus_add_watch (bus, on_bus, st);
   watch_decoded (GST_BIN (st->pipeline), st);
   if (progress)
     tick = g_timeout_add (250, on_progress_tick, st);
 
-  stop.running = st;
+  set_running (st, TRUE);
   if (gst_element_set_state (st->pipeline, GST_STATE_PLAYING) ==
       GST_STATE_CHANGE_FAILURE)
     pop_start_error (bus, st);
@@ -868,11 +933,13 @@ run_pipeline (const gchar * launch, gboolean progress, RunState * st,
   else
     /* Stopped between assets: nothing of this one runs. */
     st->failed = TRUE;
-  stop.running = NULL;
+  set_running (st, FALSE);
 
   if (tick)
     g_source_remove (tick);
-  g_source_remove (watch);
+  /* The watch is in the thread's context, where g_source_remove()
+   * would not look for it. */
+  gst_bus_remove_watch (bus);
   gst_element_set_state (st->pipeline, GST_STATE_NULL);
   gst_clear_object (&st->pipeline);
   g_main_loop_unref (st->loop);
@@ -978,6 +1045,8 @@ typedef struct {
   const Asset *asset;
   const AnalyzeOptions *o;
   const MtAiOptions *ai;
+  const gchar *out_dir;
+  gchar *why;                   /* the first reason it is not all done */
   Probe probe;
   gchar *base;
   gchar *part;
@@ -998,6 +1067,8 @@ job_clear (Job * j)
   g_free (j->incomplete);
   g_free (j->thumbs);
   mt_branch_plan_clear (&j->br);
+  g_free (j->why);
+  g_free (j->st.engine);
   g_free (j->st.error_text);
   g_free (j->st.media_problem);
   g_free (j->st.output_problem);
@@ -1008,23 +1079,41 @@ job_clear (Job * j)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Job, job_clear)
 
+/* Says why the asset is not all done: on stderr, and the first reason to
+ * the caller (batch's ledger). */
 static void
-report_failures (const Job * j, const gchar * results)
+job_say (Job * j, const gchar * format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+job_say (Job * j, const gchar * format, ...)
+{
+  va_list args;
+  g_autofree gchar *text = NULL;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  fprintf (stderr, "mediatag: %s: %s\n", j->asset->input, text);
+  if (!j->why)
+    j->why = g_steal_pointer (&text);
+}
+
+static void
+report_failures (Job * j, const gchar * results)
 {
   const MtRunTotals *t = &j->st.totals;
 
   if (t->failed)
-    fprintf (stderr, "mediatag: %s: %" G_GUINT64_FORMAT " of %"
-        G_GUINT64_FORMAT " units failed: %s (error documents in %s)\n",
-        j->asset->input, t->failed, MAX (t->units, t->failed),
-        t->first_error ? t->first_error : "no reason given", results);
+    job_say (j, "%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " units "
+        "failed: %s (error documents in %s)", t->failed,
+        MAX (t->units, t->failed), t->first_error ? t->first_error :
+        "no reason given", results);
   if (j->st.not_analysed)
-    fprintf (stderr, "mediatag: %s: not analysed: %s (the %s engine cannot "
-        "do them; --backend aws can)\n", j->asset->input, j->st.not_analysed,
-        j->o->backend);
+    job_say (j, "not analysed: %s (the %s engine cannot do them; "
+        "--backend aws can)", j->st.not_analysed, j->o->backend);
   if (j->st.output_problem)
-    fprintf (stderr, "mediatag: %s: the results are all in %s, but %s\n",
-        j->asset->input, results, j->st.output_problem);
+    job_say (j, "the results are all in %s, but %s", results,
+        j->st.output_problem);
 }
 
 /* Moves the results to their name, writes the tracks and the table, and
@@ -1045,7 +1134,7 @@ finish_job (Job * j)
   written = mt_branch_plan_merge (&j->br, written_file (j->part), j->part,
       &error);
   if (error) {
-    fprintf (stderr, "mediatag: %s: %s\n", j->asset->input, error->message);
+    job_say (j, "%s", error->message);
     return ASSET_FAILED;
   }
 
@@ -1053,8 +1142,7 @@ finish_job (Job * j)
     /* Nothing was analysed: an error, with no results file to look at. */
     if (written)
       g_unlink (written);
-    fprintf (stderr, "mediatag: %s: %s\n", j->asset->input,
-        j->st.error_text);
+    job_say (j, "%s", j->st.error_text);
     return ASSET_FAILED;
   }
   if (!j->st.failed && !stopped)
@@ -1066,39 +1154,36 @@ finish_job (Job * j)
   results = incomplete ? j->incomplete : j->final;
   /* This run's files replace the earlier run's of the same kind; a whole
    * run also replaces an earlier incomplete one. */
-  mt_summary_remove_outputs (o->out_dir, j->asset->name, incomplete);
+  mt_summary_remove_outputs (j->out_dir, j->asset->name, incomplete);
   if (!incomplete)
-    mt_summary_remove_outputs (o->out_dir, j->asset->name, TRUE);
-  mt_branch_remove_outputs (o->out_dir, j->asset->name, incomplete);
+    mt_summary_remove_outputs (j->out_dir, j->asset->name, TRUE);
+  mt_branch_remove_outputs (j->out_dir, j->asset->name, incomplete);
   if (!incomplete)
-    mt_branch_remove_outputs (o->out_dir, j->asset->name, TRUE);
+    mt_branch_remove_outputs (j->out_dir, j->asset->name, TRUE);
   if (!store_results (written, results, incomplete)) {
-    fprintf (stderr, "mediatag: %s: cannot write %s: %s\n", j->asset->input,
-        results, g_strerror (errno));
+    job_say (j, "cannot write %s: %s", results, g_strerror (errno));
     return ASSET_FAILED;
   }
-  if (!mt_summary_write_outputs (results, o->out_dir, j->asset->name,
+  if (!mt_summary_write_outputs (results, j->out_dir, j->asset->name,
           j->probe.kind == MEDIA_VIDEO, &j->st.totals,
           o->quiet || o->no_summary ? NULL : stdout, &error)) {
-    fprintf (stderr, "mediatag: %s: %s\n", j->asset->input, error->message);
+    job_say (j, "%s", error->message);
     return ASSET_FAILED;
   }
-  if (!mt_branch_write_outputs (&j->br, results, o->out_dir, j->asset->name,
+  if (!mt_branch_write_outputs (&j->br, results, j->out_dir, j->asset->name,
           incomplete, o->quiet || o->no_summary ? NULL : stdout, &error)) {
-    fprintf (stderr, "mediatag: %s: %s\n", j->asset->input, error->message);
+    job_say (j, "%s", error->message);
     return ASSET_FAILED;
   }
   if (j->st.failed)
-    fprintf (stderr, "mediatag: %s: %s\n", j->asset->input,
-        j->st.error_text);
+    job_say (j, "%s", j->st.error_text);
   report_failures (j, results);
   if (stopped)
-    fprintf (stderr, "mediatag: %s: stopped; results so far in %s "
-        "(incomplete)\n", j->asset->input, results);
+    job_say (j, "stopped; results so far in %s (incomplete)", results);
   else if (incomplete)
-    fprintf (stderr, "mediatag: %s: incomplete: %s; results so far in %s\n",
-        j->asset->input, why ? why : j->probe.truncated ? j->probe.truncated
-        : "the analysis failed", results);
+    job_say (j, "incomplete: %s; results so far in %s", why ? why :
+        j->probe.truncated ? j->probe.truncated : "the analysis failed",
+        results);
   else if (!o->quiet)
     fprintf (stderr, "mediatag: %s: results in %s\n", j->asset->input,
         results);
@@ -1150,60 +1235,97 @@ report_beside (Job * j, AssetStatus status)
     return status;
   if (mt_report_write_beside (j->base, &error))
     return status;
-  fprintf (stderr, "mediatag: %s: no report written: %s\n", j->asset->input,
-      error->message);
+  job_say (j, "no report written: %s", error->message);
   return ASSET_PARTIAL;
+}
+
+/* Not a media file mediatag can read, as opposed to one it cannot get. */
+static gboolean
+is_unsupported (const GError * error)
+{
+  return g_error_matches (error, GST_STREAM_ERROR,
+      GST_STREAM_ERROR_TYPE_NOT_FOUND) || g_error_matches (error,
+      GST_STREAM_ERROR, GST_STREAM_ERROR_WRONG_TYPE);
+}
+
+static AssetStatus analyze_job (Job * j);
+
+/* Analyses one asset into out_dir; *why gets the first reason it is not
+ * all done and *engine the engines used (either may be NULL). */
+static AssetStatus
+analyze_one_into (const Asset * a, const AnalyzeOptions * o,
+    const MtAiOptions * ai, const gchar * out_dir, gchar ** why,
+    gchar ** engine)
+{
+  g_auto (Job) j = { 0 };
+  AssetStatus status;
+
+  j.asset = a;
+  j.o = o;
+  j.ai = ai;
+  j.out_dir = out_dir;
+  g_mutex_init (&j.st.lock);
+  j.st.analysed = j.st.decoded = GST_CLOCK_TIME_NONE;
+  status = analyze_job (&j);
+  if (why)
+    *why = g_steal_pointer (&j.why);
+  if (engine)
+    *engine = g_steal_pointer (&j.st.engine);
+  return status;
 }
 
 static AssetStatus
 analyze_one (const Asset * a, const AnalyzeOptions * o,
     const MtAiOptions * ai)
 {
-  g_auto (Job) j = { 0 };
+  return analyze_one_into (a, o, ai, o->out_dir, NULL, NULL);
+}
+
+static AssetStatus
+analyze_job (Job * j)
+{
+  const Asset *a = j->asset;
+  const AnalyzeOptions *o = j->o;
+  const MtAiOptions *ai = j->ai;
   g_autoptr (GError) error = NULL;
   g_autofree gchar *launch = NULL;
   MtAnalyzeGraph g = { 0 };
 
-  j.asset = a;
-  j.o = o;
-  j.ai = ai;
-  g_mutex_init (&j.st.lock);
-  j.st.analysed = j.st.decoded = GST_CLOCK_TIME_NONE;
-  if (!probe_media (a->uri, o, &j.probe, &error)) {
-    fprintf (stderr, "mediatag: %s: %s\n", a->input, error->message);
-    return ASSET_FAILED;
+  if (!probe_media (a->uri, o, &j->probe, &error)) {
+    job_say (j, "%s", error->message);
+    return is_unsupported (error) ? ASSET_UNSUPPORTED : ASSET_FAILED;
   }
 
-  j.base = g_build_filename (o->out_dir, a->name, NULL);
-  j.final = g_strconcat (j.base, ".jsonl", NULL);
-  j.part = g_strconcat (j.final, ".part", NULL);
-  j.incomplete = g_strconcat (j.base, ".incomplete.jsonl", NULL);
-  j.thumbs = g_strconcat (j.base, ".thumbs", NULL);
-  j.st.thumbs_dir = o->no_thumbnails ? NULL : j.thumbs;
-  if (!mt_branch_plan_make (&j.br, &o->branches,
-          media_kind_names[j.probe.kind], j.probe.has_audio, j.part,
+  j->base = g_build_filename (j->out_dir, a->name, NULL);
+  j->final = g_strconcat (j->base, ".jsonl", NULL);
+  j->part = g_strconcat (j->final, ".part", NULL);
+  j->incomplete = g_strconcat (j->base, ".incomplete.jsonl", NULL);
+  j->thumbs = g_strconcat (j->base, ".thumbs", NULL);
+  j->st.thumbs_dir = o->no_thumbnails ? NULL : j->thumbs;
+  if (!mt_branch_plan_make (&j->br, &o->branches,
+          media_kind_names[j->probe.kind], j->probe.has_audio, j->part,
           &error)) {
-    fprintf (stderr, "mediatag: %s: %s\n", a->input, error->message);
+    job_say (j, "%s", error->message);
     return ASSET_FAILED;
   }
-  job_graph (&j, &g);
-  launch = mt_analyze_build_launch (a->uri, j.probe.kind == MEDIA_VIDEO, &g);
-  launch = branches_launch (&j, launch);
+  job_graph (j, &g);
+  launch = mt_analyze_build_launch (a->uri, j->probe.kind == MEDIA_VIDEO, &g);
+  launch = branches_launch (j, launch);
   if (o->print_pipeline || o->dry_run)
     printf ("gst-launch-1.0 -e %s\n", launch);
   if (o->dry_run)
     return ASSET_DONE;
   if (!o->quiet) {
-    g_autofree gchar *what = mt_branch_plan_describe (&j.br, ai->features);
+    g_autofree gchar *what = mt_branch_plan_describe (&j->br, ai->features);
 
     fprintf (stderr, "mediatag: %s: %s, analysing %s\n", a->input,
-        media_kind_names[j.probe.kind], what);
+        media_kind_names[j->probe.kind], what);
   }
 
-  j.st.duration = j.probe.duration;
-  j.st.totals.default_action = o->default_action;
-  j.st.requested = 0;
-  if (features_class && j.br.vision) {
+  j->st.duration = j->probe.duration;
+  j->st.totals.default_action = o->default_action;
+  j->st.requested = 0;
+  if (features_class && j->br.vision) {
     g_auto (GStrv) f = g_strsplit (ai->features, "+", -1);
     guint i;
 
@@ -1211,30 +1333,29 @@ analyze_one (const Asset * a, const AnalyzeOptions * o,
       GFlagsValue *v = g_flags_get_value_by_nick (features_class, f[i]);
 
       if (v)
-        j.st.requested |= v->value;
+        j->st.requested |= v->value;
     }
   }
-  g_unlink (j.part);
-  if (!run_pipeline (launch, !o->quiet && isatty (STDERR_FILENO), &j.st,
+  g_unlink (j->part);
+  if (!run_pipeline (launch, !o->quiet && isatty (STDERR_FILENO), &j->st,
           &error)) {
-    fprintf (stderr, "mediatag: %s: cannot build the graph: %s\n", a->input,
-        error->message);
+    job_say (j, "cannot build the graph: %s", error->message);
     return ASSET_FAILED;
   }
-  if (j.st.none_can_run) {
-    g_autofree gchar *left = written_file (j.part);
+  if (j->st.none_can_run) {
+    g_autofree gchar *left = written_file (j->part);
 
     if (left)
       g_unlink (left);
-    mt_thumbs_discard (j.thumbs);
+    mt_thumbs_discard (j->thumbs);
     fprintf (stderr, "mediatag: --features %s: the %s engine cannot do any "
         "of them, so nothing would be analysed (use --backend aws, or "
         "features it can do)\n", ai->features, o->backend);
     return ASSET_CANNOT_RUN;
   }
   if (!stop.signo || stop.count < 2)
-    print_progress (&j.st, TRUE);
-  return report_beside (&j, finish_job (&j));
+    print_progress (&j->st, TRUE);
+  return report_beside (j, finish_job (j));
 }
 
 /* ---- options ---------------------------------------------------------- */
@@ -1481,7 +1602,7 @@ analyze_assets (GPtrArray * assets, const AnalyzeOptions * o,
     if (stop_requested ())
       break;
     s = analyze_one (a, o, ai);
-    counts[s]++;
+    counts[s == ASSET_UNSUPPORTED ? ASSET_FAILED : s]++;
     if (s == ASSET_CANNOT_RUN)
       return MT_EXIT_ERROR;
     if (stop_requested ())
@@ -1491,8 +1612,9 @@ analyze_assets (GPtrArray * assets, const AnalyzeOptions * o,
       counts[ASSET_FAILED]);
 }
 
-static GOptionContext *
-make_context (AnalyzeOptions * o)
+/* analyze's options, which mediatag batch takes too. */
+static void
+add_entries (GOptionContext * ctx, AnalyzeOptions * o)
 {
   GOptionEntry entries[] = {
     {"features", 'f', 0, G_OPTION_ARG_STRING, &o->features,
@@ -1541,6 +1663,14 @@ make_context (AnalyzeOptions * o)
           "frames that reports draw boxes over", NULL},
     {NULL}
   };
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_group (ctx, mt_branch_options_group (&o->branches));
+}
+
+static GOptionContext *
+make_context (AnalyzeOptions * o)
+{
   GOptionContext *ctx = g_option_context_new ("URI|PATH... - analyse media "
       "into tags");
 
@@ -1559,8 +1689,7 @@ make_context (AnalyzeOptions * o)
       "tracks. Units that failed are counted and\nnamed with their API "
       "action and service code.");
   g_option_context_set_description (ctx, MT_EXIT_STATUS_HELP);
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  g_option_context_add_group (ctx, mt_branch_options_group (&o->branches));
+  add_entries (ctx, o);
   return ctx;
 }
 
@@ -1621,3 +1750,90 @@ const MtVerb mt_verb_analyze = {
   "Analyse videos and images into tags (labels, faces, text, ...)",
   analyze_run,
 };
+
+/* ---- one asset at a time, for mediatag batch ------------------------- */
+
+struct _MtAnalyzeOptions {
+  AnalyzeOptions o;
+  MtAiOptions ai;
+};
+
+MtAnalyzeOptions *
+mt_analyze_options_new (void)
+{
+  MtAnalyzeOptions *opts = g_new0 (MtAnalyzeOptions, 1);
+
+  mt_ai_options_init (&opts->ai);
+  mt_branch_options_init (&opts->o.branches);
+  return opts;
+}
+
+void
+mt_analyze_options_free (MtAnalyzeOptions * opts)
+{
+  if (!opts)
+    return;
+  analyze_options_clear (&opts->o);
+  mt_ai_options_clear (&opts->ai);
+  g_free (opts);
+}
+
+void
+mt_analyze_options_add (MtAnalyzeOptions * opts, GOptionContext * ctx)
+{
+  add_entries (ctx, &opts->o);
+}
+
+gboolean
+mt_analyze_options_check (MtAnalyzeOptions * opts, GError ** error)
+{
+  AnalyzeOptions *o = &opts->o;
+
+  if (o->dry_run)
+    return usage_error (error, "--dry-run: not for a batch (mediatag batch "
+        "status DEST tells what is done)");
+  if (!o->backend)
+    o->backend = g_strdup ("auto");
+  /* A batch says what happened per asset in its ledger: no table and no
+   * per-asset progress bar on the terminal. */
+  o->quiet = o->no_summary = TRUE;
+  if (!features_class && !load_features_class (error))
+    return FALSE;
+  return check_options (o, &opts->ai, error);
+}
+
+const gchar *
+mt_analyze_options_get_out (const MtAnalyzeOptions * opts)
+{
+  return opts->o.out_dir;
+}
+
+const gchar *
+mt_analyze_options_get_opensearch (const MtAnalyzeOptions * opts)
+{
+  return opts->o.opensearch;
+}
+
+MtAssetStatus
+mt_analyze_asset (const MtAnalyzeOptions * opts, const gchar * uri,
+    const gchar * out_dir, const gchar * name, gchar ** engine,
+    GError ** error)
+{
+  static const MtAssetStatus map[] = {
+    [ASSET_DONE] = MT_ASSET_DONE,
+    [ASSET_PARTIAL] = MT_ASSET_PARTIAL,
+    [ASSET_FAILED] = MT_ASSET_FAILED,
+    [ASSET_UNSUPPORTED] = MT_ASSET_UNSUPPORTED,
+    [ASSET_CANNOT_RUN] = MT_ASSET_CANNOT_RUN,
+  };
+  Asset a = { uri, (gchar *) uri, (gchar *) name, NULL };
+  g_autofree gchar *why = NULL;
+  AssetStatus s;
+
+  s = analyze_one_into (&a, &opts->o, &opts->ai, out_dir, &why, engine);
+  if (s != ASSET_DONE)
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, why ? why :
+        s == ASSET_CANNOT_RUN ? "the engine can do none of the features "
+        "asked for" : "not analysed (no reason given)");
+  return map[s];
+}

@@ -62,4 +62,49 @@ gboolean mt_text_roi_check (const gchar * roi, GError ** error);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MtAiOptions, mt_ai_options_clear)
 
+/* ---- one asset at a time (mediatag batch) ----
+ * analyze's options parsed and checked as analyze does, and one asset run
+ * through the same probe, graph and output code as `mediatag analyze`.
+ * mt_analyze_asset() may run in several threads at once, each with its own
+ * thread-default GMainContext pushed (its graph's bus is watched there);
+ * the options are only read. */
+typedef struct _MtAnalyzeOptions MtAnalyzeOptions;
+
+typedef enum {
+  MT_ASSET_DONE,                /* analysed whole, every unit succeeded */
+  MT_ASSET_PARTIAL,             /* results kept, not all of it (why given) */
+  MT_ASSET_FAILED,              /* nothing analysed (why given) */
+  MT_ASSET_UNSUPPORTED,         /* not media mediatag reads */
+  MT_ASSET_CANNOT_RUN,          /* the engine can do none of the features:
+                                 * no asset would be analysed */
+} MtAssetStatus;
+
+MtAnalyzeOptions *mt_analyze_options_new (void);
+void mt_analyze_options_free (MtAnalyzeOptions * opts);
+/* Adds analyze's options (--features, --backend, --out, --opensearch, ...)
+ * to ctx, to be filled by its parse. */
+void mt_analyze_options_add (MtAnalyzeOptions * opts, GOptionContext * ctx);
+/* Checks them as analyze does, before any work: G_OPTION_ERROR for a bad
+ * value (usage), other domains when mediatag's plugins are missing. */
+gboolean mt_analyze_options_check (MtAnalyzeOptions * opts, GError ** error);
+const gchar *mt_analyze_options_get_out (const MtAnalyzeOptions * opts);
+const gchar *mt_analyze_options_get_opensearch (const MtAnalyzeOptions *
+    opts);
+
+/* Analyses `uri` into out_dir (which must exist) as <name>.jsonl, its
+ * tracks and thumbnails. Anything but MT_ASSET_DONE sets `error` to the
+ * first reason, a sentence. *engine (may be NULL) gets the engines the
+ * elements picked ("local:opencv-dnn"). */
+MtAssetStatus mt_analyze_asset (const MtAnalyzeOptions * opts,
+    const gchar * uri, const gchar * out_dir, const gchar * name,
+    gchar ** engine, GError ** error);
+
+/* What a signal does to analyze: the first drains the graphs running, the
+ * second stops them at once. mt_analyze_stopped() is the first signal's
+ * number, 0 when none came. */
+void mt_analyze_stop (gint signo);
+gint mt_analyze_stopped (void);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtAnalyzeOptions, mt_analyze_options_free)
+
 G_END_DECLS

@@ -11,6 +11,7 @@
 #include "core.h"
 
 extern const MtVerb mt_verb_analyze;
+extern const MtVerb mt_verb_batch;
 extern const MtVerb mt_verb_models;
 extern const MtVerb mt_verb_aws;
 extern const MtVerb mt_verb_report;
@@ -21,6 +22,7 @@ extern const MtVerb mt_verb_faces;
 /* Verbs register here as their issues land (analyze, models, faces, ...). */
 static const MtVerb *verbs[] = {
   &mt_verb_analyze,
+  &mt_verb_batch,
   &mt_verb_models,
   &mt_verb_aws,
   &mt_verb_report,

@@ -838,6 +838,77 @@ list_query (const gchar * prefix, guint page_size, const gchar * token)
   return g_string_free (q, FALSE);
 }
 
+/* One ListObjectsV2 request: the page's objects into `objects`, the
+ * continuation token (NULL on the last page) into *token. */
+static gboolean
+list_page (MtS3Client * client, const gchar * bucket, const gchar * prefix,
+    guint page_size, GPtrArray * objects, gchar ** token,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (MtHttpRequest) req = NULL;
+  g_autoptr (MtHttpResponse) resp = NULL;
+  g_autofree gchar *query = list_query (prefix, page_size, *token);
+  g_autofree gchar *url = mt_s3_client_url (client, bucket, NULL, query);
+  ListPage page = { objects, NULL, FALSE, FALSE, NULL };
+
+  g_clear_pointer (token, g_free);
+  req = mt_http_request_new ("GET", url);
+  if (!s3_send (client, req, &resp, cancellable, error))
+    return FALSE;
+  if (!list_parse (resp->body, &page, error)) {
+    g_prefix_error (error, "Listing s3://%s/%s: ", bucket,
+        prefix ? prefix : "");
+    g_free (page.next_token);
+    return FALSE;
+  }
+  if (!page.truncated) {
+    g_free (page.next_token);
+    return TRUE;
+  }
+  if (page.next_token == NULL) {
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_FAILED,
+        "Listing s3://%s/%s: S3 said the list goes on but gave no "
+        "continuation token", bucket, prefix ? prefix : "");
+    return FALSE;
+  }
+  *token = page.next_token;
+  return TRUE;
+}
+
+gboolean
+mt_s3_client_list_pages (MtS3Client * client, const gchar * bucket,
+    const gchar * prefix, guint page_size, MtS3ListPageFunc on_page,
+    gpointer user_data, GCancellable * cancellable, GError ** error)
+{
+  g_autofree gchar *token = NULL;
+  guint pages = 0;
+
+  do {
+    g_autoptr (GPtrArray) objects =
+        g_ptr_array_new_with_free_func ((GDestroyNotify) mt_s3_object_free);
+
+    if (!list_page (client, bucket, prefix, page_size, objects, &token,
+            cancellable, error))
+      return FALSE;
+    pages++;
+    if (!on_page (objects, user_data, error))
+      return FALSE;
+  } while (token);
+  GST_DEBUG ("listed s3://%s/%s in %u pages", bucket, prefix ? prefix : "",
+      pages);
+  return TRUE;
+}
+
+static gboolean
+gather_page (GPtrArray * objects, gpointer user_data, GError ** error)
+{
+  GPtrArray *all = user_data;
+
+  g_ptr_array_extend_and_steal (all, g_ptr_array_ref (objects));
+  /* The objects move to `all`; the page array is left empty. */
+  return TRUE;
+}
+
 GPtrArray *
 mt_s3_client_list_objects (MtS3Client * client, const gchar * bucket,
     const gchar * prefix, guint page_size, GCancellable * cancellable,
@@ -845,37 +916,240 @@ mt_s3_client_list_objects (MtS3Client * client, const gchar * bucket,
 {
   g_autoptr (GPtrArray) objects =
       g_ptr_array_new_with_free_func ((GDestroyNotify) mt_s3_object_free);
-  g_autofree gchar *token = NULL;
-  guint pages = 0;
 
-  do {
-    g_autoptr (MtHttpRequest) req = NULL;
-    g_autoptr (MtHttpResponse) resp = NULL;
-    g_autofree gchar *query = list_query (prefix, page_size, token);
-    g_autofree gchar *url = mt_s3_client_url (client, bucket, NULL, query);
-    ListPage page = { objects, NULL, FALSE, FALSE, NULL };
-
-    req = mt_http_request_new ("GET", url);
-    if (!s3_send (client, req, &resp, cancellable, error))
-      return NULL;
-    if (!list_parse (resp->body, &page, error)) {
-      g_prefix_error (error, "Listing s3://%s/%s: ", bucket,
-          prefix ? prefix : "");
-      return NULL;
-    }
-    g_free (token);
-    token = page.truncated ? page.next_token : NULL;
-    if (!page.truncated)
-      g_free (page.next_token);
-    pages++;
-    if (page.truncated && token == NULL) {
-      g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_FAILED,
-          "Listing s3://%s/%s: S3 said the list goes on but gave no "
-          "continuation token", bucket, prefix ? prefix : "");
-      return NULL;
-    }
-  } while (token);
-  GST_DEBUG ("listed %u keys under s3://%s/%s in %u pages", objects->len,
-      bucket, prefix ? prefix : "", pages);
+  if (!mt_s3_client_list_pages (client, bucket, prefix, page_size,
+          gather_page, objects, cancellable, error))
+    return NULL;
   return g_steal_pointer (&objects);
+}
+
+/* ---- GetObject, PutObject, DeleteObject ---- */
+
+static gboolean
+object_send (MtS3Client * c, MtHttpRequest * req, const gchar * action,
+    MtHttpResponse ** resp, GCancellable * cancellable, GError ** error)
+{
+  MtAwsSendOptions opts = { 0, };
+
+  opts.payload = MT_SIGV4_PAYLOAD_SIGNED;
+  opts.s3 = TRUE;
+  opts.action = action;
+  return mt_aws_client_send (c->aws, req, &opts, resp, cancellable, error);
+}
+
+GBytes *
+mt_s3_client_get_object (MtS3Client * client, const gchar * bucket,
+    const gchar * key, gsize max_size, gchar ** etag,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autofree gchar *url = mt_s3_client_url (client, bucket, key, NULL);
+  g_autoptr (MtHttpRequest) req = mt_http_request_new ("GET", url);
+  g_autoptr (MtHttpResponse) resp = NULL;
+  gsize len;
+
+  if (!object_send (client, req, "GetObject", &resp, cancellable, error))
+    return NULL;
+  len = resp->body ? g_bytes_get_size (resp->body) : 0;
+  if (len > max_size) {
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_INVALID,
+        "s3://%s/%s is %" G_GSIZE_FORMAT " bytes, more than the %"
+        G_GSIZE_FORMAT " expected", bucket, key, len, max_size);
+    return NULL;
+  }
+  if (etag)
+    *etag = g_strdup (mt_http_response_get_header (resp, "ETag"));
+  return resp->body ? g_bytes_ref (resp->body) : g_bytes_new (NULL, 0);
+}
+
+gboolean
+mt_s3_client_put_object (MtS3Client * client, const gchar * bucket,
+    const gchar * key, GBytes * body, const MtS3PutOptions * options,
+    gchar ** etag, GCancellable * cancellable, GError ** error)
+{
+  g_autofree gchar *url = mt_s3_client_url (client, bucket, key, NULL);
+  g_autoptr (MtHttpRequest) req = mt_http_request_new ("PUT", url);
+  g_autoptr (MtHttpResponse) resp = NULL;
+
+  if (options && options->content_type)
+    mt_http_request_set_header (req, "Content-Type", options->content_type);
+  if (options && options->if_none_match)
+    mt_http_request_set_header (req, "If-None-Match", options->if_none_match);
+  if (options && options->if_match)
+    mt_http_request_set_header (req, "If-Match", options->if_match);
+  mt_http_request_set_body (req, body);
+  if (!object_send (client, req, "PutObject", &resp, cancellable, error))
+    return FALSE;
+  if (etag)
+    *etag = g_strdup (mt_http_response_get_header (resp, "ETag"));
+  return TRUE;
+}
+
+gboolean
+mt_s3_client_delete_object (MtS3Client * client, const gchar * bucket,
+    const gchar * key, GCancellable * cancellable, GError ** error)
+{
+  g_autofree gchar *url = mt_s3_client_url (client, bucket, key, NULL);
+  g_autoptr (MtHttpRequest) req = mt_http_request_new ("DELETE", url);
+
+  return object_send (client, req, "DeleteObject", NULL, cancellable, error);
+}
+
+#define MIN_PART_SIZE (5 * 1024 * 1024)
+#define DEFAULT_PART_SIZE (8 * 1024 * 1024)
+
+typedef struct {
+  MtS3Client *client;
+  const gchar *bucket;
+  const gchar *key;
+  gchar *upload_id;
+  GString *complete;            /* the CompleteMultipartUpload body */
+  GCancellable *cancellable;
+} Upload;
+
+static gchar *
+upload_url (Upload * u, guint part)
+{
+  g_autofree gchar *id = mt_uri_encode (u->upload_id, FALSE);
+  g_autofree gchar *q = part ? g_strdup_printf ("partNumber=%u&uploadId=%s",
+      part, id) : g_strdup_printf ("uploadId=%s", id);
+
+  return mt_s3_client_url (u->client, u->bucket, u->key, q);
+}
+
+static gboolean
+upload_create (Upload * u, const gchar * content_type, GError ** error)
+{
+  g_autofree gchar *url = mt_s3_client_url (u->client, u->bucket, u->key,
+      "uploads=");
+  g_autoptr (MtHttpRequest) req = mt_http_request_new ("POST", url);
+  g_autoptr (MtHttpResponse) resp = NULL;
+
+  if (content_type)
+    mt_http_request_set_header (req, "Content-Type", content_type);
+  if (!object_send (u->client, req, "CreateMultipartUpload", &resp,
+          u->cancellable, error))
+    return FALSE;
+  u->upload_id = mt_s3_xml_find (resp->body, "UploadId");
+  if (u->upload_id == NULL) {
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_FAILED,
+        "CreateMultipartUpload answered without an UploadId");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+upload_part (Upload * u, guint number, GBytes * body, GError ** error)
+{
+  g_autofree gchar *url = upload_url (u, number);
+  g_autoptr (MtHttpRequest) req = mt_http_request_new ("PUT", url);
+  g_autoptr (MtHttpResponse) resp = NULL;
+  g_autofree gchar *etag = NULL;
+
+  mt_http_request_set_body (req, body);
+  if (!object_send (u->client, req, "UploadPart", &resp, u->cancellable,
+          error))
+    return FALSE;
+  if (mt_http_response_get_header (resp, "ETag") == NULL) {
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_FAILED,
+        "UploadPart %u answered without an ETag", number);
+    return FALSE;
+  }
+  etag = g_markup_escape_text (mt_http_response_get_header (resp, "ETag"),
+      -1);
+  g_string_append_printf (u->complete, "<Part><PartNumber>%u</PartNumber>"
+      "<ETag>%s</ETag></Part>", number, etag);
+  return TRUE;
+}
+
+static gboolean
+upload_complete (Upload * u, GError ** error)
+{
+  g_autofree gchar *url = upload_url (u, 0);
+  g_autoptr (MtHttpRequest) req = mt_http_request_new ("POST", url);
+  g_autoptr (MtHttpResponse) resp = NULL;
+  g_autoptr (GBytes) body = NULL;
+  GError *body_error;
+
+  g_string_append (u->complete, "</CompleteMultipartUpload>");
+  body = g_bytes_new (u->complete->str, u->complete->len);
+  mt_http_request_set_header (req, "Content-Type", "application/xml");
+  mt_http_request_set_body (req, body);
+  if (!object_send (u->client, req, "CompleteMultipartUpload", &resp,
+          u->cancellable, error))
+    return FALSE;
+  /* S3 may answer 200 and still fail the completion in the body. */
+  body_error = mt_s3_xml_error (resp->body);
+  if (body_error) {
+    g_propagate_error (error, body_error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* Nothing of a failed upload may stay billed or be completed later. */
+static void
+upload_abort (Upload * u)
+{
+  g_autofree gchar *url = NULL;
+  g_autoptr (MtHttpRequest) req = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (u->upload_id == NULL)
+    return;
+  url = upload_url (u, 0);
+  req = mt_http_request_new ("DELETE", url);
+  if (!object_send (u->client, req, "AbortMultipartUpload", NULL, NULL,
+          &error))
+    GST_WARNING ("could not abort the upload of s3://%s/%s: %s", u->bucket,
+        u->key, error->message);
+}
+
+static gboolean
+upload_parts (Upload * u, GMappedFile * map, gsize part_size,
+    const gchar * content_type, GError ** error)
+{
+  const gchar *data = g_mapped_file_get_contents (map);
+  gsize len = g_mapped_file_get_length (map), off;
+  guint number = 1;
+
+  if (!upload_create (u, content_type, error))
+    return FALSE;
+  for (off = 0; off < len; off += part_size, number++) {
+    g_autoptr (GBytes) part = g_bytes_new (data + off,
+        MIN (part_size, len - off));
+
+    if (!upload_part (u, number, part, error))
+      return FALSE;
+  }
+  return upload_complete (u, error);
+}
+
+gboolean
+mt_s3_client_put_file (MtS3Client * client, const gchar * bucket,
+    const gchar * key, const gchar * path, const gchar * content_type,
+    gsize part_size, GCancellable * cancellable, GError ** error)
+{
+  g_autoptr (GMappedFile) map = g_mapped_file_new (path, FALSE, error);
+  Upload u = { client, bucket, key, NULL, NULL, cancellable };
+  gboolean ok;
+
+  if (map == NULL)
+    return FALSE;
+  part_size = part_size ? MAX (part_size, MIN_PART_SIZE) : DEFAULT_PART_SIZE;
+  if (g_mapped_file_get_length (map) <= part_size) {
+    g_autoptr (GBytes) body = g_mapped_file_get_bytes (map);
+    MtS3PutOptions opts = { content_type, NULL, NULL };
+
+    return mt_s3_client_put_object (client, bucket, key, body, &opts, NULL,
+        cancellable, error);
+  }
+  u.complete = g_string_new ("<CompleteMultipartUpload "
+      "xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+  ok = upload_parts (&u, map, part_size, content_type, error);
+  if (!ok)
+    upload_abort (&u);
+  g_string_free (u.complete, TRUE);
+  g_free (u.upload_id);
+  return ok;
 }

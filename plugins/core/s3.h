@@ -106,6 +106,52 @@ GPtrArray *mt_s3_client_list_objects (MtS3Client * client,
     const gchar * bucket, const gchar * prefix, guint page_size,
     GCancellable * cancellable, GError ** error);
 
+/* ListObjectsV2 page by page: `on_page` gets each page's MtS3Object array
+ * (it may steal from it; the array is freed after the call) as soon as it
+ * is parsed, so a listing of any length holds one page in memory. A FALSE
+ * return from on_page (with its error set) stops the listing and is
+ * returned. */
+typedef gboolean (*MtS3ListPageFunc) (GPtrArray * objects, gpointer user_data,
+    GError ** error);
+gboolean mt_s3_client_list_pages (MtS3Client * client, const gchar * bucket,
+    const gchar * prefix, guint page_size, MtS3ListPageFunc on_page,
+    gpointer user_data, GCancellable * cancellable, GError ** error);
+
+/* GetObject of a small object whole (ledgers, lock objects): refused with
+ * MT_AWS_ERROR_INVALID when it is larger than max_size. *etag (may be NULL)
+ * gets its ETag. Errors are named as HeadObject's (NoSuchKey, ...). */
+GBytes *mt_s3_client_get_object (MtS3Client * client, const gchar * bucket,
+    const gchar * key, gsize max_size, gchar ** etag,
+    GCancellable * cancellable, GError ** error);
+
+/* PutObject conditions and headers; every field may be NULL. */
+typedef struct {
+  const gchar *content_type;
+  const gchar *if_none_match;   /* "*": only when the key does not exist */
+  const gchar *if_match;        /* only when the object has this ETag */
+} MtS3PutOptions;
+
+/* One PutObject of `body`: the object appears whole or not at all. A
+ * condition that does not hold is an MT_AWS_ERROR whose details' code is
+ * "PreconditionFailed" (or "ConditionalRequestConflict" in a race).
+ * *etag (may be NULL) gets the new object's ETag. */
+gboolean mt_s3_client_put_object (MtS3Client * client, const gchar * bucket,
+    const gchar * key, GBytes * body, const MtS3PutOptions * options,
+    gchar ** etag, GCancellable * cancellable, GError ** error);
+
+/* Uploads the local file `path`: one PutObject up to part_size bytes
+ * (0: 8 MiB; at least 5 MiB, S3's smallest part), a multipart upload of
+ * part_size parts above it, completed only once every part is stored and
+ * aborted on any failure, so the key never holds part of the file. */
+gboolean mt_s3_client_put_file (MtS3Client * client, const gchar * bucket,
+    const gchar * key, const gchar * path, const gchar * content_type,
+    gsize part_size, GCancellable * cancellable, GError ** error);
+
+/* DeleteObject (deleting a missing key succeeds, as in S3). */
+gboolean mt_s3_client_delete_object (MtS3Client * client,
+    const gchar * bucket, const gchar * key, GCancellable * cancellable,
+    GError ** error);
+
 /* A sentence a user can act on for an error from an S3 call on
  * s3://bucket/key (no such bucket, no such key, access denied, rejected
  * credentials, wrong region, object changed while read, endpoint not
