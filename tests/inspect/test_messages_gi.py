@@ -164,6 +164,12 @@ class Messages(unittest.TestCase):
             "! audio/x-raw,format=S16LE,rate=16000,channels=1 "
             "! transcribesink name=e backend=local ! fakesink" % wav)
         self.check_results("transcribesink", seen)
+        batch = seen["transcribesink"][0]
+        self.assertEqual(batch.get_value("timestamp"), Gst.CLOCK_TIME_NONE)
+        self.assertEqual(batch.get_value("frame"), -1)
+        words = " ".join(d["text"] for d in
+                         json.loads(batch.get_value("results")))
+        self.assertIn("call", words)
 
     def test_textractsink(self):
         pdf = os.path.join(self.tmp, "sample.pdf")
