@@ -3,7 +3,9 @@ docs/elements/ documents under "Bus messages": each element runs offline
 (local engines, the loopback bulk server) from Python through GObject
 introspection (Debian's /usr/bin/python3), and every message seen must be
 documented with exactly its fields and their types, and every documented
-message must be seen."""
+message must be seen. Errors and warnings provoked offline (bad settings,
+missing caps, a stream without frames) must be in the element's "Errors
+and warnings" table with their domain and code."""
 import json
 import os
 import re
@@ -206,6 +208,132 @@ class Messages(unittest.TestCase):
 
     def test_s3_elements_document_no_messages(self):
         self.assertEqual(documented("s3src"), {})
+
+
+DOMAINS = {"gst-core-error-quark": ("CORE", Gst.CoreError),
+           "gst-library-error-quark": ("LIBRARY", Gst.LibraryError),
+           "gst-resource-error-quark": ("RESOURCE", Gst.ResourceError),
+           "gst-stream-error-quark": ("STREAM", Gst.StreamError)}
+
+
+def documented_errors(element):
+    """{(kind, DOMAIN, CODE)} from the element's "Errors and warnings":
+    table rows `| error | RESOURCE, SETTINGS / WRITE |` and the words
+    `warning STREAM FORMAT` in its lists."""
+    text = open(os.path.join(ROOT, "docs", "elements", PAGES[element]),
+                encoding="utf-8").read()
+    m = re.search(r"\n## Errors and warnings\n(.*?)\n## ", text, re.S)
+    assert m, "docs/elements/%s has no Errors and warnings" % PAGES[element]
+    found = set()
+    for kind, domain, codes in re.findall(
+            r"^\| (error|warning|info) \| ([A-Z]+), ([A-Z_ /]+) \|",
+            m.group(1), re.M):
+        for code in codes.split(" / "):
+            found.add((kind, domain, code.strip()))
+    for kind, domain, code in re.findall(
+            r"\b(error|warning|info) ([A-Z]+) ([A-Z_]{4,})\b", m.group(1)):
+        found.add((kind, domain, code))
+    return found
+
+
+def first_problem(launch, feed=None, timeout=60):
+    """Plays a launch line until its first error or warning: (kind,
+    DOMAIN, CODE, message), or None at EOS."""
+    pipeline = Gst.parse_launch(launch)
+    bus = pipeline.get_bus()
+    pipeline.set_state(Gst.State.PLAYING)
+    if feed is not None:
+        src = pipeline.get_by_name("src")
+        for data in feed:
+            src.emit("push-buffer", Gst.Buffer.new_wrapped(data))
+        src.emit("end-of-stream")
+    kinds = Gst.MessageType.ERROR | Gst.MessageType.WARNING | \
+        Gst.MessageType.EOS
+    try:
+        msg = bus.timed_pop_filtered(timeout * Gst.SECOND, kinds)
+        if msg is None or msg.type == Gst.MessageType.EOS:
+            return None
+        if msg.type == Gst.MessageType.ERROR:
+            kind, (err, _) = "error", msg.parse_error()
+        else:
+            kind, (err, _) = "warning", msg.parse_warning()
+        domain, enum = DOMAINS[err.domain]
+        code = enum(err.code).value_name.rsplit("_ERROR_", 1)[1]
+        return kind, domain, code, err.message
+    finally:
+        pipeline.set_state(Gst.State.NULL)
+
+
+class Errors(unittest.TestCase):
+    """Errors and warnings provoked offline are in the element's table."""
+
+    def check(self, element, launch, expected, feed=None):
+        problem = first_problem(launch, feed)
+        self.assertIsNotNone(problem, launch)
+        self.assertEqual(problem[:3], expected, problem[3])
+        self.assertIn(problem[:3], documented_errors(element), problem[3])
+        return problem[3]
+
+    def test_framesampler_without_frames(self):
+        text = self.check("framesampler",
+                          "videotestsrc num-buffers=0 ! framesampler "
+                          "! fakesink", ("error", "STREAM", "FAILED"))
+        self.assertIn("no frames", text)
+
+    def test_rekognitionsink_without_caps(self):
+        self.check("rekognitionsink",
+                   "filesrc location=%s ! rekognitionsink backend=local "
+                   "! fakesink" % SAMPLE_JPG, ("error", "STREAM", "FORMAT"))
+
+    def test_rekognitionsink_feature_local_cannot_do(self):
+        text = self.check("rekognitionsink",
+                          "filesrc location=%s ! jpegparse ! rekognitionsink "
+                          "backend=local features=labels+celebrities "
+                          "! fakesink" % SAMPLE_JPG,
+                          ("warning", "CORE", "NOT_IMPLEMENTED"))
+        self.assertIn("celebrities", text)
+
+    def test_textractsink_bad_pages(self):
+        pdf = os.path.join(tempfile.mkdtemp(prefix="mt-errors-"), "a.pdf")
+        subprocess.run(["img2pdf", SAMPLE_JPG, "-o", pdf], check=True)
+        try:
+            self.check("textractsink",
+                       "filesrc location=%s ! application/pdf ! textractsink "
+                       "backend=local pages=x-y ! fakesink" % pdf,
+                       ("error", "RESOURCE", "SETTINGS"))
+        finally:
+            shutil.rmtree(os.path.dirname(pdf))
+
+    def test_comprehend_line_not_json(self):
+        self.check("comprehend",
+                   "appsrc name=src caps=application/x-json format=time "
+                   "! comprehend backend=local ! fakesink",
+                   ("warning", "STREAM", "FORMAT"),
+                   feed=[b"not json\n", TRANSCRIPT.encode()])
+
+    def test_opensearchsink_bad_url(self):
+        text = self.check("opensearchsink",
+                   "appsrc name=src caps=application/x-json format=time "
+                   "! opensearchsink url=ftp://127.0.0.1/",
+                   ("error", "RESOURCE", "SETTINGS"),
+                   feed=[TRANSCRIPT.encode()])
+        self.assertIn("http://", text)
+
+    def test_s3src_without_object(self):
+        self.check("s3src", "s3src ! fakesink",
+                   ("error", "RESOURCE", "NOT_FOUND"))
+
+    def test_s3src_bad_uri(self):
+        self.check("s3src", "s3src uri=http://example.com/x ! fakesink",
+                   ("error", "RESOURCE", "SETTINGS"))
+
+    def test_s3sink_bad_key_pattern(self):
+        text = self.check("s3sink",
+                   "fakesrc num-buffers=1 sizetype=fixed sizemax=16 "
+                   "! s3sink bucket=b key=a%%b endpoint=http://127.0.0.1:9 "
+                   "region=us-east-1 access-key=AKID secret-key=SECRET",
+                   ("error", "RESOURCE", "SETTINGS"))
+        self.assertIn("%d", text)
 
 
 if __name__ == "__main__":
