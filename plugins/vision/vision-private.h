@@ -31,6 +31,8 @@ typedef struct
   /* Scale the region to fit, keeping its aspect ratio, top-left aligned,
    * black around; otherwise stretch it to the input size. */
   gboolean letterbox;
+  /* One grey channel (mean[0], scale[0]) instead of three. */
+  gboolean gray;
 } MtDnnInput;
 
 typedef struct
@@ -74,6 +76,10 @@ struct _MtVisionContext
   MtHaar *haar;
   GMutex descriptor_lock;
   MtDnn *face_descriptor;
+  GMutex emotion_lock;
+  MtDnn *emotion;
+  GMutex moderation_lock;
+  MtDnn *moderation;
   GMutex label_lock;
   MtDnn *labels;
   GMutex text_lock;
@@ -85,6 +91,7 @@ MtDnn *mt_vision_load_model (MtVisionContext * ctx, const gchar * file,
     const gchar * feature, GError ** error);
 gboolean mt_vision_check_image (const MtImage * img, GError ** error);
 gboolean mt_vision_faces_init (MtVisionContext * ctx, GError ** error);
+gboolean mt_vision_moderation_init (MtVisionContext * ctx, GError ** error);
 gboolean mt_vision_text_init (MtVisionContext * ctx, GError ** error);
 void mt_vision_text_free (MtTextEngine * ocr);
 

@@ -7,8 +7,10 @@
 static gboolean
 load_features (MtVisionContext * ctx, GError ** error)
 {
-  if ((ctx->features & (MT_VISION_FACES | MT_VISION_FACE_DESCRIPTORS))
-      && !mt_vision_faces_init (ctx, error))
+  if ((ctx->features & MT_VISION_FACES) && !mt_vision_faces_init (ctx, error))
+    return FALSE;
+  if ((ctx->features & MT_VISION_MODERATION)
+      && !mt_vision_moderation_init (ctx, error))
     return FALSE;
   if (ctx->features & MT_VISION_LABELS) {
     ctx->labels = mt_vision_load_model (ctx, "centernet.onnx", "labels", error);
@@ -26,12 +28,14 @@ mt_vision_context_new (const gchar * models_dir, MtVisionFeatures features,
 {
   MtVisionContext *ctx = g_new0 (MtVisionContext, 1);
 
-  if (features & MT_VISION_FACE_DESCRIPTORS)
+  if (features & (MT_VISION_FACE_DESCRIPTORS | MT_VISION_FACE_EMOTIONS))
     features |= MT_VISION_FACES;
   ctx->features = features;
   ctx->models_dir = g_strdup (models_dir);
   g_mutex_init (&ctx->face_lock);
   g_mutex_init (&ctx->descriptor_lock);
+  g_mutex_init (&ctx->emotion_lock);
+  g_mutex_init (&ctx->moderation_lock);
   g_mutex_init (&ctx->label_lock);
   g_mutex_init (&ctx->text_lock);
   if (!load_features (ctx, error)) {
@@ -49,11 +53,15 @@ mt_vision_context_free (MtVisionContext * ctx)
   g_clear_pointer (&ctx->face_detector, mt_dnn_free);
   g_clear_pointer (&ctx->haar, mt_haar_free);
   g_clear_pointer (&ctx->face_descriptor, mt_dnn_free);
+  g_clear_pointer (&ctx->emotion, mt_dnn_free);
+  g_clear_pointer (&ctx->moderation, mt_dnn_free);
   g_clear_pointer (&ctx->labels, mt_dnn_free);
   g_clear_pointer (&ctx->text_detector, mt_dnn_free);
   g_clear_pointer (&ctx->ocr, mt_vision_text_free);
   g_mutex_clear (&ctx->face_lock);
   g_mutex_clear (&ctx->descriptor_lock);
+  g_mutex_clear (&ctx->emotion_lock);
+  g_mutex_clear (&ctx->moderation_lock);
   g_mutex_clear (&ctx->label_lock);
   g_mutex_clear (&ctx->text_lock);
   g_free (ctx->models_dir);

@@ -1,7 +1,8 @@
 /* libmediatag-vision: the offline vision engines behind `backend=local`:
  * faces (BlazeFace boxes and landmarks, FaceRes descriptors with age and
- * gender), a file-backed face collection, COCO object labels (CenterNet)
- * and text (PP-OCRv4 text regions read by Tesseract).
+ * gender, emotions), a file-backed face collection, COCO object labels
+ * (CenterNet), text (PP-OCRv4 text regions read by Tesseract) and content
+ * moderation (nsfwjs' MobileNetV2).
  *
  * Results follow Rekognition's conventions: boxes relative to the image
  * (0-1), confidences and similarities 0-100, Rekognition's label names.
@@ -43,6 +44,10 @@ typedef enum
   MT_VISION_FACE_DESCRIPTORS = 1 << 1,
   MT_VISION_LABELS = 1 << 2,
   MT_VISION_TEXT = 1 << 3,
+  /* The emotion network for mt_vision_face_emotions() (implies
+   * MT_VISION_FACES). */
+  MT_VISION_FACE_EMOTIONS = 1 << 4,
+  MT_VISION_MODERATION = 1 << 5,
 } MtVisionFeatures;
 
 typedef enum
@@ -74,9 +79,11 @@ typedef struct
 } MtBox;
 
 /* An image decoded by OpenCV (JPEG, PNG, TIFF, BMP, PPM, WebP), BGR,
- * owning its pixels; free with mt_image_free(). */
+ * owning its pixels; free with mt_image_free(). (The core library's
+ * mt_image_decode() decodes GStreamer buffers; both load in one plugin.) */
 MtImage *mt_image_load (const gchar * path, GError ** error);
-MtImage *mt_image_decode (const guint8 * data, gsize size, GError ** error);
+MtImage *mt_image_decode_data (const guint8 * data, gsize size,
+    GError ** error);
 void mt_image_free (MtImage * img);
 
 typedef struct _MtVisionContext MtVisionContext;
@@ -110,6 +117,16 @@ typedef struct
   gdouble y;
 } MtLandmark;
 
+/* The emotion network's seven classes, as Rekognition's Emotion Types
+ * (it has no CONFUSED). */
+#define MT_FACE_EMOTIONS 7
+
+typedef struct
+{
+  const gchar *type;            /* Rekognition's EmotionName: "HAPPY", ... */
+  gdouble confidence;           /* 0-100; the seven sum to about 100 */
+} MtEmotion;
+
 typedef struct
 {
   MtBox box;
@@ -126,6 +143,9 @@ typedef struct
   gdouble gender_confidence;    /* 0-100 */
   /* Found by the Haar cascade fallback: no landmarks, no descriptor. */
   gboolean fallback;
+  /* Set by mt_vision_face_emotions(): best first. */
+  guint n_emotions;
+  MtEmotion emotions[MT_FACE_EMOTIONS];
 } MtFace;
 
 /* Faces at or above min_confidence (0-100), best first, as MtFace
@@ -133,6 +153,12 @@ typedef struct
  * and gender (needs MT_VISION_FACE_DESCRIPTORS). */
 GPtrArray *mt_vision_detect_faces (MtVisionContext * ctx, const MtImage * img,
     gdouble min_confidence, gboolean describe, GError ** error);
+
+/* Fills @face's emotions from the emotion network run on its crop of @img
+ * (needs MT_VISION_FACE_EMOTIONS; vision-faces.c says how the classes map
+ * to Rekognition's). */
+gboolean mt_vision_face_emotions (MtVisionContext * ctx, const MtImage * img,
+    MtFace * face, GError ** error);
 
 /* Cosine similarity of two L2-normalised descriptors, -1 to 1. */
 gdouble mt_face_cosine (const gfloat * a, const gfloat * b);
@@ -205,6 +231,36 @@ typedef struct
  * g_ptr_array_unref. */
 GPtrArray *mt_vision_detect_labels (MtVisionContext * ctx, const MtImage * img,
     gdouble min_confidence, GError ** error);
+
+/* ---- moderation ------------------------------------------------------- */
+
+/* nsfwjs' classes, in the network's output order. */
+typedef enum
+{
+  MT_NSFW_DRAWING,
+  MT_NSFW_HENTAI,
+  MT_NSFW_NEUTRAL,
+  MT_NSFW_PORN,
+  MT_NSFW_SEXY,
+  MT_NSFW_CLASSES,
+} MtNsfwClass;
+
+typedef struct
+{
+  /* Rekognition's moderation taxonomy (version 7): "Explicit", ... */
+  const gchar *name;
+  const gchar *parent;          /* "" for a top-level (level 1) label */
+  guint level;                  /* TaxonomyLevel, 1 or 2 */
+  gdouble confidence;           /* 0-100 */
+} MtModerationLabel;
+
+/* Moderation labels of the whole image at or above min_confidence, best
+ * first, as MtModerationLabel (free with g_array_unref); vision-moderation.c
+ * says how nsfwjs' classes map to the taxonomy. @scores (may be NULL) gets
+ * the network's five class probabilities (0-1, MtNsfwClass order). */
+GArray *mt_vision_detect_moderation (MtVisionContext * ctx,
+    const MtImage * img, gdouble min_confidence,
+    gdouble scores[MT_NSFW_CLASSES], GError ** error);
 
 /* ---- text ------------------------------------------------------------- */
 
