@@ -173,8 +173,7 @@ mt_sqs_client_check (MtSqsClient * client, GCancellable * cancellable,
 
   json_array_add_string_element (names, "QueueArn");
   json_object_set_array_member (request, "AttributeNames", names);
-  answer = sqs_call (client, "GetQueueAttributes", request, cancellable,
-      error);
+  answer = sqs_call (client, "GetQueueAttributes", request, cancellable, error);
   return answer != NULL;
 }
 
@@ -316,8 +315,7 @@ mt_sqs_client_receive (MtSqsClient * client, guint max_messages,
       CLAMP (max_messages, 1, 10));
   json_object_set_int_member (request, "WaitTimeSeconds",
       MIN (wait_seconds, 20));
-  json_object_set_int_member (request, "VisibilityTimeout",
-      visibility_seconds);
+  json_object_set_int_member (request, "VisibilityTimeout", visibility_seconds);
   answer = sqs_call (client, "ReceiveMessage", request, cancellable, error);
   if (answer == NULL)
     return NULL;
@@ -327,8 +325,7 @@ mt_sqs_client_receive (MtSqsClient * client, guint max_messages,
   list = json_object_get_member (answer, "Messages");
   if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
     return messages;
-  for (guint i = 0; i < json_array_get_length (json_node_get_array (list));
-      i++) {
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (list)); i++) {
     MtSqsMessage *msg =
         message_from_json (json_array_get_element (json_node_get_array
             (list), i));
@@ -345,10 +342,8 @@ mt_sqs_client_extend (MtSqsClient * client, const MtSqsMessage * msg,
   g_autoptr (JsonObject) request = json_object_new ();
   g_autoptr (JsonObject) answer = NULL;
 
-  json_object_set_string_member (request, "ReceiptHandle",
-      msg->receipt_handle);
-  json_object_set_int_member (request, "VisibilityTimeout",
-      visibility_seconds);
+  json_object_set_string_member (request, "ReceiptHandle", msg->receipt_handle);
+  json_object_set_int_member (request, "VisibilityTimeout", visibility_seconds);
   answer = sqs_call (client, "ChangeMessageVisibility", request, cancellable,
       error);
   return answer != NULL;
@@ -361,8 +356,7 @@ mt_sqs_client_delete (MtSqsClient * client, const MtSqsMessage * msg,
   g_autoptr (JsonObject) request = json_object_new ();
   g_autoptr (JsonObject) answer = NULL;
 
-  json_object_set_string_member (request, "ReceiptHandle",
-      msg->receipt_handle);
+  json_object_set_string_member (request, "ReceiptHandle", msg->receipt_handle);
   answer = sqs_call (client, "DeleteMessage", request, cancellable, error);
   return answer != NULL;
 }

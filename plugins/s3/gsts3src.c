@@ -803,8 +803,7 @@ open_object (GstS3Src * self, const GstS3Location * location,
     self->object = mt_s3_client_head_object (self->client, location->bucket,
         location->key, version, NULL, error);
     /* HEAD may have moved the client to the bucket's region. */
-    if (self->object == NULL || !locate_object (self, location, version,
-            error))
+    if (self->object == NULL || !locate_object (self, location, version, error))
       return FALSE;
   }
   g_free (self->object->key);
