@@ -22,7 +22,8 @@ TOOL = os.environ.get("MEDIATAG_TOOL", os.path.join(BUILD_ROOT, "tools", "mediat
 # (tools/fetch-models --test-media).
 MODELS_DIR = os.environ.get("MEDIATAG_MODELS_DIR") or os.path.join(SOURCE_ROOT, "data", "models")
 HAVE_MODELS = all(os.path.exists(os.path.join(MODELS_DIR, m)) for m in (
-    "blazeface.onnx", "faceres.onnx", "centernet.onnx", "ppocr-det.onnx"))
+    "blazeface.onnx", "faceres.onnx", "centernet.onnx", "ppocr-det.onnx",
+    "emotion.onnx", "nsfw-mobilenet.onnx"))
 FACE_DEMO = os.path.join(SOURCE_ROOT, "data", "models", "npm", "face-api-1.7.15", "package", "demo")
 CONVERT = "/usr/bin/convert"    # ImageMagick itself, not a stand-in on PATH
 
