@@ -49,6 +49,9 @@ def tool(argv):
     """Runs a helper that makes test input (flite, img2pdf): a peer, not
     code under test, so without the sanitizer runtime an ASan run
     preloads."""
+    if shutil.which(argv[0]) is None:
+        raise unittest.SkipTest("%s is not installed (tools/install-deps "
+                                "installs it)" % argv[0])
     env = {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
     subprocess.run(argv, check=True, env=env)
 
