@@ -11,7 +11,8 @@ import unittest
 import gi
 
 gi.require_version("Gst", "1.0")
-from gi.repository import GObject, Gst  # noqa: E402
+gi.require_version("GstBase", "1.0")
+from gi.repository import GObject, Gst, GstBase  # noqa: E402
 
 ROOT = os.environ["MEDIATAG_SOURCE_ROOT"]
 
@@ -92,8 +93,7 @@ def as_doc_value(pspec, value):
 def own_properties(element):
     """Ours: not GstObject's, GstElement's or a GstBase* class's."""
     upstream = (Gst.Object.__gtype__, Gst.Element.__gtype__,
-                GObject.type_from_name("GstBaseSrc"),
-                GObject.type_from_name("GstBaseSink"))
+                GstBase.BaseSrc.__gtype__, GstBase.BaseSink.__gtype__)
     return [p for p in element.list_properties()
             if p.owner_type not in upstream]
 
@@ -138,6 +138,18 @@ class MakeEveryElement(unittest.TestCase):
                         self.assertEqual(actual, documented)
                     checked += 1
         self.assertGreater(checked, 100)
+
+    def test_nicks_and_blurbs_in_upstream_style(self):
+        """A nick is a capitalised name for people ("Max in flight"), not
+        the property's name; a blurb is one phrase without a final full
+        stop, as gst-plugins-good writes them."""
+        for name, element in self.elements.items():
+            for p in own_properties(element):
+                with self.subTest(element=name, property=p.name):
+                    self.assertTrue(p.nick[:1].isupper(), p.nick)
+                    self.assertNotEqual(p.nick, p.name)
+                    self.assertTrue(p.blurb)
+                    self.assertFalse(p.blurb.endswith("."), p.blurb)
 
     def test_secrets_never_read_back(self):
         seen = set()
