@@ -156,8 +156,7 @@ make_pspec (guint setting)
       return g_param_spec_uint ("retries", "Retries",
           "Number of attempts after the first for throttled, 5xx and "
           "network-failed requests (exponential backoff with jitter)", 0,
-          MT_AWS_MAX_RETRIES,
-          MT_AWS_DEFAULT_RETRIES, READWRITE_FLAGS);
+          MT_AWS_MAX_RETRIES, MT_AWS_DEFAULT_RETRIES, READWRITE_FLAGS);
     case SETTING_REQUEST_TIMEOUT:
       return g_param_spec_uint ("request-timeout", "Request timeout",
           "Time limit of one HTTP request in milliseconds (0: no limit)", 0,

@@ -1094,7 +1094,8 @@ gst_frame_sampler_class_init (GstFrameSamplerClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "Frame capture mode sampler", "Filter/Video",
       "Passes the frames a Media2Cloud frame capture mode selects, with their "
-      "timestamps and source frame numbers", "mediatag developers <https://github.com/mediatag/mediatag>");
+      "timestamps and source frame numbers",
+      "mediatag developers <https://github.com/mediatag/mediatag>");
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_frame_sampler_change_state);
 

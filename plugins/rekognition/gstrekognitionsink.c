@@ -443,8 +443,7 @@ mt_rekognition_sink_class_init (MtRekognitionSinkClass * klass)
   g_object_class_install_property (gobject_class, PROP_MIN_INFERENCE_UNITS,
       g_param_spec_uint ("min-inference-units", "Min inference units",
           "Number of inference units of a model started by auto-start-model",
-          1, 1000,
-          DEFAULT_MIN_INFERENCE_UNITS, PARAM_FLAGS));
+          1, 1000, DEFAULT_MIN_INFERENCE_UNITS, PARAM_FLAGS));
   /**
    * MtRekognitionSink:text-roi:
    *

@@ -927,7 +927,8 @@ gst_s3_sink_class_init (GstS3SinkClass * klass)
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_set_static_metadata (element_class, "Amazon S3 sink",
       "Sink/Network", "Writes a stream to S3 (s3://bucket/key): multipart "
-      "upload, or one object per buffer", "mediatag developers <https://github.com/mediatag/mediatag>");
+      "upload, or one object per buffer",
+      "mediatag developers <https://github.com/mediatag/mediatag>");
 
   basesink_class->start = GST_DEBUG_FUNCPTR (gst_s3_sink_start);
   basesink_class->stop = GST_DEBUG_FUNCPTR (gst_s3_sink_stop);

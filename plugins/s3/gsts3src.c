@@ -1125,7 +1125,8 @@ gst_s3_src_class_init (GstS3SrcClass * klass)
    */
   g_object_class_install_property (gobject_class, GST_S3_PROP_BUCKET,
       g_param_spec_string ("bucket", "Bucket",
-          "The bucket of the object (instead of uri)", NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          "The bucket of the object (instead of uri)", NULL,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_READY));
   /**
    * GstS3Src:key:
@@ -1198,7 +1199,8 @@ gst_s3_src_class_init (GstS3SrcClass * klass)
   gst_element_class_add_static_pad_template (element_class, &src_template);
   gst_element_class_set_static_metadata (element_class, "Amazon S3 source",
       "Source/Network", "Reads an S3 object (s3://bucket/key), seekable, "
-      "resuming broken connections", "mediatag developers <https://github.com/mediatag/mediatag>");
+      "resuming broken connections",
+      "mediatag developers <https://github.com/mediatag/mediatag>");
 
   basesrc_class->start = GST_DEBUG_FUNCPTR (gst_s3_src_start);
   basesrc_class->stop = GST_DEBUG_FUNCPTR (gst_s3_src_stop);

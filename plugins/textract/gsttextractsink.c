@@ -1001,8 +1001,7 @@ install_properties (GObjectClass * gobject_class)
   g_object_class_install_property (gobject_class, PROP_QUERIES,
       g_param_spec_string ("queries", "Queries",
           "Questions for the queries feature, separated by | (needed by "
-          "queries)", NULL,
-          PARAM_FLAGS));
+          "queries)", NULL, PARAM_FLAGS));
   /**
    * MtTextractSink:pages:
    *
@@ -1025,7 +1024,8 @@ install_properties (GObjectClass * gobject_class)
    */
   g_object_class_install_property (gobject_class, PROP_DPI,
       g_param_spec_uint ("dpi", "DPI",
-          "Resolution pages are rendered at, in dots per inch", 50, 1200, DEFAULT_DPI, PARAM_FLAGS));
+          "Resolution pages are rendered at, in dots per inch", 50, 1200,
+          DEFAULT_DPI, PARAM_FLAGS));
   /**
    * MtTextractSink:max-size:
    *
@@ -1089,7 +1089,8 @@ mt_textract_sink_class_init (MtTextractSinkClass * klass)
       "Textract document analysis", "Sink/Analyzer/Image",
       "Text, tables, forms, queries, signatures, layout, invoices and "
       "identity documents of PDFs, TIFFs and page images, as JSON result "
-      "documents", "mediatag developers <https://github.com/mediatag/mediatag>");
+      "documents",
+      "mediatag developers <https://github.com/mediatag/mediatag>");
 
   sink_class->get_config = get_config;
   sink_class->free_config = free_config;
