@@ -317,6 +317,22 @@ sniff_local (const gchar * path, MtSniff * s, GError ** error)
   return TRUE;
 }
 
+/* s3src's debug part ends "<uri>: <the service's code and message>":
+ * that goes after the sentence, so a batch's ledger keeps NoSuchKey or
+ * AccessDenied with it. */
+static void
+append_service_code (GError * error, const gchar * uri, const gchar * debug)
+{
+  const gchar *at = error && debug ? strstr (debug, uri) : NULL;
+  gchar *text;
+
+  if (!at || !g_str_has_prefix (at + strlen (uri), ": "))
+    return;
+  text = g_strdup_printf ("%s (%s)", error->message, at + strlen (uri) + 2);
+  g_free (error->message);
+  error->message = text;
+}
+
 /* Up to HEAD_BYTES from the URI's source element (s3src, souphttpsrc...). */
 static GByteArray *
 read_remote_head (const gchar * uri, GError ** error)
@@ -357,7 +373,10 @@ read_remote_head (const gchar * uri, GError ** error)
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   gst_element_set_state (pipe, GST_STATE_NULL);
   if (!bytes->len && msg) {
-    gst_message_parse_error (msg, error, NULL);
+    g_autofree gchar *debug = NULL;
+
+    gst_message_parse_error (msg, error, &debug);
+    append_service_code (error ? *error : NULL, uri, debug);
     g_byte_array_unref (bytes);
     return NULL;
   }
