@@ -7,7 +7,9 @@ s3://... --jobs N --backend aws` runs them through the Rekognition fake
 (tests/rekognition/fake_rekognition.py) answering every call after
 --latency-ms, once per N, each into a fresh destination. Prints seconds and
 assets per second per N, and the ratio of each N to --jobs 1 (issue 18's
-goal: --jobs 2 >= 1.8x --jobs 1). Each run must end with every asset done
+goal: --jobs 2 >= 1.8x --jobs 1), with mediatag's CPU time per asset:
+the share of the work that does not wait, which more jobs cannot hide on
+a busy machine. Each run must end with every asset done
 (`mediatag batch status`), or the figures are not printed.
 
   tests/bench/bench-batch.py [--count 500] [--latency-ms 200] [--jobs 1,2,4]
@@ -17,6 +19,7 @@ Run on demand only: timings on a shared machine vary.
 """
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -42,8 +45,10 @@ def run_batch(tool, env, jobs, count, features):
     argv = [tool, "batch", "s3://bench-in/images/", "--out", dest, "--jobs", str(jobs),
             "--backend", "aws", "--features", features]
     start = time.monotonic()
+    cpu_before = cpu_of_children()
     cp = subprocess.run(argv, env=env, capture_output=True, text=True)
     secs = time.monotonic() - start
+    cpu = cpu_of_children() - cpu_before
     if cp.returncode != 0:
         raise SystemExit("mediatag batch --jobs %d failed (%d):\n%s" % (jobs, cp.returncode,
                                                                          cp.stderr[-3000:]))
@@ -52,7 +57,13 @@ def run_batch(tool, env, jobs, count, features):
     if status.returncode != 0 or ("%d done" % count) not in status.stdout:
         raise SystemExit("--jobs %d did not do every asset:\n%s%s" % (jobs, status.stdout,
                                                                       status.stderr))
-    return secs
+    return secs, cpu
+
+
+def cpu_of_children():
+    """User + system seconds of the ended children (mediatag runs)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def main():
@@ -83,10 +94,10 @@ def main():
             env.pop("AWS_PROFILE", None)
             results = {}
             for jobs in jobs_list:
-                secs = run_batch(args.tool, env, jobs, args.count, args.features)
+                secs, cpu = run_batch(args.tool, env, jobs, args.count, args.features)
                 results[jobs] = secs
-                print("--jobs %d  %7.2f s  %6.2f assets/s" % (jobs, secs, args.count / secs),
-                      flush=True)
+                print("--jobs %d  %7.2f s  %6.2f assets/s  mediatag CPU %.3f s per asset" %
+                      (jobs, secs, args.count / secs, cpu / args.count), flush=True)
         finally:
             fake.stop()
             moto.stop()
