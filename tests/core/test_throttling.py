@@ -2,9 +2,12 @@
 the loopback Rekognition fake answering 30 % of detection calls with
 ThrottlingException and 5 % with HTTP 500, over 120 frames (40 in the
 suite), with the default retries. Every frame must be analysed exactly once (one document
-per frame, in order, no error document, one successful call per frame);
-the adaptive rate limiter of retry.h slows the client down on throttling
-while the larger throttling budget keeps every frame.
+per frame, in order, no error document, one successful call per frame,
+each frame's document carrying the answer to its own image, every request
+matching botocore's model); the adaptive rate limiter of retry.h slows the
+client down on throttling while the larger throttling budget keeps every
+frame. (test_rekognitionsink.py leaves this case to this test: one run of
+the faulty fake instead of two.)
 
     test_throttling.py FAKE_REKOGNITION_PY
 
@@ -55,16 +58,24 @@ class ThrottlingTest(unittest.TestCase):
         clean_docs, _, clean_s = self.run_frames("--seed", "7")
         docs, reqs, faulty_s = self.run_frames("--throttle", "0.3", "--fail", "0.05",
                                                "--seed", "7")
-        frames = [d for d in docs if d["analysis"] != "track"]
+        frames = [d for d in docs if d["analysis"] != "track" and "track" not in d]
         errors = [d for d in frames if d["analysis"] == "error"]
         self.assertEqual(errors, [], "frames lost to throttling")
+        self.assertEqual([d["analysis"] for d in frames], ["label"] * FRAMES,
+                         "an error document or a gap")
         self.assertEqual([d["frame"] for d in frames], list(range(FRAMES)))
+        self.assertTrue(reqs, "no request reached the fake")
+        bad = [r for r in reqs if not r["valid"] or r.get("fake_error")]
+        self.assertEqual(bad, [], "requests that do not match botocore's model")
         statuses = [r["status"] for r in reqs]
         self.assertGreater(statuses.count(400), 0, "the fake throttled nothing")
         self.assertGreater(statuses.count(500), 0, "the fake failed nothing")
         ok = [r for r in reqs if r["status"] == 200]
         self.assertEqual(len(ok), FRAMES, "a frame analysed twice or never")
         self.assertEqual(len({r["image_sha1"] for r in ok}), FRAMES)
+        # And each frame's document carries the answer for its own image.
+        self.assertEqual({d["name"] for d in frames},
+                         {"img-" + r["image_sha1"][:10] for r in ok})
         self.assertEqual(len(clean_docs), len(docs))
         sys.stderr.write(
             "throughput: %.1f frames/s with 30%% throttled + 5%% HTTP 500 (%d requests), "
