@@ -235,11 +235,12 @@ class GeneratedDocs(unittest.TestCase):
             docs = os.path.join(tmp, "elements")
             shutil.copytree(os.path.join(ROOT, "docs", "elements"), docs)
             page = os.path.join(docs, "framesampler.md")
-            text = open(page).read()
+            with open(page, encoding="utf-8") as f:
+                text = f.read()
             self.assertIn("| `post-messages` | Boolean | `false` |", text)
-            open(page, "w").write(text.replace(
-                "| `post-messages` | Boolean | `false` |",
-                "| `post-messages` | Boolean | `true` |"))
+            with open(page, "w", encoding="utf-8") as f:
+                f.write(text.replace("| `post-messages` | Boolean | `false` |",
+                                     "| `post-messages` | Boolean | `true` |"))
             cp = subprocess.run(
                 ["/usr/bin/python3", os.path.join(ROOT, "tools",
                                                   "gen-element-docs.py"),

@@ -44,8 +44,9 @@ AWS_SETTINGS = {"region", "endpoint", "profile", "access-key", "secret-key",
 
 def docs_rows(element):
     """property -> default cell, from the element's generated reference."""
-    text = open(os.path.join(ROOT, "docs", "elements", PAGES[element]),
-                encoding="utf-8").read()
+    with open(os.path.join(ROOT, "docs", "elements", PAGES[element]),
+              encoding="utf-8") as f:
+        text = f.read()
     m = re.search(r"<!-- BEGIN gst-inspect reference of %s:.*?-->(.*?)"
                   r"<!-- END gst-inspect reference of %s -->"
                   % (element, element), text, re.S)
@@ -204,7 +205,8 @@ class MakeEveryElement(unittest.TestCase):
     def test_properties_documented_in_source_with_since(self):
         sources = ""
         for path in glob.glob(os.path.join(ROOT, "plugins", "*", "*.c")):
-            sources += open(path, encoding="utf-8").read()
+            with open(path, encoding="utf-8") as f:
+                sources += f.read()
         blocks = {}
         for m in re.finditer(r"/\*\*\n\s*\* ([A-Za-z0-9]+):([a-z0-9-]+):\n"
                              r"(.*?)\*/", sources, re.S):

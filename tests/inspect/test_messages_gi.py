@@ -32,8 +32,11 @@ PAGES = {
     "transcribesink": "transcribesink.md", "textractsink": "textractsink.md",
     "comprehend": "comprehend.md",
 }
-# Documented, but only the AWS streaming service sends what makes them.
+# Documented, but only the AWS streaming service sends what makes them
+# (test_transcribesink_aws_partials sees them from the streaming fake).
 NOT_OFFLINE = {("transcribesink", "transcribesink-partial")}
+STREAMING_FAKE = os.path.join(ROOT, "tests", "transcribe",
+                              "fake_transcribe_streaming.py")
 
 TRANSCRIPT = json.dumps({
     "id": "t1", "asset": "file:///talk.wav", "analysis": "transcript",
@@ -58,8 +61,9 @@ def tool(argv):
 
 def documented(element):
     """{structure name: [(field, type)]} from the element's page."""
-    text = open(os.path.join(ROOT, "docs", "elements", PAGES[element]),
-                encoding="utf-8").read()
+    with open(os.path.join(ROOT, "docs", "elements", PAGES[element]),
+              encoding="utf-8") as f:
+        text = f.read()
     m = re.search(r"\n## Bus messages\n(.*?)\n## ", text, re.S)
     assert m, "docs/elements/%s has no Bus messages section" % PAGES[element]
     messages = {}
@@ -183,6 +187,44 @@ class Messages(unittest.TestCase):
                          json.loads(batch.get_value("results")))
         self.assertIn("call", words)
 
+    def test_transcribesink_aws_partials(self):
+        """transcribesink-partial, from the loopback Transcribe streaming
+        fake (run by the python3 that has botocore)."""
+        py3 = shutil.which("python3")
+        if py3 is None or subprocess.run(
+                [py3, "-c", "import botocore"],
+                capture_output=True).returncode != 0:
+            self.skipTest("no python3 with botocore for the streaming fake")
+        script = os.path.join(self.tmp, "script.json")
+        with open(script, "w") as f:
+            json.dump({"utterances": [{"speaker": "0", "words": [
+                {"content": "Hello", "start": 0.12, "end": 0.48,
+                 "confidence": 0.99},
+                {"content": "world", "start": 0.52, "end": 0.95,
+                 "confidence": 0.95}]}]}, f)
+        wav = os.path.join(self.tmp, "hello.wav")
+        tool(["flite", "-t", "Hello world.", "-o", wav])
+        port = mtfixtures.free_port()
+        with mtfixtures.Server([py3, STREAMING_FAKE, str(port), "--script",
+                                script], port) as server:
+            seen = {}
+            for src, s in run(
+                    "filesrc location=%s ! wavparse ! audioconvert "
+                    "! audioresample ! audio/x-raw,format=S16LE,channels=1,"
+                    "rate=16000 ! transcribesink name=e backend=aws "
+                    "endpoint=%s region=us-east-1 access-key=testing "
+                    "secret-key=testing ! fakesink" % (wav, server.url)):
+                if src == "e":
+                    seen.setdefault(s.get_name(), []).append(s)
+        docs = documented("transcribesink")
+        self.assertIn("transcribesink-partial", seen)
+        for s in seen["transcribesink-partial"]:
+            self.assertEqual(fields(s), docs["transcribesink-partial"])
+            self.assertTrue(json.loads(s.get_value("result"))["text"])
+        for name, structures in seen.items():
+            self.assertIn(name, docs)
+            self.assertEqual(fields(structures[0]), docs[name])
+
     def test_textractsink(self):
         pdf = os.path.join(self.tmp, "sample.pdf")
         tool(["img2pdf", SAMPLE_JPG, "-o", pdf])
@@ -230,8 +272,9 @@ def documented_errors(element):
     """{(kind, DOMAIN, CODE)} from the element's "Errors and warnings":
     table rows `| error | RESOURCE, SETTINGS / WRITE |` and the words
     `warning STREAM FORMAT` in its lists."""
-    text = open(os.path.join(ROOT, "docs", "elements", PAGES[element]),
-                encoding="utf-8").read()
+    with open(os.path.join(ROOT, "docs", "elements", PAGES[element]),
+              encoding="utf-8") as f:
+        text = f.read()
     m = re.search(r"\n## Errors and warnings\n(.*?)\n## ", text, re.S)
     assert m, "docs/elements/%s has no Errors and warnings" % PAGES[element]
     found = set()
