@@ -217,10 +217,14 @@ class Inspect(unittest.TestCase):
             self.assertIn("Supported URI protocols:\n    s3", text)
 
 
+GI_PYTHON = "/usr/bin/python3"   # Debian's, with python3-gi
+
+
+@unittest.skipUnless(os.path.exists(GI_PYTHON), "no Debian python3 with gi")
 class GeneratedDocs(unittest.TestCase):
     def test_docs_tables_equal_the_build(self):
         cp = subprocess.run(
-            ["/usr/bin/python3", os.path.join(ROOT, "tools",
+            [GI_PYTHON, os.path.join(ROOT, "tools",
                                               "gen-element-docs.py"),
              "--build-dir", BUILD, "--check"],
             capture_output=True, text=True, timeout=120)
@@ -242,7 +246,7 @@ class GeneratedDocs(unittest.TestCase):
                 f.write(text.replace("| `post-messages` | Boolean | `false` |",
                                      "| `post-messages` | Boolean | `true` |"))
             cp = subprocess.run(
-                ["/usr/bin/python3", os.path.join(ROOT, "tools",
+                [GI_PYTHON, os.path.join(ROOT, "tools",
                                                   "gen-element-docs.py"),
                  "--build-dir", BUILD, "--docs-dir", docs, "--check"],
                 capture_output=True, text=True, timeout=120)
