@@ -215,19 +215,23 @@ text_free (MtText * t)
   g_free (t);
 }
 
-/* Where Tesseract's pixel box in the scaled crop lies in the image. */
+/* Where Tesseract's pixel box in the scaled (and padded) crop lies in the
+ * image. */
 typedef struct
 {
   const MtImage *img;
   MtRect region;
   gdouble scale;
+  gint pad;
 } CropMap;
 
 static MtBox
 map_box (const CropMap * m, gint l, gint t, gint r, gint b)
 {
-  gdouble x1 = m->region.x + l / m->scale, y1 = m->region.y + t / m->scale;
-  gdouble x2 = m->region.x + r / m->scale, y2 = m->region.y + b / m->scale;
+  gdouble x1 = m->region.x + (l - m->pad) / m->scale;
+  gdouble y1 = m->region.y + (t - m->pad) / m->scale;
+  gdouble x2 = m->region.x + (r - m->pad) / m->scale;
+  gdouble y2 = m->region.y + (b - m->pad) / m->scale;
   MtBox box;
 
   x1 = CLAMP (x1, 0, m->img->width);
@@ -289,17 +293,11 @@ collect (TessBaseAPI * api, const CropMap * m, GPtrArray * out)
   TessResultIteratorDelete (ri);
 }
 
+/* Recognises one grey image and appends its results to @out. */
 static gboolean
-ocr_region (MtTextEngine * ocr, const MtImage * img, const MtRect * region,
-    gdouble scale, TessPageSegMode psm, GPtrArray * out, GError ** error)
+recognise (MtTextEngine * ocr, const guint8 * gray, gint w, gint h,
+    const CropMap * m, TessPageSegMode psm, GPtrArray * out, GError ** error)
 {
-  CropMap m = { img, *region, scale };
-  gint w, h;
-  g_autofree guint8 *gray = mt_image_gray_region (img, region, scale, &w, &h,
-      error);
-
-  if (!gray)
-    return FALSE;
   TessBaseAPISetPageSegMode (ocr->api, psm);
   TessBaseAPISetImage (ocr->api, gray, w, h, 1, w);
   if (TessBaseAPIRecognize (ocr->api, NULL) != 0) {
@@ -308,8 +306,301 @@ ocr_region (MtTextEngine * ocr, const MtImage * img, const MtRect * region,
         "Tesseract could not recognise the image");
     return FALSE;
   }
-  collect (ocr->api, &m, out);
+  collect (ocr->api, m, out);
   TessBaseAPIClear (ocr->api);
+  return TRUE;
+}
+
+static gboolean
+ocr_region (MtTextEngine * ocr, const MtImage * img, const MtRect * region,
+    gdouble scale, TessPageSegMode psm, GPtrArray * out, GError ** error)
+{
+  CropMap m = { img, *region, scale, 0 };
+  gint w, h;
+  g_autofree guint8 *gray = mt_image_gray_region (img, region, scale, &w, &h,
+      error);
+
+  return gray && recognise (ocr, gray, w, h, &m, psm, out, error);
+}
+
+/* ---- captions: binarised crops ---------------------------------------- */
+
+/* Burned-in captions (white or yellow subtitles with a dark outline over a
+ * busy picture, light text on a translucent band) defeat Tesseract's own
+ * global threshold: the picture behind is as bright as the glyphs. Each
+ * region is also read as black-on-white binarisations that isolate each
+ * candidate text level, and the reading with the best confidence wins. */
+typedef enum
+{
+  CROP_GRAY,                    /* the crop as it is */
+  CROP_OTSU,                    /* two levels; text is what the border is not */
+  CROP_BRIGHT,                  /* the brightest level only: light glyphs */
+  CROP_DARK,                    /* the darkest level only: dark glyphs */
+  CROP_BRIGHT_VALUE,            /* the brightest level of the brightest
+                                 * channel: yellow glyphs */
+  N_CROPS
+} CropKind;
+
+/* White margin around binarised crops: Tesseract finds glyphs touching
+ * the image edge poorly. */
+#define CROP_PAD 8
+/* A reading whose words all reach this confidence is not bettered by the
+ * other crops: they are skipped (most of the extra cost saved). */
+#define CROP_GOOD_ENOUGH 90.0
+/* Words under this confidence are noise for choosing a reading. */
+#define CROP_MIN_WORD 40.0
+
+/* Otsu's threshold over the histogram's levels lo..hi: the level that best
+ * separates the pixels into two classes. */
+static gint
+otsu_level (const guint32 * hist, gint lo, gint hi)
+{
+  gdouble total = 0, sum = 0, w0 = 0, sum0 = 0, best = -1;
+  gint t, level = (lo + hi) / 2;
+
+  for (t = lo; t <= hi; t++) {
+    total += hist[t];
+    sum += (gdouble) t *hist[t];
+  }
+  for (t = lo; t < hi; t++) {
+    gdouble w1, between;
+
+    w0 += hist[t];
+    sum0 += (gdouble) t *hist[t];
+    w1 = total - w0;
+    if (w0 == 0 || w1 == 0)
+      continue;
+    between = w0 * w1 * (sum0 / w0 - (sum - sum0) / w1)
+        * (sum0 / w0 - (sum - sum0) / w1);
+    if (between > best) {
+      best = between;
+      level = t;
+    }
+  }
+  return level;
+}
+
+/* TRUE when most of the crop's border lies above @level: the background
+ * is the bright class, the text the dark one. */
+static gboolean
+border_is_bright (const guint8 * gray, gint w, gint h, gint level)
+{
+  guint bright = 0, n = 0;
+  gint x, y;
+
+  for (x = 0; x < w; x++) {
+    bright += (gray[x] > level) + (gray[(h - 1) * w + x] > level);
+    n += 2;
+  }
+  for (y = 1; y < h - 1; y++) {
+    bright += (gray[y * w] > level) + (gray[y * w + w - 1] > level);
+    n += 2;
+  }
+  return bright * 2 > n;
+}
+
+/* A padded black-on-white image of the pixels from @lo to @hi. */
+static guint8 *
+binarise (const guint8 * gray, gint w, gint h, gint lo, gint hi, gint * ow,
+    gint * oh)
+{
+  gint W = w + 2 * CROP_PAD, H = h + 2 * CROP_PAD, x, y;
+  guint8 *out = g_malloc ((gsize) W * H);
+
+  memset (out, 255, (gsize) W * H);
+  for (y = 0; y < h; y++)
+    for (x = 0; x < w; x++) {
+      guint8 v = gray[y * w + x];
+
+      if (v >= lo && v <= hi)
+        out[(y + CROP_PAD) * W + x + CROP_PAD] = 0;
+    }
+  *ow = W;
+  *oh = H;
+  return out;
+}
+
+/* Clears the text pixels connected to the crop's edge: around outlined
+ * captions they are the picture behind (the outline separates glyphs from
+ * it), not glyphs. 4-connected, so a glyph touching the picture only at a
+ * corner stays. */
+static void
+clear_edge_blobs (guint8 * out, gint W, gint H)
+{
+  g_autoptr (GArray) stack = g_array_new (FALSE, FALSE, sizeof (gint));
+  static const gint dx[] = { 1, -1, 0, 0 }, dy[] = { 0, 0, 1, -1 };
+  gint x, y, k;
+
+  for (y = CROP_PAD; y < H - CROP_PAD; y++)
+    for (x = CROP_PAD; x < W - CROP_PAD; x++) {
+      gint i = y * W + x;
+
+      if ((y == CROP_PAD || y == H - CROP_PAD - 1 || x == CROP_PAD
+              || x == W - CROP_PAD - 1) && out[i] == 0) {
+        out[i] = 255;
+        g_array_append_val (stack, i);
+      }
+    }
+  while (stack->len) {
+    gint i = g_array_index (stack, gint, stack->len - 1);
+
+    g_array_set_size (stack, stack->len - 1);
+    for (k = 0; k < 4; k++) {
+      gint nx = i % W + dx[k], ny = i / W + dy[k], n = ny * W + nx;
+
+      if (nx < 0 || ny < 0 || nx >= W || ny >= H || out[n] != 0)
+        continue;
+      out[n] = 255;
+      g_array_append_val (stack, n);
+    }
+  }
+}
+
+static guint8 *
+make_crop (const guint8 * gray, gint w, gint h, CropKind kind, gint * ow,
+    gint * oh)
+{
+  guint32 hist[256] = { 0 };
+  guint8 *out;
+  gint i, t;
+
+  for (i = 0; i < w * h; i++)
+    hist[gray[i]]++;
+  t = otsu_level (hist, 0, 255);
+  if (kind == CROP_OTSU)
+    return border_is_bright (gray, w, h, t) ?
+        binarise (gray, w, h, 0, t, ow, oh) :
+        binarise (gray, w, h, t + 1, 255, ow, oh);
+  if (kind == CROP_DARK)
+    out = binarise (gray, w, h, 0, otsu_level (hist, 0, t), ow, oh);
+  else
+    out = binarise (gray, w, h, otsu_level (hist, t + 1, 255) + 1, 255, ow, oh);
+  clear_edge_blobs (out, *ow, *oh);
+  return out;
+}
+
+/* The brightest channel of each pixel of @region (HSV's value), scaled as
+ * mt_image_gray_region() scales: yellow glyphs come out as bright as white
+ * ones, which luminance does not give (yellow is 0.89 of white there). */
+static guint8 *
+value_region (const MtImage * img, const MtRect * region, gdouble scale,
+    gint * width, gint * height, GError ** error)
+{
+  static const gint bpp[] = { 3, 3, 4, 4, 1 };
+  gint n = bpp[img->format], x, y, c;
+  g_autofree guint8 *value = g_malloc0 ((gsize) region->width * region->height);
+  MtImage v = { value, region->width, region->height, region->width,
+    MT_PIXEL_GRAY8
+  };
+  MtRect all = { 0, 0, region->width, region->height };
+
+  for (y = MAX (region->y, 0); y < MIN (region->y + region->height,
+          img->height); y++)
+    for (x = MAX (region->x, 0); x < MIN (region->x + region->width,
+            img->width); x++) {
+      const guint8 *p = img->data + (gsize) y * img->stride + (gsize) x * n;
+      guint8 m = p[0];
+
+      for (c = 1; c < MIN (n, 3); c++)
+        m = MAX (m, p[c]);
+      value[(y - region->y) * region->width + x - region->x] = m;
+    }
+  return mt_image_gray_region (&v, &all, scale, width, height, error);
+}
+
+/* How much a reading says with confidence: confident characters. */
+static gdouble
+reading_score (GPtrArray * texts, gboolean * all_good)
+{
+  gdouble score = 0;
+  guint i, words = 0;
+
+  *all_good = TRUE;
+  for (i = 0; i < texts->len; i++) {
+    const MtText *t = g_ptr_array_index (texts, i);
+    const gchar *p;
+    guint alnum = 0;
+
+    if (t->type != MT_TEXT_WORD)
+      continue;
+    words++;
+    if (t->confidence < CROP_GOOD_ENOUGH)
+      *all_good = FALSE;
+    if (t->confidence < CROP_MIN_WORD)
+      continue;
+    for (p = t->text; *p; p++)
+      alnum += g_ascii_isalnum (*p) || (*p & 0x80);
+    score += t->confidence * alnum;
+  }
+  *all_good = *all_good && words > 0;
+  return score;
+}
+
+/* Moves @texts (ids from 0) to the end of @out, renumbering them. */
+static void
+append_results (GPtrArray * out, GPtrArray * texts)
+{
+  guint base = out->len, i;
+
+  for (i = 0; i < texts->len; i++) {
+    MtText *t = g_steal_pointer (&texts->pdata[i]);
+
+    t->id += base;
+    if (t->parent_id >= 0)
+      t->parent_id += base;
+    g_ptr_array_add (out, t);
+  }
+  g_ptr_array_set_size (texts, 0);
+}
+
+/* Reads a scene-text region from each crop in turn and keeps the most
+ * confident reading. */
+static gboolean
+ocr_caption_region (MtTextEngine * ocr, const MtImage * img,
+    const MtRect * region, gdouble scale, GPtrArray * out, GError ** error)
+{
+  g_autoptr (GPtrArray) best =
+      g_ptr_array_new_with_free_func ((GDestroyNotify) text_free);
+  gdouble best_score = -1;
+  gint w, h, k;
+  g_autofree guint8 *gray = mt_image_gray_region (img, region, scale, &w, &h,
+      error);
+
+  if (!gray)
+    return FALSE;
+  for (k = CROP_GRAY; k < N_CROPS; k++) {
+    g_autoptr (GPtrArray) texts =
+        g_ptr_array_new_with_free_func ((GDestroyNotify) text_free);
+    CropMap m = { img, *region, scale, k == CROP_GRAY ? 0 : CROP_PAD };
+    g_autofree guint8 *crop = NULL;
+    gint cw = w, ch = h;
+    gboolean all_good;
+    gdouble score;
+
+    if (k == CROP_BRIGHT_VALUE) {
+      g_autofree guint8 *value = value_region (img, region, scale, &cw, &ch,
+          error);
+
+      if (!value)
+        return FALSE;
+      crop = make_crop (value, cw, ch, CROP_BRIGHT, &cw, &ch);
+    } else if (k != CROP_GRAY)
+      crop = make_crop (gray, w, h, k, &cw, &ch);
+    if (!recognise (ocr, crop ? crop : gray, cw, ch, &m, PSM_SINGLE_LINE,
+            texts, error))
+      return FALSE;
+    score = reading_score (texts, &all_good);
+    g_debug ("text: region %d,%d %dx%d crop %d: score %.0f", region->x,
+        region->y, region->width, region->height, k, score);
+    if (score > best_score) {
+      best_score = score;
+      g_ptr_array_set_size (best, 0);
+      append_results (best, texts);
+    }
+    if (all_good)
+      break;
+  }
+  append_results (out, best);
   return TRUE;
 }
 
@@ -326,7 +617,7 @@ read_scene (MtVisionContext * ctx, const MtImage * img, GArray * regions,
     /* The unclipped box is read as it is: padding it with more of the
      * image or with repeated edges brought in sign borders and lowered
      * word recall on opencv-doc's scene photos (0.82 -> 0.61-0.73). */
-    if (!ocr_region (ctx->ocr, img, r, scale, PSM_SINGLE_LINE, out, error))
+    if (!ocr_caption_region (ctx->ocr, img, r, scale, out, error))
       return FALSE;
   }
   return TRUE;
@@ -372,25 +663,82 @@ share_in_cells (const MtBox * box, guint cells)
   return inside / area;
 }
 
+static gboolean
+kept_word (const MtText * t, guint cells, gdouble min_confidence)
+{
+  return t->type == MT_TEXT_WORD && t->confidence >= min_confidence
+      && share_in_cells (&t->box, cells) >= 0.5;
+}
+
+/* A line that lost words says only the words it kept, with their mean
+ * confidence and the box around them. */
+static void
+rebuild_line (MtText * line, GPtrArray * all, guint cells,
+    gdouble min_confidence)
+{
+  GString *text = g_string_new (NULL);
+  gdouble sum = 0, x1 = 1, y1 = 1, x2 = 0, y2 = 0;
+  guint i, n = 0;
+
+  for (i = line->id + 1; i < all->len; i++) {
+    const MtText *w = g_ptr_array_index (all, i);
+
+    if (w->type != MT_TEXT_WORD || w->parent_id != (gint) line->id)
+      break;
+    if (!kept_word (w, cells, min_confidence))
+      continue;
+    g_string_append_printf (text, "%s%s", n ? " " : "", w->text);
+    sum += w->confidence;
+    n++;
+    x1 = MIN (x1, w->box.left);
+    y1 = MIN (y1, w->box.top);
+    x2 = MAX (x2, w->box.left + w->box.width);
+    y2 = MAX (y2, w->box.top + w->box.height);
+  }
+  g_free (line->text);
+  line->text = g_string_free (text, FALSE);
+  line->confidence = sum / n;
+  line->box.left = x1;
+  line->box.top = y1;
+  line->box.width = x2 - x1;
+  line->box.height = y2 - y1;
+}
+
+/* Words are kept on their own confidence and place; a line stays while it
+ * keeps a word: one weak word (a name, a number Tesseract is unsure of)
+ * must not take the whole caption with it. Words follow their line in
+ * @all, and ids are indexes in @all. */
 static GPtrArray *
 filter_results (GPtrArray * all, guint cells, gdouble min_confidence)
 {
   GPtrArray *kept = g_ptr_array_new_with_free_func ((GDestroyNotify) text_free);
-  g_autoptr (GHashTable) lines = g_hash_table_new (NULL, NULL);
-  guint i;
+  guint i = 0;
 
-  for (i = 0; i < all->len; i++) {
-    MtText *t = g_ptr_array_index (all, i);
+  while (i < all->len) {
+    MtText *line = g_ptr_array_index (all, i);
+    guint j, words = 0, good = 0;
 
-    if (t->confidence < min_confidence || share_in_cells (&t->box, cells) < 0.5)
+    if (line->type != MT_TEXT_LINE || line->id != i) {
+      i++;                      /* not produced by collect(): never seen */
       continue;
-    /* A word stays only with its line. */
-    if (t->type == MT_TEXT_WORD
-        && !g_hash_table_contains (lines, GINT_TO_POINTER (t->parent_id)))
-      continue;
-    if (t->type == MT_TEXT_LINE)
-      g_hash_table_add (lines, GINT_TO_POINTER (t->id));
-    g_ptr_array_add (kept, g_steal_pointer (&all->pdata[i]));
+    }
+    for (j = i + 1; j < all->len; j++) {
+      const MtText *w = g_ptr_array_index (all, j);
+
+      if (w->type != MT_TEXT_WORD)
+        break;
+      words++;
+      good += kept_word (w, cells, min_confidence);
+    }
+    if (good > 0 && (good < words || line->confidence < min_confidence
+            || share_in_cells (&line->box, cells) < 0.5))
+      rebuild_line (line, all, cells, min_confidence);
+    if (good > 0)
+      g_ptr_array_add (kept, g_steal_pointer (&all->pdata[i]));
+    for (j = i + 1; j < i + 1 + words; j++)
+      if (kept_word (g_ptr_array_index (all, j), cells, min_confidence))
+        g_ptr_array_add (kept, g_steal_pointer (&all->pdata[j]));
+    i += 1 + words;
   }
   return kept;
 }
