@@ -140,6 +140,8 @@ make_input (const MtImage * img, const MtRect * region,
 
   if (in->gray)
     cv::cvtColor (crop, crop, in->bgr ? cv::COLOR_BGR2GRAY : cv::COLOR_RGB2GRAY);
+  if (in->mirror)
+    cv::flip (crop, crop, 1);
   cv::Mat sized = fit_input (crop, region, in, used_scale);
   cv::Mat blob = cv::dnn::blobFromImage (sized, 1.0, cv::Size (),
       cv::Scalar (in->mean[0], in->mean[1], in->mean[2]), false, false,

@@ -33,6 +33,8 @@ typedef struct
   gboolean letterbox;
   /* One grey channel (mean[0], scale[0]) instead of three. */
   gboolean gray;
+  /* The region mirrored left to right. */
+  gboolean mirror;
 } MtDnnInput;
 
 typedef struct

@@ -256,8 +256,9 @@ typedef struct
 
 /* Moderation labels of the whole image at or above min_confidence, best
  * first, as MtModerationLabel (free with g_array_unref); vision-moderation.c
- * says how nsfwjs' classes map to the taxonomy. @scores (may be NULL) gets
- * the network's five class probabilities (0-1, MtNsfwClass order). */
+ * says how nsfwjs' classes map to the taxonomy. Images under 64 pixels on
+ * their longer side get none (too small to judge). @scores (may be NULL)
+ * gets the network's five class probabilities (0-1, MtNsfwClass order). */
 GArray *mt_vision_detect_moderation (MtVisionContext * ctx,
     const MtImage * img, gdouble min_confidence,
     gdouble scores[MT_NSFW_CLASSES], GError ** error);
