@@ -177,6 +177,7 @@ class Reference:
                  if p.name not in SKIPPED]
         out += self.properties(element, props)
         out += self.enums(props)
+        out += self.signals(element)
         out += [END.format(name)]
         return '\n'.join(out) + '\n'
 
@@ -255,6 +256,28 @@ class Reference:
             out += ['| %s | `%s` | %s |' % (k, n, md(d)) for k, n, d in rows]
             out += ['']
         return out
+
+
+    def signals(self, element):
+        """The element's own signals (its classes below GstElement), as
+        gst-inspect-1.0 lists them; none yet, so nothing is written."""
+        G, Gst = self.GObject, self.Gst
+        rows = []
+        t = element.__gtype__
+        while t not in (Gst.Element.__gtype__, G.TYPE_INVALID) and \
+                t.name not in ('GstBaseSrc', 'GstBaseSink'):
+            for sid in G.signal_list_ids(t):
+                q = G.signal_query(sid)
+                action = 'action' if q.signal_flags & G.SignalFlags.ACTION \
+                    else 'signal'
+                rows.append('| `%s` | %s | %s | %s |' % (
+                    q.signal_name, action, q.return_type.name,
+                    ', '.join(p.name for p in q.param_types)))
+            t = t.parent
+        if not rows:
+            return []
+        return ['| signal | kind | returns | parameters |',
+                '|---|---|---|---|'] + sorted(rows) + ['']
 
 
 def replace_block(page_text, name, block):
