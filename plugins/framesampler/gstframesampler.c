@@ -71,6 +71,13 @@ GST_DEBUG_CATEGORY_STATIC (gst_frame_sampler_debug);
 #define DEFAULT_SEEK MT_FRAME_SAMPLER_SEEK_AUTO
 #define DEFAULT_HASH_DISTANCE 10
 #define DEFAULT_SHOT_THRESHOLD 0.5
+/* dynamic mode: within a shot, a frame less sharp than this share of its
+ * neighbour is a blurred view (defocus, motion blur) of the same scene.
+ * Sharp views one second apart in a panning shot stayed within 1.4x of
+ * each other on the photos of tests/framesampler/test_dynamic_figures.py;
+ * a Gaussian blur of radius 1 pixel (at 256 pixels wide) divides the
+ * variance of the Laplacian by 7 to 12 there. */
+#define BLURRED_SHARPNESS_SHARE 0.33
 #define DEFAULT_POST_MESSAGES FALSE
 
 /* seek=auto seeks only when samples are at least this far apart: closer
@@ -143,6 +150,9 @@ struct _GstFrameSampler
   guint64 anchor_hash;
   MtFrameFeatures prev_features;
   guint candidates, kept;
+  /* the hash of the last candidate dropped as blurred, if the one before */
+  gboolean blur_dropped;
+  guint64 blur_hash;
 
   /* our own seeks, under the object lock: they run on another thread */
   gboolean seek_pending;        /* until the segment that follows its flush */
@@ -256,6 +266,7 @@ reset_dynamic (GstFrameSampler * self)
 {
   gst_clear_buffer (&self->held);
   self->candidates = self->kept = 0;
+  self->blur_dropped = FALSE;
 }
 
 static void
@@ -471,15 +482,23 @@ hold (GstFrameSampler * self, GstBuffer * buf, guint64 frame,
   self->held_features = *f;
 }
 
+/* A is a blurred view next to B: far less sharp. */
+static gboolean
+blurred_next_to (const MtFrameFeatures * a, const MtFrameFeatures * b)
+{
+  return a->sharpness < BLURRED_SHARPNESS_SHARE * b->sharpness;
+}
+
 /* One 1 fps candidate of the dynamic mode. */
 static GstFlowReturn
 dynamic_candidate (GstFrameSampler * self, GstBuffer * buf, guint64 frame)
 {
   MtFrameFeatures f;
-  gboolean shot, similar;
+  gboolean shot, similar, was_blur_dropped = self->blur_dropped;
   GstFlowReturn ret = GST_FLOW_OK;
 
   self->candidates++;
+  self->blur_dropped = FALSE;
   if (!mt_frame_analyzer_compute (self->analyzer, buf, &f)) {
     GST_WARNING_OBJECT (self, "could not map frame %" G_GUINT64_FORMAT, frame);
     gst_buffer_unref (buf);
@@ -496,6 +515,29 @@ dynamic_candidate (GstFrameSampler * self, GstBuffer * buf, guint64 frame)
       hold (self, buf, frame, &f);
     gst_buffer_unref (buf);
     return GST_FLOW_OK;
+  }
+  /* In a moving shot the hash changes every second, so a blurred view is
+   * no near-duplicate of the sharp one before it and would start (and be
+   * kept as) a selection of its own. A blurred candidate is dropped, unless
+   * the one before was dropped for the same look (the scene itself is soft
+   * now, not a passing blur). */
+  if (self->held && !shot && blurred_next_to (&f, &self->held_features)
+      && !(was_blur_dropped && (guint) __builtin_popcountll (f.phash ^
+              self->blur_hash) <= self->hash_max)) {
+    GST_DEBUG_OBJECT (self, "frame %" G_GUINT64_FORMAT " dropped: blurred "
+        "(sharpness %.0f, held %.0f)", frame, f.sharpness,
+        self->held_features.sharpness);
+    self->blur_dropped = TRUE;
+    self->blur_hash = f.phash;
+    gst_buffer_unref (buf);
+    return GST_FLOW_OK;
+  }
+  /* Likewise a selection seen only blurred gives way to the sharp view of
+   * the same shot that follows it. */
+  if (self->held && !shot && blurred_next_to (&self->held_features, &f)) {
+    GST_DEBUG_OBJECT (self, "frame %" G_GUINT64_FORMAT " dropped: blurred "
+        "next to frame %" G_GUINT64_FORMAT, self->held_frame, frame);
+    gst_clear_buffer (&self->held);
   }
   GST_DEBUG_OBJECT (self, "frame %" G_GUINT64_FORMAT " starts a selection "
       "(shot change %d)", frame, shot);
