@@ -39,7 +39,8 @@
  * current selection's first frame joins it, and of a selection only the
  * sharpest frame (variance of the Laplacian) is passed; a colour histogram
  * distance above `shot-threshold` is a shot change and always starts a new
- * selection.
+ * selection. Within a shot, a candidate under a third of the held frame's
+ * sharpness is a blurred view and is not kept for itself.
  *
  * With `post-messages=true`, every passed frame is also announced on the bus
  * as an element message named "framesampler" with the fields:
