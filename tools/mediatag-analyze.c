@@ -39,6 +39,7 @@
 #include "mediatag-summary.h"
 
 #define VISION_ELEMENT "rekognitionsink"
+#define SPEECH_ELEMENT "transcribesink"
 #define SUMMARY_MESSAGE "mediatag-summary"
 #define DEFAULT_MAX_PIXELS G_GUINT64_CONSTANT (80000000)
 #define PROBE_TIMEOUT (30 * GST_SECOND)
@@ -109,10 +110,12 @@ typedef struct {
   gchar *engine;                /* the engines the elements picked */
   guint64 requested;            /* features asked for (flags) */
   guint frames;
+  guint segments;               /* units of the speech element */
   GstClockTime analysed;        /* media time of the last analysed frame */
   GstClockTime duration;
   GMutex lock;
   GstClockTime decoded;         /* end of the last decoded buffer */
+  GstClockTime heard;           /* end of the audio speech analysis took */
   gboolean progress;
   gint64 started;
   MtRunTotals totals;
@@ -597,11 +600,27 @@ mt_analyze_build_launch (const gchar * uri, gboolean video,
 
 /* Progress is what has been analysed, not what has been decoded: the
  * position is the media time of the last analysed frame (from the analysis
- * element's messages), which the decoder may run far ahead of. */
+ * element's messages), which the decoder may run far ahead of, and of the
+ * audio the speech analysis took; with both, the one behind. */
+static GstClockTime
+analysed_position (RunState * st)
+{
+  GstClockTime heard;
+
+  g_mutex_lock (&st->lock);
+  heard = st->heard;
+  g_mutex_unlock (&st->lock);
+  if (!GST_CLOCK_TIME_IS_VALID (st->analysed))
+    return heard;
+  if (!GST_CLOCK_TIME_IS_VALID (heard))
+    return st->analysed;
+  return MIN (st->analysed, heard);
+}
+
 static void
 print_progress (RunState * st, gboolean final)
 {
-  GstClockTime pos = final ? st->duration : st->analysed;
+  GstClockTime pos = final ? st->duration : analysed_position (st);
   gdouble frac = 0;
   gint width = 30, filled, i;
   gchar p[32], d[32], eta[48] = "";
@@ -622,8 +641,13 @@ print_progress (RunState * st, gboolean final)
   fprintf (stderr, "\r[");
   for (i = 0; i < width; i++)
     fputc (i < filled ? '#' : '.', stderr);
-  fprintf (stderr, "] %3.0f%%  %s / %s  %u frames  %-12s", frac * 100, p, d,
-      st->frames, eta);
+  /* Audio alone: its units are speech segments. */
+  if (GST_CLOCK_TIME_IS_VALID (st->analysed) || !GST_CLOCK_TIME_IS_VALID (pos))
+    fprintf (stderr, "] %3.0f%%  %s / %s  %u frames  %-12s", frac * 100, p, d,
+        st->frames, eta);
+  else
+    fprintf (stderr, "] %3.0f%%  %s / %s  %u segments  %-12s", frac * 100, p,
+        d, st->segments, eta);
   if (final)
     fputc ('\n', stderr);
   fflush (stderr);
@@ -794,7 +818,13 @@ on_element (RunState * st, GstMessage * msg)
   if (!gst_structure_has_field (s, "results"))
     return;
   st->frames++;
-  if (gst_structure_get_uint64 (s, "stream-time", &t)
+  if (gst_structure_has_name (s, SPEECH_ELEMENT))
+    st->segments++;
+  /* Only frames have a media time that is a position; the speech
+   * element's position is the audio it took (st->heard): its segments come
+   * after their audio, and none in silence (nor comprehend's, after them). */
+  if (gst_structure_has_name (s, VISION_ELEMENT)
+      && gst_structure_get_uint64 (s, "stream-time", &t)
       && GST_CLOCK_TIME_IS_VALID (t))
     st->analysed = t;
 }
@@ -831,6 +861,18 @@ on_bus (GstBus * bus, GstMessage * msg, gpointer data)
   return TRUE;
 }
 
+/* Speech is analysed in the thread that converts its audio (transcribesink
+ * takes each buffer as it comes, after the branch's queue): how far the
+ * audio converter got is how far the speech analysis got. */
+static gboolean
+is_audio_converter (GstPad * pad)
+{
+  GstElement *e = GST_PAD_PARENT (pad);
+  GstElementFactory *f = e ? gst_element_get_factory (e) : NULL;
+
+  return f && !strcmp (GST_OBJECT_NAME (f), "audioconvert");
+}
+
 /* How far the decoders got, in stream time: media that ends before its
  * stated duration shows here, even when no element complains. */
 static GstPadProbeReturn
@@ -854,6 +896,8 @@ on_decoded (GstPad * pad, GstPadProbeInfo * info, gpointer data)
   if (GST_CLOCK_TIME_IS_VALID (end) && (!GST_CLOCK_TIME_IS_VALID (st->decoded)
           || end > st->decoded))
     st->decoded = end;
+  if (GST_CLOCK_TIME_IS_VALID (end) && is_audio_converter (pad))
+    st->heard = end;
   g_mutex_unlock (&st->lock);
   return GST_PAD_PROBE_OK;
 }
@@ -1265,7 +1309,7 @@ analyze_one_into (const Asset * a, const AnalyzeOptions * o,
   j.ai = ai;
   j.out_dir = out_dir;
   g_mutex_init (&j.st.lock);
-  j.st.analysed = j.st.decoded = GST_CLOCK_TIME_NONE;
+  j.st.analysed = j.st.decoded = j.st.heard = GST_CLOCK_TIME_NONE;
   status = analyze_job (&j);
   if (why)
     *why = g_steal_pointer (&j.why);

@@ -7,10 +7,13 @@ branches, a truncated WAV kept as incomplete with exit status 3, and the
 summary lines. All media is made here (flite speech, a hand-written PDF)."""
 import json
 import os
+import pty
+import random
 import re
 import subprocess
 import tempfile
 import unittest
+import wave
 
 import mtfixtures
 
@@ -172,6 +175,60 @@ class Speech(unittest.TestCase):
         self.assertIn("customer service", said)
         self.check_subtitles(out, "talk", docs)
         self.check_comprehend(docs)
+
+    def test_progress_of_long_audio(self):
+        # 30 s, the speech 3 s in, a quiet room after it: the progress line
+        # follows the audio the speech analysis has taken (not only its
+        # segments, which come once a sentence has ended), with an ETA, and
+        # ends at the duration with the segments counted.
+        with wave.open(self.wav) as w:
+            params, speech = w.getparams(), w.readframes(w.getnframes())
+        rate = params.framerate
+        speech_s = len(speech) / 2 / rate
+        rnd = random.Random(3)
+        noise = b"".join(rnd.randint(-30, 30).to_bytes(2, "little", signed=True)
+                         for _ in range(rate))
+        quiet = lambda s: (noise * (int(s) + 1))[:int(rate * s) * 2]
+        long_wav = path("long.wav")
+        with wave.open(long_wav, "wb") as w:
+            w.setparams(params)
+            w.writeframes(quiet(3) + speech + quiet(30 - 3 - speech_s))
+        out = tempfile.mkdtemp(dir=MEDIA)
+        master, slave = pty.openpty()
+        proc = subprocess.Popen([TOOL, "analyze", "--backend", "local", long_wav, "--out", out],
+                                stdout=subprocess.PIPE, stderr=slave, env=mtfixtures.gst_env())
+        os.close(slave)
+        term = b""
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # EIO: the terminal's other side closed
+                break
+            if not data:
+                break
+            term += data
+        os.close(master)
+        stdout = proc.communicate(timeout=300)[0].decode()
+        self.assertEqual(proc.returncode, 0, term.decode(errors="replace"))
+        pat = re.compile(r"\] +(\d+)%  (\d+):(\d\d\.\d) / 0:(\d\d\.\d)  (\d+) segments"
+                         r"(  ETA \d+ s)?")
+        shown = [(int(m.group(1)), int(m.group(2)) * 60 + float(m.group(3)), int(m.group(5)),
+                  bool(m.group(6))) for m in pat.finditer(term.decode(errors="replace"))]
+        self.assertEqual(len(shown), term.count(b"\r["), term)
+        self.assertTrue(shown, term)
+        positions = [p for _, p, _, _ in shown]
+        self.assertEqual(positions, sorted(positions), "the position never goes back")
+        # Moving while the sentence is heard, before its segment is out.
+        during = [p for _, p, n, _ in shown if 3.5 < p < 3 + speech_s and n == 0]
+        self.assertGreaterEqual(len(set(during)), 2, shown)
+        self.assertTrue(any(eta for *_, eta in shown), shown)
+        docs = [d for d in read_jsonl(os.path.join(out, "long.jsonl"))
+                if d["analysis"] == "transcript"]
+        self.assertTrue(docs)
+        self.assertEqual(shown[-1][0], 100)
+        self.assertAlmostEqual(shown[-1][1], 30.0, delta=0.15)
+        self.assertEqual(shown[-1][2], len(docs))
+        self.assertIn("Transcript: %d segment" % len(docs), stdout)
 
     def test_truncated_wav(self):
         with open(self.wav, "rb") as f:
