@@ -14,6 +14,9 @@
  * end and `decodebin` can seek. When that first GET fails before its
  * headers (no such key, a bucket in another region, an empty object), a
  * HEAD with the configured retries decides, and its error is the one posted.
+ * An object of up to 4 MiB (and no larger than the read-ahead) is kept
+ * whole in memory as that GET brings it, so typefinding's and demuxers'
+ * jumps back cost no further request.
  *
  * Reading is done by one ranged GET that streams into a bounded read-ahead
  * buffer (#GstS3Src:read-ahead) for as long as reads are sequential; a seek
@@ -62,6 +65,10 @@ GST_DEBUG_CATEGORY_STATIC (gst_s3_src_debug);
 /* A jump forward this far past the buffered bytes is read through rather
  * than paid for with a new request (a round trip is worth a few MB). */
 #define SKIP_WINDOW (2 * 1024 * 1024)
+/* Objects up to this size are kept whole in memory as the first GET brings
+ * them: typefinding and demuxers jump to the end and back, and a small
+ * image would otherwise cost a GET per jump. */
+#define WHOLE_MAX (4 * 1024 * 1024)
 /* The unit the network fills: large enough that create() mostly hands out
  * sub-buffers of one chunk. */
 #define CHUNK_SIZE (1024 * 1024)
@@ -266,6 +273,7 @@ typedef struct
   guint64 skip;                 /* bytes to drop: a 200 that ignored Range */
   gboolean checked;             /* this response's range was checked */
   gboolean opening;             /* the first GET: learns the object */
+  gboolean collect;             /* ... and keeps a small object whole */
   GError *protocol_error;
 } Transfer;
 
@@ -277,11 +285,15 @@ transfer_free (Transfer * t)
   g_free (t);
 }
 
-/* Whether this transfer is still wanted. Called with the lock held. */
+/* Whether this transfer is still wanted. Called with the lock held. A
+ * small object arriving whole goes on through a flush (a pad mode switch
+ * after typefinding, a seek): it never waits for room, and the reads after
+ * the flush want its bytes. */
 static gboolean
 transfer_current_locked (Transfer * t)
 {
-  return t->generation == t->self->generation && !t->self->flushing;
+  return t->generation == t->self->generation && (!t->self->flushing
+      || t->self->small != NULL);
 }
 
 static gboolean
@@ -368,11 +380,33 @@ transfer_learn_object (Transfer * t, const MtHttpResponse * resp)
     return FALSE;
   }
   self->object = obj;
+  t->collect = size > 0 && size <= MIN (WHOLE_MAX, self->capacity);
+  if (t->collect)
+    self->small = g_byte_array_sized_new (size);
   g_cond_broadcast (&self->data_cond);
   g_mutex_unlock (&self->lock);
   t->opening = FALSE;
   t->skip = 0;
   return TRUE;
+}
+
+/* Keeps the first GET's bytes of a small object; once they are all there,
+ * they become the object in memory. */
+static void
+collect_locked (Transfer * t, const guint8 * data, gsize len)
+{
+  GstS3Src *self = t->self;
+
+  if (self->small == NULL || !transfer_current_locked (t))
+    return;
+  g_byte_array_append (self->small, data, len);
+  if (self->small->len < self->object->size)
+    return;
+  self->whole = gst_buffer_new_wrapped_bytes (g_byte_array_free_to_bytes
+      (g_steal_pointer (&self->small)));
+  g_cond_broadcast (&self->data_cond);
+  GST_DEBUG_OBJECT (self, "the whole object (%" G_GUINT64_FORMAT " bytes) is "
+      "in memory", self->object->size);
 }
 
 static gboolean
@@ -398,6 +432,8 @@ transfer_on_data (const MtHttpResponse * resp, const guint8 * data,
   len = MIN (len, size - t->pos);
 
   g_mutex_lock (&self->lock);
+  if (t->collect)
+    collect_locked (t, data, len);
   while (len > 0) {
     gsize n;
 
@@ -601,6 +637,8 @@ start_transfer_locked (GstS3Src * self, guint64 offset)
 
   stop_transfer_locked (self);
   clear_buffered_locked (self);
+  /* Only the first GET keeps a small object whole. */
+  g_clear_pointer (&self->small, g_byte_array_unref);
   self->writer_waiting = FALSE;
   self->read_offset = offset;
   self->transfer_done = FALSE;
@@ -691,6 +729,23 @@ fill_locked (GstS3Src * self, gsize n, GstBuffer ** out, GError ** error)
   return GST_FLOW_OK;
 }
 
+/* A jump while a small object is arriving whole waits for it, rather than
+ * open a second GET; a stalled transfer is not waited for longer than the
+ * request timeout. */
+static void
+wait_whole_locked (GstS3Src * self, guint64 offset)
+{
+  while (self->small && offset != self->read_offset && !self->flushing
+      && self->thread_generation == self->generation
+      && !self->transfer_done && self->transfer_error == NULL) {
+    if (self->stall_timeout_us <= 0)
+      g_cond_wait (&self->data_cond, &self->lock);
+    else if (!g_cond_wait_until (&self->data_cond, &self->lock,
+            self->last_data_time + self->stall_timeout_us))
+      return;
+  }
+}
+
 /* Makes read_offset equal to offset: reads through a short jump forward,
  * opens a new range for anything else. */
 static GstFlowReturn
@@ -719,7 +774,7 @@ gst_s3_src_create (GstBaseSrc * src, guint64 offset, guint size,
   GstS3Src *self = GST_S3_SRC (src);
   g_autoptr (GError) err = NULL;
   GstBuffer *buf = NULL;
-  GstFlowReturn ret;
+  GstFlowReturn ret = GST_FLOW_OK;
   gsize want;
 
   if (offset >= self->object->size)
@@ -727,11 +782,15 @@ gst_s3_src_create (GstBaseSrc * src, guint64 offset, guint size,
   want = MIN ((guint64) size, self->object->size - offset);
 
   g_mutex_lock (&self->lock);
+  wait_whole_locked (self, offset);
   if (self->flushing)
     ret = GST_FLOW_FLUSHING;
+  else if (self->whole)
+    buf = gst_buffer_copy_region (self->whole, GST_BUFFER_COPY_MEMORY, offset,
+        want);
   else
     ret = seek_locked (self, offset, &err);
-  if (ret == GST_FLOW_OK)
+  if (ret == GST_FLOW_OK && buf == NULL)
     ret = fill_locked (self, want, &buf, &err);
   g_mutex_unlock (&self->lock);
 
@@ -884,6 +943,8 @@ gst_s3_src_stop (GstBaseSrc * src)
   g_clear_error (&self->transfer_error);
   clear_buffered_locked (self);
   GST_DEBUG_OBJECT (self, "%u GET requests", self->requests);
+  g_clear_pointer (&self->small, g_byte_array_unref);
+  gst_clear_buffer (&self->whole);
   g_mutex_unlock (&self->lock);
   g_clear_pointer (&self->blocks, block_pool_unref);
 
@@ -918,9 +979,11 @@ gst_s3_src_unlock (GstBaseSrc * src)
 
   g_mutex_lock (&self->lock);
   self->flushing = TRUE;
-  self->generation++;
-  if (self->cancellable)
-    g_cancellable_cancel (self->cancellable);
+  if (self->small == NULL) {
+    self->generation++;
+    if (self->cancellable)
+      g_cancellable_cancel (self->cancellable);
+  }
   g_cond_broadcast (&self->data_cond);
   g_cond_broadcast (&self->space_cond);
   g_mutex_unlock (&self->lock);

@@ -59,6 +59,10 @@ struct _GstS3Src
   gint64 last_data_time;
   GError *transfer_error;
   guint requests;               /* GETs opened, for the debug log */
+  GByteArray *small;            /* a small object's bytes, as the first GET
+                                 * brings them */
+  GstBuffer *whole;             /* ... once all there: every read and seek
+                                 * is served from it */
 };
 
 GST_ELEMENT_REGISTER_DECLARE (s3src);
