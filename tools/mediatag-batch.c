@@ -73,6 +73,7 @@ typedef struct {
   gboolean lost_lock;
   GError *list_error;
   GPtrArray *deliveries;        /* Delivery* in flight */
+  GHashTable *inflight;         /* paths submitted, not finished */
   gint64 started;
   gint64 lock_refreshed;
 } Batch;
@@ -130,24 +131,27 @@ stopping (Batch * b)
   return mt_analyze_stopped () || g_cancellable_is_cancelled (b->cancel);
 }
 
-/* Publishes what the asset left in scratch and says its final state. */
+/* Publishes what the asset left in scratch (a partial asset's results
+ * too, under their .incomplete names) and says its final state; a failed
+ * publication replaces *why. */
 static MtLedgerState
 conclude (Batch * b, const Task * t, MtAssetStatus status,
     const gchar * scratch, GError ** why)
 {
   g_autofree gchar *dir = NULL;
   g_autofree gchar *name = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (status == MT_ASSET_UNSUPPORTED)
     return MT_LEDGER_SKIPPED;
-  if (status == MT_ASSET_FAILED || status == MT_ASSET_CANNOT_RUN)
+  if (status != MT_ASSET_DONE && status != MT_ASSET_PARTIAL)
     return MT_LEDGER_FAILED;
   split_path (t->item->path, &dir, &name);
-  g_clear_error (why);
-  if (!mt_batch_dest_publish (b->dest, scratch, dir, NULL, why))
+  if (!mt_batch_dest_publish (b->dest, scratch, dir, NULL, &error)) {
+    g_clear_error (why);
+    g_propagate_error (why, g_steal_pointer (&error));
     return MT_LEDGER_FAILED;
-  if (status == MT_ASSET_PARTIAL && !*why)
-    g_set_error_literal (why, G_IO_ERROR, G_IO_ERROR_FAILED, "partial");
+  }
   return status == MT_ASSET_DONE ? MT_LEDGER_DONE : MT_LEDGER_FAILED;
 }
 
@@ -162,7 +166,6 @@ run_task (Batch * b, Task * t)
   g_autofree gchar *name = NULL;
   g_autofree gchar *engine = NULL;
   g_autoptr (GError) why = NULL;
-  g_autoptr (GError) partial_why = NULL;
   MtAssetStatus status;
   MtLedgerState state;
   gint64 t0 = g_get_monotonic_time ();
@@ -191,10 +194,7 @@ run_task (Batch * b, Task * t)
     g_mutex_unlock (&b->lock);
     g_cancellable_cancel (b->cancel);
   }
-  partial_why = why ? g_error_copy (why) : NULL;
   state = conclude (b, t, status, scratch, &why);
-  if (!why && partial_why)
-    why = g_steal_pointer (&partial_why);
   mt_batch_dest_discard (scratch);
   record (b, t, state, state == MT_LEDGER_DONE ? NULL : why ? why->message :
       NULL, engine, (g_get_monotonic_time () - t0) / 1000, attempts);
@@ -239,6 +239,27 @@ all_finished_locked (Batch * b)
   return b->listing_done && b->queued == 0;
 }
 
+static gboolean
+quit_if_finished (gpointer data)
+{
+  Batch *b = data;
+
+  g_mutex_lock (&b->lock);
+  if (all_finished_locked (b))
+    g_main_loop_quit (b->loop);
+  g_mutex_unlock (&b->lock);
+  return G_SOURCE_REMOVE;
+}
+
+/* The main loop looks for itself: a quit from another thread before it
+ * runs would be lost. */
+static void
+wake_main_locked (Batch * b)
+{
+  if (all_finished_locked (b))
+    g_idle_add (quit_if_finished, b);
+}
+
 static void
 finish_task (Batch * b, Task * t, MtLedgerState state, gboolean recorded)
 {
@@ -254,8 +275,8 @@ finish_task (Batch * b, Task * t, MtLedgerState state, gboolean recorded)
     b->skipped++;
   if (t->delivery && recorded && --t->delivery->outstanding == 0)
     settle = t->delivery;
-  if (all_finished_locked (b))
-    g_main_loop_quit (b->loop);
+  g_hash_table_remove (b->inflight, t->item->path);
+  wake_main_locked (b);
   g_cond_broadcast (&b->cond);
   g_mutex_unlock (&b->lock);
   if (settle)
@@ -284,11 +305,24 @@ worker (gpointer data, gpointer user_data)
 
 /* ---- the lister ------------------------------------------------------- */
 
+/* S3 event notifications give ETags without the quotes a listing has. */
+static gboolean
+same_etag (const gchar * a, const gchar * b)
+{
+  gsize la, lb;
+
+  a += *a == '"';
+  b += *b == '"';
+  la = strcspn (a, "\"");
+  lb = strcspn (b, "\"");
+  return la == lb && !strncmp (a, b, la);
+}
+
 static gboolean
 source_changed (const MtLedgerEntry * e, const MtBatchItem * item)
 {
   if (e->etag && item->etag)
-    return g_strcmp0 (e->etag, item->etag) != 0;
+    return !same_etag (e->etag, item->etag);
   if (e->size != item->size && (e->mtime || e->etag))
     return TRUE;
   return e->mtime && item->mtime && strcmp (e->mtime, item->mtime) != 0;
@@ -328,16 +362,25 @@ submit (Batch * b, MtBatchItem * item, Delivery * d, GError ** error)
 {
   Task *t;
   guint attempts;
+  gboolean busy;
 
-  if (!needs_work (b, item, &attempts)) {
+  /* Listed and then announced by the queue, or announced twice: one run
+   * of it is enough. In flight is asked first: an asset no longer in
+   * flight has its outcome in the ledger already. Only this thread
+   * submits, so nothing adds the path in between. */
+  g_mutex_lock (&b->lock);
+  busy = g_hash_table_contains (b->inflight, item->path);
+  g_mutex_unlock (&b->lock);
+  if (busy || !needs_work (b, item, &attempts)) {
     mt_batch_item_free (item);
     return TRUE;
   }
+  g_mutex_lock (&b->lock);
   t = g_new0 (Task, 1);
   t->item = item;
   t->attempts = attempts;
   t->delivery = d;
-  g_mutex_lock (&b->lock);
+  g_hash_table_add (b->inflight, g_strdup (item->path));
   /* Back-pressure: the listing never runs far ahead of the workers. */
   while (b->queued >= (guint) b->opts->jobs * 2
       && !g_cancellable_is_cancelled (b->cancel))
@@ -473,8 +516,7 @@ lister (gpointer data)
     b->list_error = g_steal_pointer (&error);
   g_clear_error (&error);
   b->listing_done = TRUE;
-  if (all_finished_locked (b))
-    g_main_loop_quit (b->loop);
+  wake_main_locked (b);
   g_mutex_unlock (&b->lock);
   return NULL;
 }
@@ -773,6 +815,7 @@ batch_clear (Batch * b)
   g_clear_object (&b->cancel);
   g_clear_pointer (&b->loop, g_main_loop_unref);
   g_clear_pointer (&b->deliveries, g_ptr_array_unref);
+  g_clear_pointer (&b->inflight, g_hash_table_unref);
   g_clear_error (&b->list_error);
   g_mutex_clear (&b->lock);
   g_cond_clear (&b->cond);
@@ -848,6 +891,7 @@ batch_run_assets (BatchOptions * o, const gchar * source, const gchar * out)
   b.cancel = g_cancellable_new ();
   b.loop = g_main_loop_new (NULL, FALSE);
   b.deliveries = g_ptr_array_new ();
+  b.inflight = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_mutex_init (&b.lock);
   g_cond_init (&b.cond);
   status = batch_start (&b, out);
@@ -915,8 +959,9 @@ status_text (GPtrArray * entries, const guint counts[4])
   }
 }
 
+/* Looked for before opening DEST, which would make a local one. */
 static gboolean
-has_ledger (const gchar * dest)
+has_local_ledger (const gchar * dest)
 {
   g_autofree gchar *state = NULL;
 
@@ -924,6 +969,24 @@ has_ledger (const gchar * dest)
     return TRUE;
   state = g_build_filename (dest, MT_BATCH_STATE_DIR, NULL);
   return g_file_test (state, G_FILE_TEST_IS_DIR);
+}
+
+static MtBatchLedger *
+open_ledger_read_only (const gchar * name, MtBatchDest ** dest,
+    GError ** error)
+{
+  g_autoptr (GPtrArray) parts = NULL;
+
+  if (!has_local_ledger (name)
+      || !(*dest = mt_batch_dest_open (name, error))
+      || !(parts = mt_batch_dest_list (*dest, "ledger-", NULL, error))
+      || !parts->len) {
+    if (error && !*error)
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "no batch "
+          "ledger here (DEST/" MT_BATCH_STATE_DIR "/ledger-*.jsonl)");
+    return NULL;
+  }
+  return mt_batch_ledger_open (*dest, NULL, NULL, error);
 }
 
 static int
@@ -952,10 +1015,8 @@ batch_status (int argc, char **argv)
         "name one DEST (a folder or s3://bucket/prefix/)");
     return MT_EXIT_USAGE;
   }
-  if (!has_ledger (argv[1]) || !(dest = mt_batch_dest_open (argv[1], &error))
-      || !(ledger = mt_batch_ledger_open (dest, NULL, NULL, &error))) {
-    g_printerr ("mediatag batch status: %s: %s\n", argv[1], error ?
-        error->message : "no batch ledger here (DEST/.mediatag/)");
+  if (!(ledger = open_ledger_read_only (argv[1], &dest, &error))) {
+    g_printerr ("mediatag batch status: %s: %s\n", argv[1], error->message);
     return MT_EXIT_ERROR;
   }
   all = mt_batch_ledger_entries (ledger);

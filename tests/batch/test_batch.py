@@ -490,6 +490,45 @@ class S3Batch(BatchTest):
         self.assertIn("--dry-run", cp.stderr)
 
 
+class Watch(BatchTest):
+    def test_watch_takes_new_objects_from_s3_events_and_deletes_their_messages(self):
+        sqs = mtfixtures.boto_client("sqs", MOTO.url)
+        bucket = self.new_bucket()
+        url = sqs.create_queue(QueueName=bucket)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"]["QueueArn"]
+        S3.put_bucket_notification_configuration(Bucket=bucket, NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": arn, "Events": ["s3:ObjectCreated:*"]}]})
+        with open(IMAGES[0], "rb") as f:
+            image = f.read()
+        # there before the batch: listed, and its event found done
+        S3.put_object(Bucket=bucket, Key="in/old.jpg", Body=image)
+        out = self.path("out")
+        run = start_batch("s3://%s/in/" % bucket, "--out", out, "--watch", "--queue", url,
+                          *BASE)
+        try:
+            done = lambda rel: lambda: os.path.exists(os.path.join(out, ".mediatag")) and \
+                latest(local_ledger(out)).get(rel, {}).get("state") == "done"
+            wait_for(done("old.jpg"), what="the listed object")
+            S3.put_object(Bucket=bucket, Key="in/new one+\u00e9.jpg", Body=image)
+            S3.put_object(Bucket=bucket, Key="elsewhere/x.jpg", Body=image)
+            wait_for(done("new one+\u00e9.jpg"), what="the object from the queue")
+
+            def queue_empty():
+                a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=[
+                    "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+                return sum(int(v) for v in a["Attributes"].values()) == 0
+            wait_for(queue_empty, timeout=60, what="every message deleted")
+        finally:
+            run.send_signal(signal.SIGTERM)
+            _, err = run.communicate(timeout=120)
+        self.assertEqual(run.returncode, 128 + signal.SIGTERM, err)
+        records = local_ledger(out)
+        self.assertEqual(sorted(latest(records)), ["new one+\u00e9.jpg", "old.jpg"])
+        self.assertEqual(len([r for r in records if r["state"] == "done"]), 2)
+        self.assert_labels(os.path.join(out, "new one+\u00e9.jpg.jsonl"), "new one+\u00e9.jpg")
+
+
 class OpenSearch(BatchTest):
     def test_results_are_indexed_once_across_reruns(self):
         src, out = self.path("src"), self.path("out")
