@@ -40,6 +40,8 @@
 
 #define VISION_ELEMENT "rekognitionsink"
 #define SPEECH_ELEMENT "transcribesink"
+#define DOCUMENT_ELEMENT "textractsink"
+#define DOCUMENT_MESSAGE "textractsink-document"
 #define SUMMARY_MESSAGE "mediatag-summary"
 #define DEFAULT_MAX_PIXELS G_GUINT64_CONSTANT (80000000)
 #define PROBE_TIMEOUT (30 * GST_SECOND)
@@ -109,8 +111,13 @@ typedef struct {
   gboolean none_can_run;
   gchar *engine;                /* the engines the elements picked */
   guint64 requested;            /* features asked for (flags) */
-  guint frames;
+  guint units;                  /* units analysed, of every element */
+  guint frames;                 /* units of the vision element */
   guint segments;               /* units of the speech element */
+  guint pages;                  /* pages textractsink analysed */
+  guint pages_total;            /* pages it announced (document messages) */
+  guint whole_pages;            /* pages of a document sent as one unit */
+  gboolean document;            /* a PDF or TIFF: progress in pages */
   GstClockTime analysed;        /* media time of the last analysed frame */
   GstClockTime duration;
   GMutex lock;
@@ -621,14 +628,19 @@ static void
 print_progress (RunState * st, gboolean final)
 {
   GstClockTime pos = final ? st->duration : analysed_position (st);
+  gboolean document = st->document || (st->pages_total > 0
+      && !GST_CLOCK_TIME_IS_VALID (st->duration));
   gdouble frac = 0;
   gint width = 30, filled, i;
-  gchar p[32], d[32], eta[48] = "";
+  gchar p[32], d[32], eta[48] = "", where[96];
 
   if (!st->progress)
     return;
-  if (GST_CLOCK_TIME_IS_VALID (pos) && GST_CLOCK_TIME_IS_VALID (st->duration)
-      && st->duration > 0)
+  if (document && st->pages_total)
+    /* A document has pages, not a duration: progress is pages done. */
+    frac = CLAMP ((gdouble) st->pages / st->pages_total, 0.0, 1.0);
+  else if (GST_CLOCK_TIME_IS_VALID (pos)
+      && GST_CLOCK_TIME_IS_VALID (st->duration) && st->duration > 0)
     frac = CLAMP ((gdouble) pos / st->duration, 0.0, 1.0);
   if (frac > 0.02 && !final) {
     gdouble left = (g_get_monotonic_time () - st->started) / 1e6 *
@@ -637,17 +649,28 @@ print_progress (RunState * st, gboolean final)
   }
   format_time (pos, p, sizeof p);
   format_time (st->duration, d, sizeof d);
+  if (document && st->pages_total)
+    g_snprintf (where, sizeof where, "%u / %u pages", st->pages,
+        st->pages_total);
+  else if (document)
+    /* Until textractsink has opened the document. */
+    g_snprintf (where, sizeof where, "%u / ? pages", st->pages);
+  else if (st->pages)
+    /* A picture read as a page too (text, tables). */
+    g_snprintf (where, sizeof where, "%s / %s  %u frames  %u pages", p, d,
+        st->frames, st->pages);
+  else if (!GST_CLOCK_TIME_IS_VALID (st->analysed)
+      && GST_CLOCK_TIME_IS_VALID (pos))
+    /* Audio alone: its units are speech segments. */
+    g_snprintf (where, sizeof where, "%s / %s  %u segments", p, d,
+        st->segments);
+  else
+    g_snprintf (where, sizeof where, "%s / %s  %u frames", p, d, st->frames);
   filled = (gint) (frac * width);
   fprintf (stderr, "\r[");
   for (i = 0; i < width; i++)
     fputc (i < filled ? '#' : '.', stderr);
-  /* Audio alone: its units are speech segments. */
-  if (GST_CLOCK_TIME_IS_VALID (st->analysed) || !GST_CLOCK_TIME_IS_VALID (pos))
-    fprintf (stderr, "] %3.0f%%  %s / %s  %u frames  %-12s", frac * 100, p, d,
-        st->frames, eta);
-  else
-    fprintf (stderr, "] %3.0f%%  %s / %s  %u segments  %-12s", frac * 100, p,
-        d, st->segments, eta);
+  fprintf (stderr, "] %3.0f%%  %s  %-12s", frac * 100, where, eta);
   if (final)
     fputc ('\n', stderr);
   fflush (stderr);
@@ -781,6 +804,32 @@ add_summary (RunState * st, const GstStructure * s)
     t->first_error = g_strdup (first);
 }
 
+/* textractsink's messages: a document announces its pages, then each
+ * page's results come (one unit with page 0 for a document sent whole). */
+static void
+count_pages (RunState * st, const GstStructure * s)
+{
+  guint n, page;
+  gboolean whole = FALSE;
+
+  if (gst_structure_has_name (s, DOCUMENT_MESSAGE)) {
+    if (gst_structure_get_uint (s, "pages", &n)) {
+      st->pages_total += n;
+      gst_structure_get_boolean (s, "whole", &whole);
+      st->whole_pages = whole ? n : 0;
+    }
+    return;
+  }
+  if (!gst_structure_has_field (s, "results"))
+    return;
+  st->units++;
+  if (gst_structure_get_uint (s, "page", &page) && page == 0
+      && st->whole_pages)
+    st->pages += st->whole_pages;
+  else
+    st->pages++;
+}
+
 /* "local:opencv-dnn+local:tesseract": each engine once, in order. */
 static void
 note_engine (RunState * st, const gchar * engine)
@@ -813,13 +862,21 @@ on_element (RunState * st, GstMessage * msg)
     note_engine (st, gst_structure_get_string (s, "engine"));
     return;
   }
-  /* One message per analysed unit (frame or image), with its results;
-   * the element's other messages (the engine it picked) are not units. */
+  if (gst_structure_has_name (s, DOCUMENT_ELEMENT)
+      || gst_structure_has_name (s, DOCUMENT_MESSAGE)) {
+    count_pages (st, s);
+    return;
+  }
+  /* One message per analysed unit (frame, image, speech segment), with
+   * its results; the element's other messages (the engine it picked) are
+   * not units. Frames are the vision element's units only. */
   if (!gst_structure_has_field (s, "results"))
     return;
-  st->frames++;
+  st->units++;
   if (gst_structure_has_name (s, SPEECH_ELEMENT))
     st->segments++;
+  if (gst_structure_has_name (s, VISION_ELEMENT))
+    st->frames++;
   /* Only frames have a media time that is a position; the speech
    * element's position is the audio it took (st->heard): its segments come
    * after their audio, and none in silence (nor comprehend's, after them). */
@@ -1182,7 +1239,7 @@ finish_job (Job * j)
     return ASSET_FAILED;
   }
 
-  if (j->st.failed && !j->st.frames && !j->probe.truncated) {
+  if (j->st.failed && !j->st.units && !j->probe.truncated) {
     /* Nothing was analysed: an error, with no results file to look at. */
     if (written)
       g_unlink (written);
@@ -1367,6 +1424,7 @@ analyze_job (Job * j)
   }
 
   j->st.duration = j->probe.duration;
+  j->st.document = j->probe.kind == MEDIA_DOCUMENT;
   j->st.totals.default_action = o->default_action;
   j->st.requested = 0;
   if (features_class && j->br.vision) {

@@ -145,6 +145,31 @@ def gst_launch(pipeline, env=None, timeout=300, check=True):
     return cp
 
 
+def write_pdf(path, contents, media_box=(612, 792)):
+    """A born-digital PDF: one page per content stream in `contents` (bytes
+    of PDF drawing operators), Helvetica as font /F1."""
+    n = len(contents)
+    kids = b" ".join(b"%d 0 R" % (4 + 2 * i) for i in range(n))
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n),
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    for i, content in enumerate(contents):
+        objs.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] "
+                    b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>"
+                    % (media_box[0], media_box[1], 5 + 2 * i))
+        objs.append(b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream")
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for i, o in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    with open(path, "wb") as f:
+        f.write(out)
+
+
 def pipeline_args(pipeline):
     import shlex
     return shlex.split(pipeline)

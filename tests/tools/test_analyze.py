@@ -225,7 +225,14 @@ class Interrupt(unittest.TestCase):
                               "--frame-capture-mode", "all", "--features", "labels"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                              env=mtfixtures.gst_env())
-        time.sleep(4)
+        # Interrupted once results are being written (not after a fixed
+        # time, which a loaded machine may not have reached any frame in).
+        parts = [os.path.join(out, "sample.jsonl.part"),
+                 os.path.join(out, "sample.jsonl.part.part")]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any(
+                os.path.exists(f) and os.path.getsize(f) > 0 for f in parts):
+            time.sleep(0.1)
         p.send_signal(signal.SIGINT)
         _, err = p.communicate(timeout=120)
         self.assertEqual(p.returncode, 130, err)
@@ -238,6 +245,61 @@ class Interrupt(unittest.TestCase):
         # What was analysed is there, in order, and it stopped early.
         self.assertTrue(frames)
         self.assertLess(frames[-1], 299)
+
+
+class Progress(unittest.TestCase):
+    """The progress line a terminal shows: pages for a document, frames
+    for a video."""
+
+    def run_on_terminal(self, *args):
+        import pty
+        leader, follower = pty.openpty()
+        try:
+            p = subprocess.Popen([TOOL, "analyze"] + list(args), stdout=subprocess.PIPE,
+                                 stderr=follower, env=mtfixtures.gst_env())
+            os.close(follower)
+            follower = None
+            seen = bytearray()
+            while True:
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:         # EIO: the tool closed the terminal
+                    break
+                if not chunk:
+                    break
+                seen += chunk
+            p.communicate(timeout=300)
+        finally:
+            os.close(leader)
+            if follower is not None:
+                os.close(follower)
+        # Each redraw starts with a carriage return.
+        lines = [l.strip() for l in seen.decode(errors="replace").replace("\n", "\r").split("\r")]
+        return p.returncode, [l for l in lines if l.startswith("[")]
+
+    def test_document_counts_pages(self):
+        d = tempfile.mkdtemp()
+        pdf = os.path.join(d, "memo.pdf")
+        mtfixtures.write_pdf(pdf, [b"BT /F1 24 Tf 72 700 Td (%s) Tj ET" % t
+                                   for t in (b"First page", b"Second page", b"Third page")])
+        status, bars = self.run_on_terminal(pdf, "--backend", "local", "--out", d)
+        self.assertEqual(status, 0, bars)
+        self.assertTrue(bars, "no progress line on a terminal")
+        self.assertRegex(bars[-1], r"^\[#{30}\] 100%  3 / 3 pages")
+        for bar in bars:
+            self.assertNotIn("frames", bar)
+            # "? pages" until textractsink has opened the document.
+            self.assertRegex(bar, r"\d / [3?] pages")
+
+    def test_video_counts_frames(self):
+        d = tempfile.mkdtemp()
+        status, bars = self.run_on_terminal(SAMPLE_VIDEO, "--backend", "local", "--features",
+                                            "labels", "--frame-capture-mode", "1f-every-5s",
+                                            "--out", d)
+        self.assertEqual(status, 0, bars)
+        # 12 s sampled every 5 s: frames 0, 125 and 250.
+        self.assertRegex(bars[-1], r"100%  0:12\.0 / 0:12\.0  3 frames")
+        self.assertFalse([b for b in bars if "pages" in b], bars)
 
 
 class AwsThroughMoto(unittest.TestCase):
