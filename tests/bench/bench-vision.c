@@ -1,6 +1,8 @@
 /* Benchmark of the local vision engines on 1280x720 frames, run on
- * demand (not a test): per-engine median time per frame, and the text
- * engine against the tesseract command on the same images.
+ * demand (not a test): per-engine median time per frame (with the added
+ * cost per face of age, gender and emotions, and per frame of
+ * moderation), and the text engine against the tesseract command on the
+ * same images.
  *
  *   build/tests/vision/bench-vision [RUNS]
  *
@@ -10,6 +12,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +33,44 @@ run_faces_described (MtVisionContext * ctx, const MtImage * img)
   g_autoptr (GPtrArray) r = mt_vision_detect_faces (ctx, img, 60, TRUE, NULL);
   return r != NULL;
 }
+
+/* What rekognitionsink's faces feature runs: detection, FaceRes (age,
+ * gender) and the emotion network on every face. */
+static gboolean
+run_faces_attributes (MtVisionContext * ctx, const MtImage * img)
+{
+  g_autoptr (GPtrArray) r = mt_vision_detect_faces (ctx, img, 60, TRUE, NULL);
+  guint i;
+
+  for (i = 0; r && i < r->len; i++)
+    if (!mt_vision_face_emotions (ctx, img, g_ptr_array_index (r, i), NULL))
+      return FALSE;
+  return r != NULL;
+}
+
+/* The emotion network alone, on faces found once beforehand. */
+static GPtrArray *found_faces;
+
+static gboolean
+run_emotions (MtVisionContext * ctx, const MtImage * img)
+{
+  guint i;
+
+  for (i = 0; i < found_faces->len; i++)
+    if (!mt_vision_face_emotions (ctx, img, g_ptr_array_index (found_faces,
+                i), NULL))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+run_moderation (MtVisionContext * ctx, const MtImage * img)
+{
+  g_autoptr (GArray) r = mt_vision_detect_moderation (ctx, img, 0, NULL,
+      NULL);
+  return r != NULL;
+}
+
 
 static gboolean
 run_labels (MtVisionContext * ctx, const MtImage * img)
@@ -61,21 +102,39 @@ median (gdouble * v, guint n)
   return v[n / 2];
 }
 
-/* Median ms of @runs calls after one warm-up. */
+/* CPU time of the process in ms (every thread: OpenCV's too). On a
+ * machine shared with other work this is the fairer measure. */
+static gdouble
+cpu_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+/* Median CPU ms of the last time_engine() call. */
+static gdouble last_cpu;
+
+/* Median wall ms of @runs calls after one warm-up (last_cpu: CPU ms). */
 static gdouble
 time_engine (MtVisionContext * ctx, const MtImage * img, Run run, guint runs)
 {
   g_autofree gdouble *ms = g_new (gdouble, runs);
+  g_autofree gdouble *cpu = g_new (gdouble, runs);
   guint i;
 
   if (!run (ctx, img))
     g_error ("engine failed");
   for (i = 0; i < runs; i++) {
     gint64 t0 = g_get_monotonic_time ();
+    gdouble c0 = cpu_ms ();
 
     run (ctx, img);
     ms[i] = (g_get_monotonic_time () - t0) / 1000.0;
+    cpu[i] = cpu_ms () - c0;
   }
+  last_cpu = median (cpu, runs);
   return median (ms, runs);
 }
 
@@ -163,9 +222,13 @@ main (int argc, char **argv)
     page, NULL
   };
   gdouble t_sign, t_page, cli_sign, cli_page;
+  gdouble t_faces, t_described, t_attributes, t_emotions, t_mod, t_labels;
+  gdouble c_faces, c_described, c_attributes, c_emotions, c_mod;
+  guint n_faces;
 
   ctx = mt_vision_context_new (NULL, MT_VISION_FACE_DESCRIPTORS
-      | MT_VISION_LABELS | MT_VISION_TEXT, &error);
+      | MT_VISION_FACE_EMOTIONS | MT_VISION_MODERATION | MT_VISION_LABELS
+      | MT_VISION_TEXT, &error);
   if (!ctx)
     g_error ("%s", error->message);
   group = scaled (dir, photo, "group.png");
@@ -180,12 +243,38 @@ main (int argc, char **argv)
     printf ("local vision engines, 1280x720 frames, median of %u runs "
         "(ms per frame; machine shared with other work, figures vary):\n",
         runs);
-    printf ("  faces (BlazeFace), group photo      %8.1f\n",
-        time_engine (ctx, g, run_faces, runs));
-    printf ("  faces + FaceRes (5 faces)           %8.1f\n",
-        time_engine (ctx, g, run_faces_described, runs));
-    printf ("  labels (CenterNet), darknet dog     %8.1f\n",
-        time_engine (ctx, s, run_labels, runs));
+    found_faces = mt_vision_detect_faces (ctx, g, 60, FALSE, NULL);
+    n_faces = MAX (found_faces->len, 1);
+    t_faces = time_engine (ctx, g, run_faces, runs);
+    c_faces = last_cpu;
+    t_described = time_engine (ctx, g, run_faces_described, runs);
+    c_described = last_cpu;
+    t_attributes = time_engine (ctx, g, run_faces_attributes, runs);
+    c_attributes = last_cpu;
+    t_emotions = time_engine (ctx, g, run_emotions, runs);
+    c_emotions = last_cpu;
+    printf ("%-44s %8s %8s\n", "", "wall", "CPU");
+    printf ("  %-42s %8.1f %8.1f\n", "faces (BlazeFace), group photo", t_faces,
+        c_faces);
+    printf ("  %-42s %8.1f %8.1f\n", "faces + FaceRes (search: descriptors)",
+        t_described, c_described);
+    printf ("  %-42s %8.1f %8.1f\n", "faces feature: + age, gender, emotions",
+        t_attributes, c_attributes);
+    printf ("    added per face over detection (%u faces) %8.1f %8.1f\n",
+        n_faces, (t_attributes - t_faces) / n_faces,
+        (c_attributes - c_faces) / n_faces);
+    printf ("    emotion network alone, per face          %8.1f %8.1f\n",
+        t_emotions / n_faces, c_emotions / n_faces);
+    t_mod = time_engine (ctx, g, run_moderation, runs);
+    c_mod = last_cpu;
+    printf ("  %-42s %8.1f %8.1f\n", "moderation (nsfwjs, image + mirror)",
+        t_mod, c_mod);
+    t_labels = time_engine (ctx, s, run_labels, runs);
+    printf ("  %-42s %8.1f %8.1f\n", "labels (CenterNet), darknet dog",
+        t_labels, last_cpu);
+    printf ("  moderation per frame against labels: %.2f of CenterNet's CPU "
+        "time\n", c_mod / last_cpu);
+    g_clear_pointer (&found_faces, g_ptr_array_unref);
     t_sign = time_engine (ctx, sg, run_text, runs);
     t_page = time_engine (ctx, pg, run_text, runs);
   }
