@@ -388,13 +388,16 @@ append_tail (GString * s, const MtBranchPlan * p, const MtBranchOptions * bo,
 /* The audio is read from its own source: framesampler seeks its frames'
  * decoder past what it skips, and a shared decodebin would skip the speech
  * with them (decoding every frame instead costs what sparse sampling
- * saves). decodebin decodes only the audio here. */
+ * saves). decodebin decodes only the audio here. Rates above 16 kHz come
+ * down to it (the local model's, what Transcribe recommends); lower ones
+ * pass as they are, so that transcribesink knows telephone audio for what
+ * it is (the local engine treats 8 kHz apart, and warns). */
 static void
 append_audio (GString * s, const MtBranchPlan * p, const MtBranchOptions * bo,
     const gchar * source, const gchar * backend, const gchar * location)
 {
   g_string_append_printf (s, "%s%s ! decodebin caps=audio/x-raw ! queue"
-      " ! audioconvert ! audioresample ! audio/x-raw,rate=16000"
+      " ! audioconvert ! audioresample ! audio/x-raw,rate=[8000,16000]"
       " ! transcribesink", s->len ? " " : "", source);
   g_string_append_printf (s, " backend=%s", backend);
   append_prop (s, "language-code", bo->language_code);

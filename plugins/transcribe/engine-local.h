@@ -29,6 +29,12 @@ void mt_resampler_push (MtResampler * r, const gint16 * in, gsize n_in,
     GArray * out);
 /* End of input: appends the remaining output samples, then starts over. */
 void mt_resampler_flush (MtResampler * r, GArray * out);
+/* Doubling the rate only: keep `gain` (0-1) of the mirror image of the
+ * input's band that plain zero insertion makes above the old Nyquist
+ * frequency, instead of filtering it all out. Narrow-band speech then has
+ * energy in the upper band that a wide-band model expects (spectral
+ * folding); 0, the default, is a clean conversion. */
+void mt_resampler_set_image_gain (MtResampler * r, gdouble gain);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtResampler, mt_resampler_free)
 

@@ -158,18 +158,31 @@ class TranscribeSinkTest(unittest.TestCase):
         self.assertEqual(run.summary.get_value("results"), len(docs))
 
     def test_telephone_8khz(self):
-        # flite's kal voice speaks at 8 kHz; the 16 kHz model recognises
-        # little of narrow-band speech, so this checks the way through:
-        # negotiation at 8 kHz, times in place, a clean end.
-        wav = self.with_silence(self.flite(FOX, "kal"), 1.0, 0.5, "kal.wav")
-        with wave.open(wav) as w:
-            self.assertEqual(w.getframerate(), 8000)
-            duration_ms = 1000 * w.getnframes() // 8000
-        run, docs = self.transcribe("filesrc location=%s ! wavparse" % wav, name="kal")
-        self.assertEqual(run.errors, [])
-        self.check_segments(docs, duration_ms)
-        self.assertGreater(len(docs), 0)
-        self.assertGreaterEqual(docs[0]["timestamp"], 950)
+        # 8 kHz speech: flite's kal voice (8 kHz itself) and rms brought
+        # down to 8 kHz. The engine fills the empty upper band by
+        # spectral folding (the 16 kHz model heard ~100 % wrong without);
+        # measured over more speech about 31 % word error, which the user is
+        # told with a warning. A clean upsampling alone is far above the bound.
+        errors = words = 0
+        for voice in ("kal", "rms"):
+            for i, text in enumerate((FOX, CALL)):
+                wav = self.with_silence(self.flite(text, voice), 1.0, 0.5, "%s8k-%d.wav" % (voice, i))
+                with wave.open(wav) as w:
+                    duration_ms = 1000 * w.getnframes() // w.getframerate()
+                run, docs = self.transcribe(
+                    "filesrc location=%s ! wavparse ! audioresample ! audio/x-raw,rate=8000" % wav,
+                    name="tel")
+                self.assertEqual(run.errors, [])
+                self.assertTrue(any(w.startswith("8 kHz audio: offline accuracy is low (measured ~")
+                                    and "backend=aws is better for calls" in w
+                                    for w in run.warnings), run.warnings)
+                self.check_segments(docs, duration_ms)
+                self.assertGreaterEqual(docs[0]["timestamp"], 950)
+                errors += word_errors(" ".join(d["text"] for d in docs), text)
+                words += len(text.split())
+        wer = 100.0 * errors / words
+        print("8 kHz flite set WER %.1f%% (%d/%d)" % (wer, errors, words), file=sys.stderr)
+        self.assertLessEqual(wer, 50.0)
 
     def test_stereo_48khz_through_convert(self):
         mono = self.flite(WEATHER)
