@@ -220,8 +220,11 @@ class LocalFolder(BatchTest):
     def test_include_exclude_and_a_list_file(self):
         src, out = self.path("src"), self.path("out")
         make_tree(src, {"keep/x.jpg": 0, "keep/y.jpg": 1, "drop/z.jpg": 2})
-        cp = batch(src, "--out", out, "--include", "keep/*", "--exclude", "*y.jpg", *BASE)
+        cp = batch(src, "--out", out, "--include", "keep/*", "--exclude", "*y.jpg", "--progress",
+                   *BASE)
         self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertRegex(cp.stderr, r"mediatag batch: 1 done, 0 failed, 0 skipped, 0 remaining, "
+                                    r"[0-9.]+ assets/s")
         self.assertEqual(sorted(latest(local_ledger(out))), ["keep/x.jpg"])
 
         listing = self.path("list.txt")
@@ -467,6 +470,25 @@ class S3Batch(BatchTest):
             self.assertIn("pid %d" % first.pid, second.stderr)
         finally:
             first.communicate(timeout=240)
+
+    def test_a_stale_s3_lock_is_taken_over_a_live_one_is_not(self):
+        bucket = self.new_bucket()
+        with open(IMAGES[0], "rb") as f:
+            S3.put_object(Bucket=bucket, Key="in/a.jpg", Body=f.read())
+        lock = {"Bucket": bucket, "Key": "out/.mediatag/lock-0"}
+        S3.put_object(Body=json.dumps({"holder": "mediatag batch, pid 1 on gone-host",
+                                       "heartbeat": int(time.time())}).encode(), **lock)
+        cp = batch("s3://%s/in/" % bucket, "--out", "s3://%s/out/" % bucket, *BASE)
+        self.assertEqual(cp.returncode, 1, cp.stderr)
+        self.assertIn("in use by another batch (mediatag batch, pid 1 on gone-host", cp.stderr)
+        # killed long ago: its heartbeat is older than 120 s
+        S3.put_object(Body=json.dumps({"holder": "mediatag batch, pid 1 on gone-host",
+                                       "heartbeat": int(time.time()) - 600}).encode(), **lock)
+        cp = batch("s3://%s/in/" % bucket, "--out", "s3://%s/out/" % bucket, *BASE)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertIn("taking over the lock of mediatag batch, pid 1 on gone-host", cp.stderr)
+        self.assertNotIn("Contents", S3.list_objects_v2(Bucket=bucket,
+                                                        Prefix="out/.mediatag/lock"))
 
     def test_listing_pages_through_every_key(self):
         bucket = self.new_bucket()
