@@ -43,16 +43,16 @@ def tesseract_cli(path, min_confidence):
     for line in p.stdout.splitlines()[1:]:
         f = line.split("\t")
         if len(f) == 12 and f[0] == "5" and f[11].strip() and float(f[10]) >= min_confidence:
-            res.append(("WORD", 0, 0, float(f[10]), f[11]))
+            res.append(("WORD", 0, 0, float(f[10]), f[11], None))
     return ms, res, cpu_ms
 
 
 def totals(written, results):
     tp = found = expected = 0
     ms, cpu = [], []
-    for path, text, _ in written:
+    for path, text, _, _ in written:
         t, res, c = results[path]
-        a, b, n = frames.score(text, res)
+        a, b, n, _ = frames.score(text, res)
         tp, found, expected = tp + a, found + b, expected + n
         ms.append(t)
         cpu.append(c)
@@ -70,11 +70,11 @@ def main():
     tmp = tempfile.mkdtemp(prefix="mediatag-bench-captions-")
     try:
         written = frames.write(tmp, n=args.frames)
-        paths = [p for p, _, _ in written]
+        paths = [w[0] for w in written]
         ours = engine(reader, paths, args.min_confidence)
         peer = {p: tesseract_cli(p, args.min_confidence) for p in paths}
         if args.verbose:
-            for path, text, desc in written:
+            for path, text, desc, _ in written:
                 got = " ".join(r[4] for r in ours[path][1] if r[0] == "WORD")
                 print("%-60s %-36s -> %s" % (desc, text, got))
         print("%d caption frames (360p-1080p), min-confidence %g"

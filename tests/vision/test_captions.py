@@ -29,6 +29,7 @@ DEFAULT_MIN_CONFIDENCE = 80
 # docs/elements/rekognitionsink.md. Asserted a margin below.
 MIN_RECALL = 0.88
 MIN_PRECISION = 0.88
+MIN_CAPTION_PRECISION = 0.90
 
 
 def read(paths, min_confidence=DEFAULT_MIN_CONFIDENCE):
@@ -52,12 +53,12 @@ class Captions(unittest.TestCase):
 
     def test_caption_words(self):
         self.assertEqual(len(self.written), 40)
-        results = read([p for p, _, _ in self.written])
-        tp = found = expected = 0
-        for path, text, desc in self.written:
+        results = read([w[0] for w in self.written])
+        tp = found = expected = found_in = 0
+        for path, text, desc, box in self.written:
             res = results[path][1]
-            a, b, c = frames.score(text, res)
-            tp, found, expected = tp + a, found + b, expected + c
+            a, b, c, d = frames.score(text, res, box)
+            tp, found, expected, found_in = tp + a, found + b, expected + c, found_in + d
             got = " | ".join(r[4] for r in res if r[0] == "LINE")
             print("%-62s %2d/%d  %-40s -> %s" % (desc, a, c, text, got))
             # Every word comes with its own confidence, under a line kept
@@ -68,10 +69,13 @@ class Captions(unittest.TestCase):
                 if r[0] == "WORD":
                     self.assertIn(r[2], ids, r)
         recall, precision = tp / expected, tp / max(found, 1)
-        print("caption words: recall %.3f (%d/%d), precision %.3f (%d/%d)"
-              % (recall, tp, expected, precision, tp, found))
+        in_caption = tp / max(found_in, 1)
+        print("caption words: recall %.3f (%d/%d), precision %.3f (%d/%d); in the "
+              "captions' boxes %.3f (%d/%d)" % (recall, tp, expected, precision, tp, found,
+                                                in_caption, tp, found_in))
         self.assertGreaterEqual(recall, MIN_RECALL)
         self.assertGreaterEqual(precision, MIN_PRECISION)
+        self.assertGreaterEqual(in_caption, MIN_CAPTION_PRECISION)
 
     def test_weak_word_keeps_its_line(self):
         # Captions where Tesseract is sure of some words of a line and
@@ -103,8 +107,8 @@ class Captions(unittest.TestCase):
     def test_through_rekognitionsink(self):
         # Four 720p frames, one a second, encoded as a video.
         written = frames.write(tempfile.mkdtemp(dir=self.dir), n=8, seed=5)
-        shots = [(p, t) for p, t, d in written if d.startswith("1280x720")][:2]
-        shots += [(p, t) for p, t, d in written if d.startswith("854x480")][:2]
+        shots = [(w[0], w[1]) for w in written if w[2].startswith("1280x720")][:2]
+        shots += [(w[0], w[1]) for w in written if w[2].startswith("854x480")][:2]
         stills = os.path.join(self.dir, "still%d.png")
         for i, (p, _) in enumerate(shots):
             subprocess.run(["/usr/bin/convert", p, "-resize", "1280x720!", stills % i],

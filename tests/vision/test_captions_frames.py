@@ -94,6 +94,7 @@ def _cover(photo, size):
 
 
 def _draw_lines(img, lines, font, style, rng):
+    """Draws the caption; returns its box (left, top, width, height), relative."""
     w, h = img.size
     px = font.size
     gap = round(px * 0.25)
@@ -130,10 +131,17 @@ def _draw_lines(img, lines, font, style, rng):
                 }.get(style, (255, 255, 255))
         draw.text((x - b[0], y - b[1]), line, font=font, fill=fill, **kw)
         y += b[3] - b[1] + gap
+    # Where the caption is, relative: its band, or its lines with a margin.
+    if style in ("band", "banner"):
+        left, right = 0, w
+    elif style.startswith("subtitle"):
+        tw = max(b[2] - b[0] for b in boxes)
+        left, right = (w - tw) // 2 - pad, (w + tw) // 2 + pad
+    return ((left / w, (top - pad) / h, (right - left) / w, (block_h + 2 * pad) / h))
 
 
 def compose(n=40, seed=17):
-    """[(PIL image, text, description)]: n frames, fixed by seed."""
+    """[(PIL image, text, description, caption box)]: n frames, fixed by seed."""
     rng = random.Random(seed)
     pics, faces = photos(), fonts()
     if not pics or not faces:
@@ -155,50 +163,61 @@ def compose(n=40, seed=17):
         px = round(size[1] * rng.uniform(0.045, 0.07))
         font = ImageFont.truetype(font_file, px)
         img = _cover(photo, size)
-        _draw_lines(img, lines, font, style, rng)
+        box = _draw_lines(img, lines, font, style, rng)
         desc = "%dx%d %s %s %dpx on %s" % (size[0], size[1], style, os.path.basename(font_file),
                                             px, os.path.basename(photo))
-        frames.append((img, text, desc))
+        frames.append((img, text, desc, box))
     return frames
 
 
 def write(directory, n=40, seed=17, quality=90):
     """Writes the frames as JPEG (video-like artefacts around the glyphs);
-    returns [(path, text, description)]."""
+    returns [(path, text, description, caption box)]."""
     out = []
-    for i, (img, text, desc) in enumerate(compose(n, seed)):
+    for i, (img, text, desc, box) in enumerate(compose(n, seed)):
         path = os.path.join(directory, "caption%02d.jpg" % i)
         img.save(path, quality=quality)
-        out.append((path, text, desc))
+        out.append((path, text, desc, box))
     return out
 
 
 def parse_reader(output):
-    """test-captions-read's output: {path: (ms, [(type, id, parent, conf, text)],
-    cpu ms)}."""
+    """test-captions-read's output: {path: (ms, [(type, id, parent, conf, text,
+    box)], cpu ms)}."""
     res, cur = {}, None
     for line in output.splitlines():
         f = line.split("\t")
         if f[0] == "image":
             cur = res[f[1]] = (float(f[2]), [], float(f[3]))
         elif f[0] in ("LINE", "WORD") and cur is not None:
-            cur[1].append((f[0], int(f[1]), int(f[2]), float(f[3]), f[4] if len(f) > 4 else ""))
+            cur[1].append((f[0], int(f[1]), int(f[2]), float(f[3]), f[8] if len(f) > 8 else "",
+                           tuple(float(v) for v in f[4:8])))
     return res
 
 
-def score(expected_text, results):
-    """(words right, words found, words expected) over the WORD results,
-    each expected word matched at most once."""
+def inside(box, area):
+    """Is the centre of box in area (both left, top, width, height)?"""
+    x, y = box[0] + box[2] / 2, box[1] + box[3] / 2
+    return area[0] <= x <= area[0] + area[2] and area[1] <= y <= area[1] + area[3]
+
+
+def score(expected_text, results, caption_box=None):
+    """(words right, words found, words expected, words found in the
+    caption's box) over the WORD results, each expected word matched at
+    most once. Words outside the caption are the photo's own text (a shirt,
+    a sign) or misreadings of its texture."""
     left = {}
     for w in words(expected_text):
         left[w] = left.get(w, 0) + 1
-    tp = found = 0
+    tp = found = found_in = 0
     for r in results:
         if r[0] != "WORD":
             continue
         for w in words(r[4]):
             found += 1
+            if caption_box is None or inside(r[5], caption_box):
+                found_in += 1
             if left.get(w, 0) > 0:
                 left[w] -= 1
                 tp += 1
-    return tp, found, len(words(expected_text))
+    return tp, found, len(words(expected_text)), found_in

@@ -4,8 +4,9 @@
  *   test-captions-read MIN_CONFIDENCE IMAGE...
  *
  * Prints, per image, "image<TAB>PATH<TAB>MS<TAB>CPU_MS" (wall-clock and
- * process CPU time of the call) and then one line per
- * result: "LINE|WORD<TAB>ID<TAB>PARENT_ID<TAB>CONFIDENCE<TAB>TEXT". The
+ * process CPU time of the call) and then one line per result:
+ * "LINE|WORD<TAB>ID<TAB>PARENT_ID<TAB>CONFIDENCE<TAB>LEFT<TAB>TOP<TAB>WIDTH
+ * <TAB>HEIGHT<TAB>TEXT" (box relative to the image). The
  * caption test and tests/bench/bench-captions.py score these. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,8 +43,10 @@ read_image (MtVisionContext * ctx, const gchar * path, gdouble min_confidence)
   for (i = 0; i < texts->len; i++) {
     const MtText *t = g_ptr_array_index (texts, i);
 
-    printf ("%s\t%u\t%d\t%.1f\t%s\n", t->type == MT_TEXT_LINE ? "LINE" :
-        "WORD", t->id, t->parent_id, t->confidence, t->text);
+    printf ("%s\t%u\t%d\t%.1f\t%.4f\t%.4f\t%.4f\t%.4f\t%s\n",
+        t->type == MT_TEXT_LINE ? "LINE" : "WORD", t->id, t->parent_id,
+        t->confidence, t->box.left, t->box.top, t->box.width, t->box.height,
+        t->text);
   }
   return TRUE;
 }
