@@ -3,12 +3,15 @@
 the same files with the same model: word error rate and speed.
 
   /usr/bin/python3 tests/bench/bench-transcribe.py [--build build-tx] [--repeat 3]
+      [--narrowband]
 
 Inputs:
 - the LibriVox clips of Debian's pocketsphinx-testdata (5 clips, 71 words,
   /usr/share/pocketsphinx/test/data/librivox, reference in `transcription`);
 - flite voices (slt, rms, awb at 16 kHz; kal at 8 kHz, which the CLI only
-  takes upsampled to 16 kHz, so it gets the audioresample'd file).
+  takes upsampled to 16 kHz, so it gets the audioresample'd file);
+- with --narrowband, all of them at 8 kHz (sox): the element's telephone
+  path, next to the CLI on the same audio upsampled to 16 kHz.
 
 Both sides run as a process per file, model load included (as a user runs
 them): gst-launch-1.0 `filesrc ! wavparse ! audioconvert ! audioresample !
@@ -153,11 +156,26 @@ def flite_items(voice, tmp, env):
     return items
 
 
+def narrowband(items, name, tmp, env):
+    """The items brought down to 8 kHz (sox): the element gets them at 8 kHz
+    (its narrow-band path), the CLI upsampled to 16 kHz again."""
+    out = []
+    for i, (wav, _, ref) in enumerate(items):
+        w8 = os.path.join(tmp, "%s-%d-8k.wav" % (name, i))
+        w16 = os.path.join(tmp, "%s-%d-8k-16k.wav" % (name, i))
+        subprocess.run(["sox", wav, "-r", "8000", w8], check=True)
+        subprocess.run(["sox", w8, "-r", "16000", w16], check=True)
+        out.append((w8, w16, ref))
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--cli-args", default="", help="extra pocketsphinx_continuous options")
+    ap.add_argument("--narrowband", action="store_true",
+                    help="the same speech at 8 kHz (telephone rate) instead")
     args = ap.parse_args()
     CLI_ARGS.extend(args.cli_args.split())
     env = dict(os.environ)
@@ -166,6 +184,15 @@ def main():
         env["GST_REGISTRY"] = os.path.join(tmp, "registry.bin")
         print("transcribesink backend=local vs pocketsphinx_continuous (same model, "
               "process per file, median of %d)" % args.repeat)
+        if args.narrowband:
+            measure("librivox 8 kHz", narrowband(librivox_items(), "lv", tmp, env), env, tmp,
+                    args.repeat)
+            for voice in ("slt", "rms", "awb"):
+                measure("flite %s 8 kHz" % voice,
+                        narrowband(flite_items(voice, tmp, env), voice, tmp, env), env, tmp,
+                        args.repeat)
+            measure("flite kal (8 kHz)", flite_items("kal", tmp, env), env, tmp, args.repeat)
+            return
         measure("librivox (5 clips)", librivox_items(), env, tmp, args.repeat)
         for voice in ("slt", "rms", "awb", "kal"):
             measure("flite %s%s" % (voice, " (8 kHz)" if voice == "kal" else ""),
