@@ -103,6 +103,18 @@ def cues(text, sep):
     return [(ms(*g[:4]), ms(*g[4:8]), g[8]) for g in re.findall(pat, text)]
 
 
+def word_errors(hyp, ref):
+    """Word-level edit distance, case and punctuation aside."""
+    h = re.sub(r"[^a-z' ]", "", hyp.lower()).split()
+    r = re.sub(r"[^a-z' ]", "", ref.lower()).split()
+    d = list(range(len(r) + 1))
+    for i in range(1, len(h) + 1):
+        prev, d[0] = d[:], i
+        for j in range(1, len(r) + 1):
+            d[j] = min(prev[j] + 1, d[j - 1] + 1, prev[j - 1] + (h[i - 1] != r[j - 1]))
+    return d[len(r)]
+
+
 def words_of(docs):
     return [w for d in docs if d["analysis"] == "transcript" for w in d["detail"]["words"]]
 
@@ -171,8 +183,20 @@ class Speech(unittest.TestCase):
         self.assertIn("rekognitionsink", lines[0])
         self.assertIn("transcribesink", lines[0])
         docs = read_jsonl(os.path.join(out, "talk.jsonl"))
-        said = " ".join(w["word"] for w in words_of(docs))
-        self.assertIn("customer service", said)
+        # The whole speech, from its first words to its last: the audio
+        # branch has its own source, so framesampler's seeks (1f-every-5s
+        # seeks past 5 s of a shared decodebin) cannot skip any of it, however
+        # far behind the speech analysis is (once, under load, only "... earn
+        # some money", the end, was left).
+        words = words_of(docs)
+        said = " ".join(w["word"] for w in words)
+        self.assertTrue(said.startswith("please call the customer service"), said)
+        self.assertIn("department before noon tomorrow", said)
+        self.assertLessEqual(word_errors(said, SPEECH), len(SPEECH.split()) // 4, said)
+        self.assertLess(words[0]["start"], 1000)
+        with wave.open(self.wav) as w:
+            speech_ms = 1000 * w.getnframes() // w.getframerate()
+        self.assertGreater(words[-1]["end"], speech_ms - 1500)
         self.check_subtitles(out, "talk", docs)
         self.check_comprehend(docs)
 
