@@ -1,9 +1,11 @@
 /* Local text engine: PP-OCRv4's detection network finds text regions,
  * Tesseract (C API) reads them. Scene text is read crop by crop, since
- * Tesseract on a whole frame misses it; document-like frames (many regions
- * covering much of the frame) are read whole, keeping Tesseract's layout.
- * Results are Rekognition's LINE and WORD detections, filtered by
- * Media2Cloud's 3x3 region-of-interest grid. */
+ * Tesseract on a whole frame misses it, and each crop also binarised in a
+ * few ways for burned-in captions, keeping the most confident reading;
+ * document-like frames (many regions covering much of the frame) are read
+ * whole, keeping Tesseract's layout. Results are Rekognition's LINE and
+ * WORD detections, filtered word by word by confidence and by Media2Cloud's
+ * 3x3 region-of-interest grid. */
 #include "vision-private.h"
 
 #include <math.h>

@@ -22,6 +22,7 @@ from mtfixtures import BUILD_ROOT, HAVE_MODELS  # noqa: E402
 READER = os.path.join(BUILD_ROOT, "tests", "vision", "test-captions-read")
 # rekognitionsink's default min-confidence.
 DEFAULT_MIN_CONFIDENCE = 80
+SANITIZED = os.environ.get("MEDIATAG_SANITIZED") == "1"
 
 # Measured on the 40 frames (seed 17) at min-confidence 80: recall 0.92
 # (137/149), precision 0.92 (137/149), 0.97 (137/142) counting only words
@@ -54,9 +55,12 @@ class Captions(unittest.TestCase):
 
     def test_caption_words(self):
         self.assertEqual(len(self.written), 40)
-        results = read([w[0] for w in self.written])
+        # Under the sanitizers (5-10x slower) every third frame (14, all
+        # sizes and styles; 0.96 of their words read, 0.80 before issue 17).
+        chosen = self.written[::3] if SANITIZED else self.written
+        results = read([w[0] for w in chosen])
         tp = found = expected = found_in = 0
-        for path, text, desc, box in self.written:
+        for path, text, desc, box in chosen:
             res = results[path][1]
             a, b, c, d = frames.score(text, res, box)
             tp, found, expected, found_in = tp + a, found + b, expected + c, found_in + d
