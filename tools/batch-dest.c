@@ -248,6 +248,66 @@ mt_batch_dest_publish (MtBatchDest * d, const gchar * scratch,
   return ok;
 }
 
+/* "<name>.incomplete.jsonl", "<name>.label.incomplete.vtt", ... */
+static gboolean
+is_incomplete_output (const gchar * file, const gchar * name)
+{
+  return g_str_has_prefix (file, name) && g_regex_match_simple
+      ("^\\.([^./]+\\.)*incomplete\\.(jsonl|vtt|srt|csv)$",
+      file + strlen (name), 0, 0);
+}
+
+typedef struct {
+  MtBatchDest *dest;
+  const gchar *name;
+  GCancellable *cancellable;
+} Removal;
+
+static gboolean
+remove_page (GPtrArray * objects, gpointer user_data, GError ** error)
+{
+  Removal *r = user_data;
+  guint i;
+
+  for (i = 0; i < objects->len; i++) {
+    MtS3Object *o = g_ptr_array_index (objects, i);
+    const gchar *slash = strrchr (o->key, '/');
+
+    if (is_incomplete_output (slash ? slash + 1 : o->key, r->name)
+        && !mt_s3_client_delete_object (r->dest->s3, r->dest->bucket, o->key,
+            r->cancellable, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+mt_batch_dest_remove_incomplete (MtBatchDest * d, const gchar * rel_dir,
+    const gchar * name, GCancellable * cancellable, GError ** error)
+{
+  g_autofree gchar *dir = NULL;
+  g_autoptr (GDir) listing = NULL;
+  const gchar *n;
+
+  if (d->s3) {
+    g_autofree gchar *key = g_strconcat (d->prefix, rel_dir, *rel_dir ? "/" :
+        "", name, ".", NULL);
+    Removal r = { d, name, cancellable };
+
+    return mt_s3_client_list_pages (d->s3, d->bucket, key, 0, remove_page, &r,
+        cancellable, error);
+  }
+  dir = g_build_filename (d->local, rel_dir, NULL);
+  listing = g_dir_open (dir, 0, NULL);
+  while (listing && (n = g_dir_read_name (listing))) {
+    g_autofree gchar *p = g_build_filename (dir, n, NULL);
+
+    if (is_incomplete_output (n, name))
+      g_unlink (p);
+  }
+  return TRUE;
+}
+
 /* ---- state objects ---- */
 
 static gchar *

@@ -38,6 +38,12 @@ gchar *mt_batch_dest_scratch (MtBatchDest * dest, GError ** error);
  * itself), each whole, and removes the scratch folder. */
 gboolean mt_batch_dest_publish (MtBatchDest * dest, const gchar * scratch,
     const gchar * rel_dir, GCancellable * cancellable, GError ** error);
+/* Removes what an incomplete attempt of asset `name` published in
+ * DEST/<rel_dir>/: <name>.incomplete.jsonl and <name>.<x>.incomplete.vtt,
+ * .srt, .csv, as analyze replaces them with whole results. */
+gboolean mt_batch_dest_remove_incomplete (MtBatchDest * dest,
+    const gchar * rel_dir, const gchar * name, GCancellable * cancellable,
+    GError ** error);
 /* Removes a scratch folder and everything in it. */
 void mt_batch_dest_discard (const gchar * scratch);
 

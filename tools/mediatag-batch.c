@@ -131,6 +131,18 @@ stopping (Batch * b)
   return mt_analyze_stopped () || g_cancellable_is_cancelled (b->cancel);
 }
 
+/* An earlier attempt that was incomplete published <name>.incomplete.jsonl
+ * and tracks: the whole results replace them, as in analyze. */
+static void
+drop_incomplete (Batch * b, const gchar * dir, const gchar * name)
+{
+  g_autoptr (GError) error = NULL;
+
+  if (!mt_batch_dest_remove_incomplete (b->dest, dir, name, NULL, &error))
+    g_printerr ("mediatag batch: could not remove the incomplete results of "
+        "%s%s%s: %s\n", dir, *dir ? "/" : "", name, error->message);
+}
+
 /* Publishes what the asset left in scratch (a partial asset's results
  * too, under their .incomplete names) and says its final state; a failed
  * publication replaces *why. */
@@ -152,6 +164,8 @@ conclude (Batch * b, const Task * t, MtAssetStatus status,
     g_propagate_error (why, g_steal_pointer (&error));
     return MT_LEDGER_FAILED;
   }
+  if (status == MT_ASSET_DONE)
+    drop_incomplete (b, dir, name);
   return status == MT_ASSET_DONE ? MT_LEDGER_DONE : MT_LEDGER_FAILED;
 }
 

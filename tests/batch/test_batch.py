@@ -217,6 +217,29 @@ class LocalFolder(BatchTest):
         self.assertEqual((after["a.jpg"]["state"], after["a.jpg"]["size"]),
                          ("done", os.path.getsize(IMAGES[1])))
 
+    def test_clip_cut_short_is_failed_then_replaced_whole(self):
+        src, out = self.path("src"), self.path("out")
+        os.makedirs(os.path.join(src, "v"))
+        with open(IMAGES["video"], "rb") as f:
+            data = f.read()
+        with open(os.path.join(src, "v", "clip.mp4"), "wb") as f:
+            f.write(data[:len(data) // 2])
+        cp = batch(src, "--out", out, *BASE)
+        self.assertEqual(cp.returncode, 1, cp.stderr)     # nothing done
+        state = latest(local_ledger(out))["v/clip.mp4"]
+        self.assertEqual(state["state"], "failed")
+        self.assertIn("incomplete", state["error"])
+        kept = sorted(os.listdir(os.path.join(out, "v")))
+        self.assertIn("clip.mp4.incomplete.jsonl", kept)
+        self.assertNotIn("clip.mp4.jsonl", kept)
+        # the whole clip replaces it: whole results, the incomplete ones gone
+        shutil.copyfile(IMAGES["video"], os.path.join(src, "v", "clip.mp4"))
+        cp = batch(src, "--out", out, *BASE)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertEqual(sorted(os.listdir(os.path.join(out, "v"))),
+                         ["clip.mp4.jsonl", "clip.mp4.label.vtt"])
+        self.assertEqual(latest(local_ledger(out))["v/clip.mp4"]["attempts"], 1)
+
     def test_include_exclude_and_a_list_file(self):
         src, out = self.path("src"), self.path("out")
         make_tree(src, {"keep/x.jpg": 0, "keep/y.jpg": 1, "drop/z.jpg": 2})
