@@ -153,6 +153,20 @@ class BatchTest(unittest.TestCase):
         S3.create_bucket(Bucket=name)
         return name
 
+    def start_holder(self, dest):
+        """A batch that holds DEST's lock until told to stop: --watch on an
+        empty prefix with a queue (deterministic, whatever the load)."""
+        bucket = self.new_bucket()
+        sqs = mtfixtures.boto_client("sqs", MOTO.url)
+        url = sqs.create_queue(QueueName=bucket)["QueueUrl"]
+        return start_batch("s3://%s/in/" % bucket, "--out", dest, "--watch", "--queue", url,
+                           *BASE)
+
+    def stop_holder(self, holder):
+        holder.send_signal(signal.SIGTERM)
+        _, err = holder.communicate(timeout=120)
+        self.assertEqual(holder.returncode, 128 + signal.SIGTERM, err)
+
     def assert_labels(self, jsonl, asset_suffix):
         docs = read_jsonl(jsonl)
         labels = [d for d in docs if d["analysis"] == "label"]
@@ -328,19 +342,21 @@ class Concurrency(BatchTest):
 
     def test_second_batch_on_one_dest_refuses_naming_the_holder(self):
         src, out = self.path("src"), self.path("out")
-        self.slow_tree(src)
-        first = start_batch(src, "--out", out, *BASE)
+        self.slow_tree(src, n=1)
+        first = self.start_holder(out)
         try:
-            wait_for(lambda: os.path.exists(os.path.join(out, ".mediatag", "ledger-0.jsonl"))
-                     and local_ledger(out), what="the first batch to start")
+            wait_for(lambda: os.path.exists(os.path.join(out, ".mediatag", "ledger-0.jsonl")),
+                     what="the first batch to hold the lock")
             second = batch(src, "--out", out, *BASE)
             self.assertEqual(second.returncode, 1, second.stderr)
             self.assertIn("in use by another batch", second.stderr)
             self.assertIn("pid %d" % first.pid, second.stderr)
+            self.assertFalse(os.path.exists(os.path.join(out, "img00.jpg.jsonl")))
         finally:
-            _, err = first.communicate(timeout=240)
-        self.assertEqual(first.returncode, 0, err)
-        self.assertEqual({r["state"] for r in latest(local_ledger(out)).values()}, {"done"})
+            self.stop_holder(first)
+        # the lock goes with its holder
+        cp = batch(src, "--out", out, *BASE)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
 
     def test_sigkill_mid_run_then_rerun_does_each_asset_once(self):
         src, out = self.path("src"), self.path("out")
@@ -483,16 +499,18 @@ class S3Batch(BatchTest):
         bucket = self.new_bucket()
         self.fill(bucket)
         dest = "s3://%s/out/" % bucket
-        first = start_batch("s3://%s/in/" % bucket, "--out", dest, *BASE)
+        first = self.start_holder(dest)
         try:
             wait_for(lambda: "Contents" in S3.list_objects_v2(
-                Bucket=bucket, Prefix="out/.mediatag/lock"), what="the lock object")
+                Bucket=bucket, Prefix="out/.mediatag/ledger"), what="the lock and ledger")
             second = batch("s3://%s/in/" % bucket, "--out", dest, *BASE)
             self.assertEqual(second.returncode, 1, second.stderr)
             self.assertIn("in use by another batch", second.stderr)
             self.assertIn("pid %d" % first.pid, second.stderr)
         finally:
-            first.communicate(timeout=240)
+            self.stop_holder(first)
+        self.assertNotIn("Contents", S3.list_objects_v2(Bucket=bucket,
+                                                        Prefix="out/.mediatag/lock"))
 
     def test_a_stale_s3_lock_is_taken_over_a_live_one_is_not(self):
         bucket = self.new_bucket()
