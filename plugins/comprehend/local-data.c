@@ -25,17 +25,23 @@ static gchar *
 find_dir (const gchar * dir)
 {
   const gchar *env = g_getenv ("MEDIATAG_NLP_DIR");
-  g_autofree gchar *probe = NULL;
 
   if (dir)
     return g_strdup (dir);
   if (env && *env)
     return g_strdup (env);
   /* An uninstalled build reads what tools/fetch-models put in the source
-   * tree; an installed one its datadir. */
-  probe = g_build_filename (MEDIATAG_SOURCE_DATADIR, "nlp", files[0], NULL);
-  if (g_file_test (probe, G_FILE_TEST_IS_REGULAR))
-    return g_build_filename (MEDIATAG_SOURCE_DATADIR, "nlp", NULL);
+   * tree; an installed one (and a package, built with -Dsource-data=false)
+   * its datadir. */
+#ifdef MEDIATAG_SOURCE_DATADIR
+  {
+    g_autofree gchar *probe = g_build_filename (MEDIATAG_SOURCE_DATADIR,
+        "nlp", files[0], NULL);
+
+    if (g_file_test (probe, G_FILE_TEST_IS_REGULAR))
+      return g_build_filename (MEDIATAG_SOURCE_DATADIR, "nlp", NULL);
+  }
+#endif
   return g_build_filename (MEDIATAG_DATADIR, "nlp", NULL);
 }
 

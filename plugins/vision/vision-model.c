@@ -11,15 +11,21 @@ gchar *
 mt_vision_default_models_dir (void)
 {
   const gchar *env = g_getenv ("MEDIATAG_MODELS_DIR");
-  g_autofree gchar *source = NULL;
 
   if (env && *env)
     return g_strdup (env);
   /* An uninstalled build reads the models tools/fetch-models put in the
-   * source tree; an installed one its datadir. */
-  source = g_build_filename (MEDIATAG_SOURCE_DATADIR, "models", NULL);
-  if (g_file_test (source, G_FILE_TEST_IS_DIR))
-    return g_steal_pointer (&source);
+   * source tree; an installed one (and a package, built with
+   * -Dsource-data=false) its datadir. */
+#ifdef MEDIATAG_SOURCE_DATADIR
+  {
+    g_autofree gchar *source = g_build_filename (MEDIATAG_SOURCE_DATADIR,
+        "models", NULL);
+
+    if (g_file_test (source, G_FILE_TEST_IS_DIR))
+      return g_steal_pointer (&source);
+  }
+#endif
   return g_build_filename (MEDIATAG_DATADIR, "models", NULL);
 }
 
@@ -35,8 +41,12 @@ find_model (MtVisionContext * ctx, const gchar * file)
   if (!ctx->models_dir && env && *env)
     dirs[0] = env;
   if (!dirs[0]) {
+#ifdef MEDIATAG_SOURCE_DATADIR
     dirs[0] = MEDIATAG_SOURCE_DATADIR "/models";
     dirs[1] = MEDIATAG_DATADIR "/models";
+#else
+    dirs[0] = MEDIATAG_DATADIR "/models";
+#endif
   }
   for (i = 0; i < G_N_ELEMENTS (dirs) && dirs[i]; i++) {
     g_autofree gchar *path = g_build_filename (dirs[i], file, NULL);
