@@ -1462,21 +1462,6 @@ analyze_job (Job * j)
 
 /* ---- options ---------------------------------------------------------- */
 
-static gboolean
-usage_error (GError ** error, const gchar * format, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-usage_error (GError ** error, const gchar * format, ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  *error = g_error_new_valist (G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-      format, args);
-  va_end (args);
-  return FALSE;
-}
-
 /* The features flags of rekognitionsink, to check --features against its
  * own names before any input is probed. */
 static gboolean
@@ -1543,7 +1528,7 @@ check_features (const gchar * features, const gchar * source,
     if (!(v = g_flags_get_value_by_nick (features_class, names[i]))) {
       g_autofree gchar *valid = feature_names ();
 
-      return usage_error (error, "%s %s: \"%s\" is not a feature; the "
+      return mt_usage_error (error, "%s %s: \"%s\" is not a feature; the "
           "features are %s, joined by '+'", source, features, names[i],
           valid);
     }
@@ -1564,7 +1549,7 @@ parse_min_confidence (const gchar * text, gdouble * value, GError ** error)
     return TRUE;
   *value = g_ascii_strtod (text, &end);
   if (!*text || *end || !isfinite (*value) || *value < 0 || *value > 100)
-    return usage_error (error, "--min-confidence %s: not allowed: it takes "
+    return mt_usage_error (error, "--min-confidence %s: not allowed: it takes "
         "a number from 0 to 100", text);
   return TRUE;
 }
@@ -1584,7 +1569,7 @@ parse_max_pixels (AnalyzeOptions * o, GError ** error)
           || !g_ascii_strcasecmp (end, "Mpx")) && v <= G_MAXUINT64 / 1000000)
     v *= 1000000;
   else if (end == o->max_pixels_text || *end)
-    return usage_error (error, "--max-pixels %s: not allowed: it takes a "
+    return mt_usage_error (error, "--max-pixels %s: not allowed: it takes a "
         "number of pixels (80000000, or 80M), 0 for no limit",
         o->max_pixels_text);
   o->max_pixels = v;
@@ -1600,14 +1585,14 @@ check_sink_options (AnalyzeOptions * o, const MtAiOptions * ai,
 
   if (strcmp (o->backend, "auto") && strcmp (o->backend, "aws")
       && strcmp (o->backend, "local"))
-    return usage_error (error, "--backend %s: not allowed: it takes auto, "
+    return mt_usage_error (error, "--backend %s: not allowed: it takes auto, "
         "aws or local", o->backend);
   if (!mt_frame_capture_mode_from_string (ai->frame_capture_mode, &mode))
-    return usage_error (error, "--frame-capture-mode %s: not allowed: it "
+    return mt_usage_error (error, "--frame-capture-mode %s: not allowed: it "
         "takes a Media2Cloud code or its name: " MT_FRAME_CAPTURE_CODES,
         ai->frame_capture_mode);
   if (mode == MT_FRAME_CAPTURE_MODE_NONE)
-    return usage_error (error, "--frame-capture-mode %s: no frames would be "
+    return mt_usage_error (error, "--frame-capture-mode %s: no frames would be "
         "analysed", ai->frame_capture_mode);
   if (!check_features (ai->features, o->features ? "--features" :
           "aiOptions features", o, error))
@@ -1615,16 +1600,16 @@ check_sink_options (AnalyzeOptions * o, const MtAiOptions * ai,
   search = strstr (ai->features, "face-search") != NULL;
   custom = strstr (ai->features, "custom-labels") != NULL;
   if (search && !ai->collection_id)
-    return usage_error (error, "--features %s: face-search needs a face "
+    return mt_usage_error (error, "--features %s: face-search needs a face "
         "collection: --collection-id (or aiOptions faceCollectionId)",
         ai->features);
   if (custom && !ai->custom_label_models)
-    return usage_error (error, "--features %s: custom-labels needs the "
+    return mt_usage_error (error, "--features %s: custom-labels needs the "
         "models: --custom-label-models (or aiOptions customLabelModels)",
         ai->features);
   if (o->opensearch && !g_str_has_prefix (o->opensearch, "http://")
       && !g_str_has_prefix (o->opensearch, "https://"))
-    return usage_error (error, "--opensearch %s: not allowed: it takes an "
+    return mt_usage_error (error, "--opensearch %s: not allowed: it takes an "
         "http:// or https:// URL", o->opensearch);
   return TRUE;
 }
@@ -1648,7 +1633,7 @@ check_options (AnalyzeOptions * o, MtAiOptions * ai, GError ** error)
       || !parse_max_pixels (o, error))
     return FALSE;
   if (o->features && !*o->features)
-    return usage_error (error, "--features: empty: name at least one");
+    return mt_usage_error (error, "--features: empty: name at least one");
   if (o->ai_options && !mt_ai_options_load (ai, o->ai_options, stderr,
           error)) {
     g_prefix_error (error, "--ai-options %s: ", o->ai_options);
@@ -1892,7 +1877,7 @@ mt_analyze_options_check (MtAnalyzeOptions * opts, GError ** error)
   AnalyzeOptions *o = &opts->o;
 
   if (o->dry_run)
-    return usage_error (error, "--dry-run: not for a batch (mediatag batch "
+    return mt_usage_error (error, "--dry-run: not for a batch (mediatag batch "
         "status DEST tells what is done)");
   if (!o->backend)
     o->backend = g_strdup ("auto");

@@ -23,6 +23,7 @@
 #include "batch-sqs.h"
 #include "mediatag-analyze.h"
 #include "mediatag-batch.h"
+#include "mediatag.h"
 
 #define DEFAULT_MAX_ATTEMPTS 3
 #define CHECKPOINT_MS 5000
@@ -725,21 +726,6 @@ batch_context (BatchOptions * o)
 }
 
 static gboolean
-usage (GError ** error, const gchar * format, ...) G_GNUC_PRINTF (2, 3);
-
-static gboolean
-usage (GError ** error, const gchar * format, ...)
-{
-  va_list args;
-
-  va_start (args, format);
-  *error = g_error_new_valist (G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-      format, args);
-  va_end (args);
-  return FALSE;
-}
-
-static gboolean
 shard_from_env (BatchOptions * o, GError ** error)
 {
   static const gchar *vars[] = { "JOB_COMPLETION_INDEX",
@@ -754,7 +740,7 @@ shard_from_env (BatchOptions * o, GError ** error)
     if (!v)
       continue;
     if (!g_ascii_string_to_unsigned (v, 10, 0, G_MAXINT, &n, NULL))
-      return usage (error, "$%s=%s: not a shard index", vars[i], v);
+      return mt_usage_error (error, "$%s=%s: not a shard index", vars[i], v);
     o->shard = n;
   }
   return TRUE;
@@ -764,26 +750,26 @@ static gboolean
 check_batch_options (BatchOptions * o, GError ** error)
 {
   if (o->jobs < 1 || o->jobs > 256)
-    return usage (error, "--jobs %d: not allowed: it takes 1 to 256",
+    return mt_usage_error (error, "--jobs %d: not allowed: it takes 1 to 256",
         o->jobs);
   if (o->max_attempts < 1)
-    return usage (error, "--max-attempts %d: not allowed: at least 1",
+    return mt_usage_error (error, "--max-attempts %d: not allowed: at least 1",
         o->max_attempts);
   if (o->page_size < 0 || o->page_size > 1000)
-    return usage (error, "--page-size %d: 1 to 1000", o->page_size);
+    return mt_usage_error (error, "--page-size %d: 1 to 1000", o->page_size);
   if (o->shards < 0)
-    return usage (error, "--shards %d: not allowed", o->shards);
+    return mt_usage_error (error, "--shards %d: not allowed", o->shards);
   if (o->shards > 1 && !shard_from_env (o, error))
     return FALSE;
   if (o->shards > 1 && o->shard < 0)
-    return usage (error, "--shards %d: which shard is this? --shard I, or "
+    return mt_usage_error (error, "--shards %d: which shard is this? --shard I, or "
         "$JOB_COMPLETION_INDEX / $AWS_BATCH_JOB_ARRAY_INDEX", o->shards);
   if (o->shard >= 0 && o->shard >= MAX (o->shards, 1))
-    return usage (error, "--shard %d: not allowed with --shards %d: it "
+    return mt_usage_error (error, "--shard %d: not allowed with --shards %d: it "
         "takes 0 to %d", o->shard, MAX (o->shards, 1),
         MAX (o->shards, 1) - 1);
   if (o->watch != (o->queue != NULL))
-    return usage (error, "--watch and --queue URL go together");
+    return mt_usage_error (error, "--watch and --queue URL go together");
   return TRUE;
 }
 
@@ -810,7 +796,7 @@ open_queue (Batch * b, GError ** error)
   if (!b->opts->queue)
     return TRUE;
   if (!g_str_has_prefix (b->source, "s3://"))
-    return usage (error, "--watch: SOURCE must be an s3://bucket/prefix/ "
+    return mt_usage_error (error, "--watch: SOURCE must be an s3://bucket/prefix/ "
         "whose events the queue receives");
   mt_aws_settings_init (&settings);
   b->sqs = mt_sqs_client_new (&settings, b->opts->queue, error);

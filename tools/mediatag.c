@@ -78,6 +78,18 @@ print_usage (FILE * out)
       MT_EXIT_STATUS_HELP);
 }
 
+gboolean
+mt_usage_error (GError ** error, const gchar * format, ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  *error = g_error_new_valist (G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+      format, args);
+  va_end (args);
+  return FALSE;
+}
+
 int
 main (int argc, char **argv)
 {

@@ -26,6 +26,11 @@ enum {
   "by signal N (130 Ctrl-C,\n143 SIGTERM), what was done kept as " \
   "<asset>.incomplete.jsonl."
 
+/* Sets a G_OPTION_ERROR_BAD_VALUE (a usage error: exit status 2) and
+ * returns FALSE, for option checks. */
+gboolean mt_usage_error (GError ** error, const gchar * format, ...)
+    G_GNUC_PRINTF (2, 3);
+
 typedef struct {
   const gchar *name;
   const gchar *summary;

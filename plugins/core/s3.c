@@ -551,8 +551,8 @@ mt_s3_client_locate_bucket (MtS3Client * client, const gchar * bucket,
   return FALSE;
 }
 
-static MtS3Object *
-object_from_head (const gchar * key, const MtHttpResponse * resp)
+MtS3Object *
+mt_s3_object_from_response (const gchar * key, const MtHttpResponse * resp)
 {
   MtS3Object *obj = g_new0 (MtS3Object, 1);
   const gchar *len = mt_http_response_get_header (resp, "Content-Length");
@@ -584,12 +584,12 @@ mt_s3_client_head_object (MtS3Client * client, const gchar * bucket,
     query = g_strdup_printf ("versionId=%s", v);
   }
   if (head (client, bucket, key, query, &resp, cancellable, &err))
-    return object_from_head (key, resp);
+    return mt_s3_object_from_response (key, resp);
   hint = region_hint (client, err, resp);
   if (hint && follow_region (client, bucket, hint, &err)) {
     g_clear_pointer (&resp, mt_http_response_free);
     if (head (client, bucket, key, query, &resp, cancellable, &err))
-      return object_from_head (key, resp);
+      return mt_s3_object_from_response (key, resp);
   }
   name_head_error (client, bucket, key, query, cancellable, &err);
   g_propagate_error (error, g_steal_pointer (&err));

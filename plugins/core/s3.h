@@ -92,6 +92,12 @@ gchar *mt_s3_client_url (MtS3Client * client, const gchar * bucket,
 gboolean mt_s3_client_locate_bucket (MtS3Client * client,
     const gchar * bucket, GCancellable * cancellable, GError ** error);
 
+/* The object a HEAD or GET response describes: size from Content-Length
+ * (a ranged GET's caller sets the whole size itself), ETag,
+ * Last-Modified, Content-Type, version id. */
+MtS3Object *mt_s3_object_from_response (const gchar * key,
+    const MtHttpResponse * resp);
+
 /* HeadObject (version_id may be NULL), with the same error naming as
  * above (NoSuchKey, NoSuchBucket, ...). */
 MtS3Object *mt_s3_client_head_object (MtS3Client * client,

@@ -363,15 +363,8 @@ transfer_learn_object (Transfer * t, const MtHttpResponse * resp)
         "S3 answered GET without the object's size (HTTP %u)", resp->status);
     return FALSE;
   }
-  obj = g_new0 (MtS3Object, 1);
+  obj = mt_s3_object_from_response (NULL, resp);
   obj->size = size;
-  obj->etag = g_strdup (mt_http_response_get_header (resp, "ETag"));
-  obj->last_modified =
-      g_strdup (mt_http_response_get_header (resp, "Last-Modified"));
-  obj->content_type =
-      g_strdup (mt_http_response_get_header (resp, "Content-Type"));
-  obj->version_id =
-      g_strdup (mt_http_response_get_header (resp, "x-amz-version-id"));
 
   g_mutex_lock (&self->lock);
   if (!transfer_current_locked (t)) {
