@@ -171,6 +171,44 @@ format_time (GstClockTime t, gchar * buf, gsize len)
 /* ---- signals ---------------------------------------------------------- */
 
 static void
+send_eos_to_sink_pad (GstElement * element, gpointer unused)
+{
+  g_autoptr (GstPad) pad = gst_element_get_static_pad (element, "sink");
+
+  if (pad)
+    gst_pad_send_event (pad, gst_event_new_eos ());
+}
+
+/* An EOS sent to the pipeline waits behind every frame the queues and
+ * the decoder hold (seconds of video, minutes of analysis with every
+ * frame sampled), longer than a scheduler's grace period between
+ * SIGTERM and SIGKILL (Kubernetes: 30 s). So the first analysis element
+ * of each branch gets its EOS at once too: it finishes the units it has
+ * taken and refuses what comes after. Elements fed by another analysis
+ * element (comprehend after transcribesink) wait for that one's EOS, so
+ * its last results are still analysed. Sent from GStreamer's thread
+ * pool (gst_element_call_async), as it waits for the pad's stream lock,
+ * which the element holds while a unit waits for room. */
+static void
+drain_analysis_now (GstElement * pipeline)
+{
+  g_autoptr (GstIterator) it = gst_bin_iterate_recurse (GST_BIN (pipeline));
+  GValue item = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&item);
+    g_autoptr (GstPad) pad = gst_element_get_static_pad (e, "sink");
+    g_autoptr (GstPad) peer = pad ? gst_pad_get_peer (pad) : NULL;
+    g_autoptr (GstElement) up = peer ? gst_pad_get_parent_element (peer) : NULL;
+
+    if (MT_IS_ANALYSIS_SINK (e) && !(up && MT_IS_ANALYSIS_SINK (up)))
+      gst_element_call_async (e, send_eos_to_sink_pad, NULL, NULL);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+}
+
+static void
 stop_running (gboolean at_once)
 {
   guint i;
@@ -181,10 +219,12 @@ stop_running (gboolean at_once)
 
     /* EOS drains the analysis elements: every unit already taken is
      * analysed and its results written before the pipeline stops. */
-    if (at_once)
+    if (at_once) {
       g_main_loop_quit (st->loop);
-    else
+    } else {
       gst_element_send_event (st->pipeline, gst_event_new_eos ());
+      drain_analysis_now (st->pipeline);
+    }
   }
   g_mutex_unlock (&stop.lock);
 }
