@@ -77,23 +77,7 @@ def make_table_pdf(pdf, x0=72, y0=700, colw=(150, 100, 100), rowh=24):
         for w, cell in zip(colw, row):
             ops.append("BT /F1 12 Tf %d %d Td (%s) Tj ET" % (x + 6, y0 - r * rowh - 17, cell))
             x += w
-    content = "\n".join(ops).encode()
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-            b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-            b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream"]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for i, o in enumerate(objs, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + o + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    with open(pdf, "wb") as f:
-        f.write(out)
+    mtfixtures.write_pdf(pdf, ["\n".join(ops).encode()])
 
 
 def cues(text, sep):
