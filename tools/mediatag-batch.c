@@ -472,7 +472,9 @@ take_message (Batch * b, MtSqsMessage * m, const MtBatchFilter * f)
 static void
 extend_deliveries (Batch * b)
 {
-  g_autoptr (GPtrArray) due = g_ptr_array_new ();
+  /* Receipt handles are copied so the calls run without the lock: a slow
+   * SQS answer must not hold up the workers finishing assets. */
+  g_autoptr (GPtrArray) due = g_ptr_array_new_with_free_func (g_free);
   gint64 now = g_get_monotonic_time ();
   guint i;
 
@@ -482,17 +484,18 @@ extend_deliveries (Batch * b)
 
     if (now - d->extended > SQS_EXTEND_AFTER_S * G_USEC_PER_SEC) {
       d->extended = now;
-      g_ptr_array_add (due, d->msg);
+      g_ptr_array_add (due, g_strdup (d->msg->receipt_handle));
     }
   }
+  g_mutex_unlock (&b->lock);
   for (i = 0; i < due->len; i++) {
     g_autoptr (GError) error = NULL;
+    MtSqsMessage handle = {.receipt_handle = g_ptr_array_index (due, i) };
 
-    if (!mt_sqs_client_extend (b->sqs, g_ptr_array_index (due, i),
-            SQS_VISIBILITY_S, NULL, &error))
+    if (!mt_sqs_client_extend (b->sqs, &handle, SQS_VISIBILITY_S, NULL,
+            &error))
       g_printerr ("mediatag batch: %s\n", error->message);
   }
-  g_mutex_unlock (&b->lock);
 }
 
 static gboolean
