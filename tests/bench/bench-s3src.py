@@ -4,11 +4,11 @@
 Both read the same object from the same loopback server, in the same run,
 alternating, best of N: moto's S3 (the default, as issue 18 measures it:
 200 MB, where each request's round trip and moto's own work show), or
-tests/s3/s3stub.py (HEAD, Range, ETag, sendfile: the transfer alone, for
+tests/s3/fake_s3.py (HEAD, Range, ETag, sendfile: the transfer alone, for
 large objects). Prints each run, the throughput ratio s3src/curl, and the
 peak resident memory of each process.
 
-  tests/bench/bench-s3src.py [--server moto|stub] [--size-mb 200] [--runs 3]
+  tests/bench/bench-s3src.py [--server moto|fake] [--size-mb 200] [--runs 3]
                              [--blocksize N]
 
 Needs a build (GST_PLUGIN_PATH to the s3 plugin, as `meson devenv` sets it,
@@ -52,8 +52,8 @@ def timed(argv, env):
 
 def start_server(kind, obj):
     """A loopback S3 serving the file `obj` as s3://bench/object.bin."""
-    if kind == "stub":
-        return mtfixtures.start_python_server(os.path.join(HERE, "..", "s3", "s3stub.py"),
+    if kind == "fake":
+        return mtfixtures.start_python_server(os.path.join(HERE, "..", "s3", "fake_s3.py"),
                                               "serve", obj)
     server = mtfixtures.start_moto()
     s3 = mtfixtures.boto_client("s3", server.url)
@@ -65,7 +65,7 @@ def start_server(kind, obj):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--server", choices=("moto", "stub"), default="moto")
+    ap.add_argument("--server", choices=("moto", "fake"), default="moto")
     ap.add_argument("--size-mb", type=int, default=200)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--blocksize", type=int, default=0, help="s3src blocksize (0: its default)")

@@ -121,27 +121,27 @@ class S3SrcTest(unittest.TestCase):
 
     def test_wrong_region_named(self):
         # A stand-in for S3 that says the bucket is elsewhere, as S3 does.
-        with f.mtfixtures.start_python_server(os.path.join(f.HERE, "s3stub.py"),
-                                              "redirect", "eu-west-3") as stub:
-            env = self.moto.env(AWS_ENDPOINT_URL=stub.url)
+        with f.mtfixtures.start_python_server(os.path.join(f.HERE, "fake_s3.py"),
+                                              "redirect", "eu-west-3") as fake:
+            env = self.moto.env(AWS_ENDPOINT_URL=fake.url)
             self.assertFails('s3src uri=s3://media/one.bin ! fakesink',
                              "is in region eu-west-3, not us-east-1", "region=eu-west-3",
                              env=env)
 
-    def stub_serving(self, data, *options):
+    def fake_serving(self, data, *options):
         path = os.path.join(self.tmp, "served.bin")
         with open(path, "wb") as fh:
             fh.write(data)
-        stub = f.mtfixtures.start_python_server(os.path.join(f.HERE, "s3stub.py"), "serve",
+        fake = f.mtfixtures.start_python_server(os.path.join(f.HERE, "fake_s3.py"), "serve",
                                                 path, *options)
-        self.addCleanup(stub.stop)
-        return self.moto.env(AWS_ENDPOINT_URL=stub.url)
+        self.addCleanup(fake.stop)
+        return self.moto.env(AWS_ENDPOINT_URL=fake.url)
 
     def test_stalled_connection_is_resumed(self):
         # The first GET goes silent after 1 MB: with request-timeout=1000
         # s3src gives up on it after a second and resumes where it was.
         data = f.content(3 * MIB, seed=11)
-        env = self.stub_serving(data, "--stall-first-after", MIB)
+        env = self.fake_serving(data, "--stall-first-after", MIB)
         cp, digest = f.read_object("s3://media/k", env, "request-timeout=1000", timeout=60)
         self.assertEqual(cp.returncode, 0, cp.stderr)
         self.assertEqual(digest, f.sha256(data))
@@ -150,7 +150,7 @@ class S3SrcTest(unittest.TestCase):
         # No stall detection (request-timeout=0) and a server gone silent:
         # stopping the pipeline must still end the blocked read at once.
         data = f.content(3 * MIB, seed=13)
-        env = self.stub_serving(data, "--stall-first-after", MIB)
+        env = self.fake_serving(data, "--stall-first-after", MIB)
         proc = subprocess.Popen(["gst-launch-1.0", "-q", "s3src", "uri=s3://media/k",
                                  "request-timeout=0", "!", "fakesink"], env=env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -171,24 +171,24 @@ class S3SrcTest(unittest.TestCase):
         # Resuming against a server that answers 200 to Range: s3src reads
         # through to where it was instead of repeating bytes.
         data = f.content(3 * MIB, seed=12)
-        env = self.stub_serving(data, "--stall-first-after", MIB + 5, "--ignore-range")
+        env = self.fake_serving(data, "--stall-first-after", MIB + 5, "--ignore-range")
         cp, digest = f.read_object("s3://media/k", env, "request-timeout=1000", timeout=60)
         self.assertEqual(cp.returncode, 0, cp.stderr)
         self.assertEqual(digest, f.sha256(data))
 
     def test_wrong_region_followed(self):
         # On AWS (an amazonaws.com endpoint, none configured), S3's 301
-        # naming the bucket's region is followed. The stub stands in for
+        # naming the bucket's region is followed. The fake stands in for
         # S3 as the HTTP proxy, so nothing leaves 127.0.0.1.
         data = f.content(2 * MIB, seed=15)
         path = os.path.join(self.tmp, "regional.bin")
         with open(path, "wb") as fh:
             fh.write(data)
-        stub = f.mtfixtures.start_python_server(os.path.join(f.HERE, "s3stub.py"), "serve",
+        fake = f.mtfixtures.start_python_server(os.path.join(f.HERE, "fake_s3.py"), "serve",
                                                 path, "--region", "eu-west-3")
-        self.addCleanup(stub.stop)
+        self.addCleanup(fake.stop)
         env = self.moto.env(AWS_ENDPOINT_URL="http://s3.amazonaws.com", AWS_REGION="us-east-1",
-                            http_proxy=stub.url, no_proxy="", NO_PROXY="")
+                            http_proxy=fake.url, no_proxy="", NO_PROXY="")
         cp, digest = f.read_object("s3://media/k", env)
         self.assertEqual(cp.returncode, 0, cp.stderr)
         self.assertEqual(digest, f.sha256(data))

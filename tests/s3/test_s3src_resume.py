@@ -3,7 +3,7 @@ cuts every connection after a few MB, a 200 MB object still arrives
 byte-identical; if the object is replaced meanwhile, the resume's If-Match
 fails and the error says the object changed (no mix of two versions).
 
-The 200 MB object is served by tests/s3/s3stub.py (Range, ETag, If-Match):
+The 200 MB object is served by tests/s3/fake_s3.py (Range, ETag, If-Match):
 moto re-reads the whole object for every ranged GET, which made fifty
 resumes take minutes. moto serves the 30 MB resume and the replacement."""
 import os
@@ -49,10 +49,10 @@ class ResumeTest(unittest.TestCase):
         return server, log.name
 
     def test_resume_200mb_is_byte_identical(self):
-        stub = f.mtfixtures.start_python_server(os.path.join(f.HERE, "s3stub.py"), "serve",
+        fake = f.mtfixtures.start_python_server(os.path.join(f.HERE, "fake_s3.py"), "serve",
                                                 self.big)
-        self.addCleanup(stub.stop)
-        proxy, log = self.proxy(stub.port)
+        self.addCleanup(fake.stop)
+        proxy, log = self.proxy(fake.port)
         env = self.moto.env(AWS_ENDPOINT_URL=proxy.url)
         start = time.monotonic()
         cp, digest = f.read_object("s3://media/big.bin", env, timeout=180)

@@ -1,9 +1,9 @@
 """A small stand-in for S3 on 127.0.0.1, for what moto cannot do:
 
-  s3stub.py PORT redirect REGION   every request answers 301 PermanentRedirect
+  fake_s3.py PORT redirect REGION   every request answers 301 PermanentRedirect
                                    naming REGION (x-amz-bucket-region), as S3
                                    does for a bucket in another region
-  s3stub.py PORT serve FILE [OPTIONS]
+  fake_s3.py PORT serve FILE [OPTIONS]
                                    GET/HEAD of any key serve FILE, with
                                    Range, an ETag and If-Match, fast
                                    (sendfile): the peer of
