@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "vision.h"
+#include "vision-test.h"
 
 static MtVisionContext *ctx;
 static gchar *tmp_dir;
@@ -17,48 +18,6 @@ static gchar *tmp_dir;
 #define SCENETEXT "/usr/share/doc/opencv-doc/examples/text"
 
 /* ---- helpers ---------------------------------------------------------- */
-
-static gchar *
-face_photo (guint n)
-{
-  g_autofree gchar *name = g_strdup_printf ("sample%u.jpg", n);
-
-  return g_build_filename (g_getenv ("MEDIATAG_SOURCE_ROOT"), "data",
-      "models", "npm", "face-api-1.7.15", "package", "demo", name, NULL);
-}
-
-static gboolean
-have_models (void)
-{
-  if (ctx)
-    return TRUE;
-  g_test_skip ("the vision models are not installed: run tools/fetch-models");
-  return FALSE;
-}
-
-static gboolean
-have_face_photos (void)
-{
-  g_autofree gchar *p = face_photo (1);
-
-  if (!have_models ())
-    return FALSE;
-  if (g_file_test (p, G_FILE_TEST_EXISTS))
-    return TRUE;
-  g_test_skip ("the face test photos are missing: run tools/fetch-models "
-      "--test-media");
-  return FALSE;
-}
-
-static MtImage *
-load (const gchar * path)
-{
-  g_autoptr (GError) error = NULL;
-  MtImage *img = mt_image_load (path, &error);
-
-  g_assert_no_error (error);
-  return img;
-}
 
 /* Runs a command that writes @file in tmp_dir, then loads it. */
 static MtImage *
@@ -201,7 +160,7 @@ test_haar_fallback (void)
   g_autoptr (GPtrArray) faces = NULL;
   g_autofree gchar *photo = face_photo (6);
 
-  if (!have_face_photos ())
+  if (!have_face_photos_in (ctx))
     return;
   g_test_expect_message ("mediatag", G_LOG_LEVEL_WARNING,
       "*Haar cascade*fallback*");
@@ -233,7 +192,7 @@ test_invalid_image (void)
   g_assert_null (none);
   g_assert_error (error, MT_VISION_ERROR, MT_VISION_ERROR_INVALID_IMAGE);
   g_clear_error (&error);
-  if (!have_models ())
+  if (!have_models_in (ctx))
     return;
   g_assert_null (mt_vision_detect_labels (ctx, &img, 30, &error));
   g_assert_error (error, MT_VISION_ERROR, MT_VISION_ERROR_INVALID_IMAGE);
@@ -311,7 +270,7 @@ test_labels_darknet (void)
 {
   guint tp = 0, fp = 0, fn = 0, i;
 
-  if (!have_models ())
+  if (!have_models_in (ctx))
     return;
   for (i = 0; i < G_N_ELEMENTS (label_cases); i++) {
     const LabelCase *lc = &label_cases[i];
@@ -356,7 +315,7 @@ test_labels_boxes_and_parents (void)
   /* darknet's own YOLO box for the dog in dog.jpg (768x576). */
   MtBox truth = { 124 / 768.0, 207 / 576.0, 195 / 768.0, 334 / 576.0 };
 
-  if (!have_models ())
+  if (!have_models_in (ctx))
     return;
   img = load (DARKNET "/dog.jpg");
   labels = mt_vision_detect_labels (ctx, img, 60, &error);
@@ -447,7 +406,7 @@ test_faces_group_photos (void)
 {
   guint tp = 0, found = 0, truth = 0, n, i;
 
-  if (!have_face_photos ())
+  if (!have_face_photos_in (ctx))
     return;
   for (n = 0; n < 6; n++) {
     g_autofree gchar *path = face_photo (n + 1);
@@ -475,7 +434,7 @@ test_faces_none (void)
   };
   guint i;
 
-  if (!have_models ())
+  if (!have_models_in (ctx))
     return;
   /* Animals, a bicycle, a car: no human face. */
   for (i = 0; i < G_N_ELEMENTS (photos); i++) {
@@ -530,7 +489,7 @@ test_faces_pixel_formats (void)
   g_autoptr (GPtrArray) ref = NULL;
   guint i;
 
-  if (!have_face_photos ())
+  if (!have_face_photos_in (ctx))
     return;
   path = face_photo (4);
   img = load (path);
@@ -660,7 +619,7 @@ test_face_search (void)
   guint right = 0, total = 0, strangers = 0, n;
   gdouble stranger_max = 0;
 
-  if (!have_face_photos ())
+  if (!have_face_photos_in (ctx))
     return;
   coll = new_collection ("search");
   people = index_people (coll);
@@ -918,7 +877,7 @@ test_text_sign (void)
   const MtText *line;
   guint i, words = 0;
 
-  if (!have_models ())
+  if (!have_models_in (ctx))
     return;
   img = render_sign ();
   t = text_of (img, MT_TEXT_MODE_AUTO, MT_TEXT_ROI_ALL);
@@ -954,7 +913,7 @@ test_text_region_of_interest (void)
   g_autoptr (GPtrArray) all = NULL, top_left = NULL, bottom = NULL,
       centre = NULL;
 
-  if (!have_models ())
+  if (!have_models_in (ctx))
     return;
   img = render ("roi.png", argv);
   /* The filter is under test, not the reading ("NORTH" can come out
@@ -995,7 +954,7 @@ test_text_document (void)
   g_autoptr (GPtrArray) t = NULL;
   guint tp = 0, found = 0, expected = 0;
 
-  if (!have_models ())
+  if (!have_models_in (ctx))
     return;
   g_assert_true (g_file_set_contents (src, document_text, -1, NULL));
   img = render ("doc.png", argv);
@@ -1046,7 +1005,7 @@ test_text_scenes (void)
   guint tp = 0, found = 0, expected = 0, i;
   guint tp80 = 0, found80 = 0, expected80 = 0;
 
-  if (!have_models ())
+  if (!have_models_in (ctx))
     return;
   for (i = 0; i < G_N_ELEMENTS (scenes); i++) {
     g_autofree gchar *path = g_build_filename (SCENETEXT, scenes[i].file,
@@ -1094,7 +1053,7 @@ test_shared_context (void)
   GThread *threads[3];
   guint i;
 
-  if (!have_face_photos ())
+  if (!have_face_photos_in (ctx))
     return;
   path = face_photo (5);
   img = load (path);

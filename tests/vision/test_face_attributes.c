@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "vision.h"
+#include "vision-test.h"
 
 static MtVisionContext *ctx;
 
@@ -44,42 +45,6 @@ static const gchar *const emotion_names[] = {
   "HAPPY", "SAD", "ANGRY", "CONFUSED", "DISGUSTED", "SURPRISED", "CALM",
   "UNKNOWN", "FEAR", NULL
 };
-
-static gchar *
-face_photo (guint n)
-{
-  g_autofree gchar *name = g_strdup_printf ("sample%u.jpg", n);
-
-  return g_build_filename (g_getenv ("MEDIATAG_SOURCE_ROOT"), "data",
-      "models", "npm", "face-api-1.7.15", "package", "demo", name, NULL);
-}
-
-static gboolean
-have_photos (void)
-{
-  g_autofree gchar *p = face_photo (1);
-
-  if (!ctx) {
-    g_test_skip ("the vision models are not installed: run "
-        "tools/fetch-models");
-    return FALSE;
-  }
-  if (g_file_test (p, G_FILE_TEST_EXISTS))
-    return TRUE;
-  g_test_skip ("the face test photos are missing: run tools/fetch-models "
-      "--test-media");
-  return FALSE;
-}
-
-static MtImage *
-load (const gchar * path)
-{
-  g_autoptr (GError) error = NULL;
-  MtImage *img = mt_image_load (path, &error);
-
-  g_assert_no_error (error);
-  return img;
-}
 
 /* Faces with age, gender and emotions. */
 static GPtrArray *
@@ -155,7 +120,7 @@ test_shape_and_accuracy (void)
   guint i, n = 0, female = 0, smile_agree = 0, adult = 0;
   gdouble width = 0;
 
-  if (!have_photos ())
+  if (!have_face_photos_in (ctx))
     return;
   for (i = 1; i <= 6; i++) {
     g_autofree gchar *path = face_photo (i);
@@ -229,7 +194,7 @@ test_mirror_stable (void)
   g_autoptr (GPtrArray) b = NULL;
   guint i;
 
-  if (!have_photos ())
+  if (!have_face_photos_in (ctx))
     return;
   img = load (path);
   flipped = g_malloc (sizeof (MtImage) + (gsize) img->stride * img->height);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "vision.h"
+#include "vision-test.h"
 
 static MtVisionContext *ctx;
 
@@ -27,15 +28,6 @@ static const gchar *const photo_dirs[] = {
 static const gchar *const class_names[MT_NSFW_CLASSES] = {
   "Drawing", "Hentai", "Neutral", "Porn", "Sexy"
 };
-
-static gboolean
-have_models (void)
-{
-  if (ctx)
-    return TRUE;
-  g_test_skip ("the vision models are not installed: run tools/fetch-models");
-  return FALSE;
-}
 
 static gboolean
 is_photo (const gchar * name)
@@ -115,7 +107,7 @@ test_ordinary_photos_quiet (void)
   g_autofree gchar *top_path = NULL;
   guint i, c, n = 0, flagged_at_50 = 0;
 
-  if (!have_models ())
+  if (!have_models_in (ctx))
     return;
   paths = ordinary_photos ();
   for (i = 0; i < paths->len; i++) {
@@ -199,7 +191,7 @@ test_taxonomy (void)
   };
   guint seen[3] = { 0 }, i, k;
 
-  if (!have_models ())
+  if (!have_models_in (ctx))
     return;
   if (!g_file_test (group, G_FILE_TEST_EXISTS)) {
     g_test_skip ("the face test photos are missing: run tools/fetch-models "
@@ -259,7 +251,7 @@ test_drawing (void)
   gdouble p[MT_NSFW_CLASSES];
   guint i;
 
-  if (!have_models ())
+  if (!have_models_in (ctx))
     return;
   img = mt_image_load ("/usr/share/doc/opencv-doc/examples/data/graf1.png",
       &error);
@@ -285,7 +277,7 @@ test_not_loaded (void)
   g_autofree gchar *dir = g_dir_make_tmp ("mediatag-nsfw-XXXXXX", NULL);
   g_autoptr (MtVisionContext) missing = NULL;
 
-  if (!have_models ())
+  if (!have_models_in (ctx))
     return;
   faces_only = mt_vision_context_new (NULL, MT_VISION_FACES, &error);
   g_assert_no_error (error);
