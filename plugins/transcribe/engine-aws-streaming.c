@@ -655,8 +655,12 @@ send_audio_event (Streaming * s, const guint8 * pcm, gsize len,
     return FALSE;
   if (len == 0)
     g_atomic_int_set (&st->ended_by_us, TRUE);
+  /* After the empty event the service answers and closes at once: a
+   * close seen here is the end awaited (end_stream waits for it), not a
+   * failure, so the end is not waited for as audio is. */
   if (!mt_websocket_send (st->ws, TRUE, signed_msg, error)
-      || !mt_websocket_wait_sent (st->ws, MAX_PENDING, cancellable, error)) {
+      || (len > 0 && !mt_websocket_wait_sent (st->ws, MAX_PENDING,
+              cancellable, error))) {
     prefer_failure (s, error);
     return FALSE;
   }
