@@ -69,6 +69,7 @@ typedef struct {
   gchar *custom_label_models;
   gchar *text_roi;
   gchar *max_pixels_text;
+  gchar *max_tps_text;
   guint64 max_pixels;
   gboolean print_pipeline;
   gboolean dry_run;
@@ -155,6 +156,7 @@ analyze_options_clear (AnalyzeOptions * o)
   g_free (o->custom_label_models);
   g_free (o->text_roi);
   g_free (o->max_pixels_text);
+  g_free (o->max_tps_text);
   g_free (o->default_action);
   mt_branch_options_clear (&o->branches);
 }
@@ -616,6 +618,7 @@ append_vision_branch (GString * s, gboolean video, const MtAnalyzeGraph * g)
   g_string_append_printf (s, " ! " VISION_ELEMENT " features=%s"
       " min-confidence=%g backend=%s", g->features, g->min_confidence,
       g->backend);
+  mt_branch_append_rate (s, VISION_ELEMENT, g->max_tps);
   append_quoted (s, "location", g->location);
   if (g->max_pixels)
     g_string_append_printf (s, " max-pixels=%" G_GUINT64_FORMAT,
@@ -1349,6 +1352,7 @@ job_graph (Job * j, MtAnalyzeGraph * g)
   /* A file cut short is decoded as far as it goes rather than skipped
    * through: a seek past its end finds nothing to land on. */
   g->decode_all = j->probe.truncated != NULL;
+  g->max_tps = j->o->branches.max_tps;
 }
 
 /* The vision branch (when planned) and the others, as one launch line. */
@@ -1594,6 +1598,22 @@ parse_min_confidence (const gchar * text, gdouble * value, GError ** error)
   return TRUE;
 }
 
+/* Requests per second, > 0; 0 or unset: no limit. */
+static gboolean
+parse_max_tps (const gchar * text, gdouble * value, GError ** error)
+{
+  gchar *end = NULL;
+
+  *value = 0;
+  if (!text)
+    return TRUE;
+  *value = g_ascii_strtod (text, &end);
+  if (!*text || *end || !isfinite (*value) || *value < 0)
+    return mt_usage_error (error, "--max-tps %s: not allowed: it takes a "
+        "number of requests per second (0: no limit)", text);
+  return TRUE;
+}
+
 /* "80000000", "80M", "80Mpx"; 0 is no limit. */
 static gboolean
 parse_max_pixels (AnalyzeOptions * o, GError ** error)
@@ -1670,7 +1690,8 @@ check_options (AnalyzeOptions * o, MtAiOptions * ai, GError ** error)
   gdouble confidence;
 
   if (!parse_min_confidence (o->min_confidence, &confidence, error)
-      || !parse_max_pixels (o, error))
+      || !parse_max_pixels (o, error)
+      || !parse_max_tps (o->max_tps_text, &o->branches.max_tps, error))
     return FALSE;
   if (o->features && !*o->features)
     return mt_usage_error (error, "--features: empty: name at least one");
@@ -1774,6 +1795,10 @@ add_entries (GOptionContext * ctx, AnalyzeOptions * o)
     {"max-pixels", 0, 0, G_OPTION_ARG_STRING, &o->max_pixels_text,
           "Refuse images and frames above this many pixels, before decoding "
           "them (default 80M; 0: no limit)", "N"},
+    {"max-tps", 0, 0, G_OPTION_ARG_STRING, &o->max_tps_text,
+          "AWS requests per second at most for each service (Rekognition, "
+          "Textract, Comprehend), across all the inputs and jobs of the run "
+          "(default: no limit; throttling is still met by backing off)", "N"},
     {"print-pipeline", 'p', 0, G_OPTION_ARG_NONE, &o->print_pipeline,
         "Print the gst-launch-1.0 line of each graph", NULL},
     {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &o->dry_run,

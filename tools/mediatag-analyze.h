@@ -20,6 +20,7 @@ typedef struct {
   guint64 max_pixels;               /* 0: the element has no such property */
   const gchar *thumbs_dir;          /* NULL: no thumbnails (mediatag-thumbs.h) */
   gboolean decode_all;              /* framesampler seek=none */
+  gdouble max_tps;                  /* 0: no limit */
 } MtAnalyzeGraph;
 
 /* The launch line analysing `uri` (video: sampled frames; else one image). */

@@ -352,6 +352,18 @@ append_prop (GString * s, const gchar * prop, const gchar * value)
   g_string_append_c (s, '"');
 }
 
+void
+mt_branch_append_rate (GString * s, const gchar * element, gdouble max_tps)
+{
+  g_string_append_printf (s, " rate-group=%s", element);
+  if (max_tps > 0) {
+    gchar num[G_ASCII_DTOSTR_BUF_SIZE];
+
+    g_string_append_printf (s, " max-tps=%s",
+        g_ascii_dtostr (num, sizeof num, max_tps));
+  }
+}
+
 /* comprehend reads the language of the text: "en-US" speech is "en" text.
  * Without a language code, English, as transcribesink assumes: the local
  * guess ("auto") takes the short lines of tables for no language at all. */
@@ -376,6 +388,7 @@ append_tail (GString * s, const MtBranchPlan * p, const MtBranchOptions * bo,
     g_string_append_printf (s, " ! comprehend features=%s backend=%s",
         bo->comprehend_features ? bo->comprehend_features :
         DEFAULT_COMPREHEND_FEATURES, backend);
+    mt_branch_append_rate (s, "comprehend", bo->max_tps);
     append_prop (s, "language-code", lang);
     append_prop (s, "location", p->comprehend_location);
   }
@@ -419,6 +432,7 @@ append_document (GString * s, const MtBranchPlan * p,
   g_string_append_printf (s, "%s%s ! typefind ! textractsink backend=%s "
       "features=%s", s->len ? " " : "", source, backend,
       p->document_features);
+  mt_branch_append_rate (s, "textractsink", bo->max_tps);
   append_prop (s, "queries", bo->queries);
   append_prop (s, "pages", bo->pages);
   append_prop (s, "location", location);

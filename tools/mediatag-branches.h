@@ -31,6 +31,7 @@ typedef struct {
   gchar *queries;
   gchar *pages;
   gchar *bucket;                /* AWS batch transcription */
+  gdouble max_tps;              /* --max-tps: 0, no limit */
 } MtBranchOptions;
 
 void mt_branch_options_init (MtBranchOptions * bo);
@@ -77,6 +78,12 @@ gboolean mt_branch_plan_make (MtBranchPlan * p, const MtBranchOptions * bo,
 void mt_branch_plan_append (const MtBranchPlan * p, GString * launch,
     const MtBranchOptions * bo, const gchar * source, const gchar * backend,
     gdouble min_confidence, const gchar * part, const gchar * opensearch);
+
+/* " rate-group=ELEMENT" and, when max_tps > 0, " max-tps=N" for an analysis
+ * element: the elements of a run (every job of a batch) share their
+ * service's quota, and what one learns of throttling slows all. */
+void mt_branch_append_rate (GString * s, const gchar * element,
+    gdouble max_tps);
 
 /* "labels+faces+text, speech, then comprehend", for messages. */
 gchar *mt_branch_plan_describe (const MtBranchPlan * p, const gchar * vision);

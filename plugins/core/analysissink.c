@@ -39,6 +39,7 @@ enum
   PROP_BACKEND,
   PROP_MAX_IN_FLIGHT,
   PROP_MAX_TPS,
+  PROP_RATE_GROUP,
   PROP_ON_ERROR,
   PROP_POST_MESSAGES,
   PROP_LOCATION,
@@ -167,9 +168,9 @@ typedef struct
   gboolean post_messages_now;
   GstSegment out_segment;       /* the last TIME segment sent downstream */
 
-  /* max-tps pacing. */
-  GMutex rate_lock;
-  gint64 next_slot_us;
+  /* max-tps pacing: the element's own pacer, or its rate group's. */
+  gchar *rate_group;
+  MtPacer *pacer;
 } MtAnalysisSinkPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (MtAnalysisSink, mt_analysis_sink,
@@ -316,8 +317,9 @@ mt_engine_context_rate_limit (const MtEngineContext * ctx,
 {
   MtAnalysisSink *self = ctx->priv;
   MtAnalysisSinkPrivate *priv = PRIV (self);
+  MtPacer *pacer;
   gdouble tps;
-  gint64 now, slot;
+  gboolean ok;
 
   /* The adaptive rate the engine's AWS client learns from throttling:
    * the settings share one limiter (retry.h, awssettings.h). */
@@ -326,24 +328,11 @@ mt_engine_context_rate_limit (const MtEngineContext * ctx,
     return FALSE;
   GST_OBJECT_LOCK (self);
   tps = priv->max_tps;
+  pacer = mt_pacer_ref (priv->pacer);
   GST_OBJECT_UNLOCK (self);
-  if (tps <= 0)
-    return !g_cancellable_set_error_if_cancelled (cancellable, error);
-
-  /* Evenly spaced slots rather than a bucket with bursts: a service quota
-   * is per second, and a burst at each second's start is what throttles. */
-  g_mutex_lock (&priv->rate_lock);
-  now = g_get_monotonic_time ();
-  slot = MAX (now, priv->next_slot_us);
-  priv->next_slot_us = slot + (gint64) (G_USEC_PER_SEC / tps);
-  g_mutex_unlock (&priv->rate_lock);
-
-  while ((now = g_get_monotonic_time ()) < slot) {
-    if (g_cancellable_set_error_if_cancelled (cancellable, error))
-      return FALSE;
-    g_usleep (MIN (slot - now, 10000));
-  }
-  return !g_cancellable_set_error_if_cancelled (cancellable, error);
+  ok = mt_pacer_wait (pacer, tps, cancellable, error);
+  mt_pacer_unref (pacer);
+  return ok;
 }
 
 JsonObject *
@@ -821,6 +810,20 @@ worker_func (gpointer data, gpointer user_data)
   item_unref (item);
 }
 
+/* Under the object lock, after ctx_aws was copied from the properties:
+ * the rate group's pacer and adaptive limiter, or the element's own. */
+static void
+take_rate_group_locked (MtAnalysisSinkPrivate * priv)
+{
+  mt_pacer_unref (priv->pacer);
+  if (priv->rate_group == NULL || *priv->rate_group == '\0') {
+    priv->pacer = mt_pacer_new ();
+    return;
+  }
+  g_clear_pointer (&priv->ctx_aws.limiter, mt_rate_limiter_unref);
+  mt_rate_group_get (priv->rate_group, &priv->pacer, &priv->ctx_aws.limiter);
+}
+
 static gboolean
 start_engine (MtAnalysisSink * self)
 {
@@ -836,6 +839,7 @@ start_engine (MtAnalysisSink * self)
   workers = priv->max_in_flight;
   mt_aws_settings_clear (&priv->ctx_aws);
   mt_aws_settings_copy (&priv->ctx_aws, &priv->aws);
+  take_rate_group_locked (priv);
   GST_OBJECT_UNLOCK (self);
 
   priv->asset = query_asset (self);
@@ -2303,6 +2307,7 @@ start_stream (MtAnalysisSink * self)
   GST_OBJECT_LOCK (self);
   mt_aws_settings_clear (&priv->ctx_aws);
   mt_aws_settings_copy (&priv->ctx_aws, &priv->aws);
+  take_rate_group_locked (priv);
   GST_OBJECT_UNLOCK (self);
 
   g_mutex_lock (&priv->lock);
@@ -2321,7 +2326,6 @@ start_stream (MtAnalysisSink * self)
   gst_segment_init (&priv->out_segment, GST_FORMAT_UNDEFINED);
   priv->interval = 0;
   priv->next_index = 0;
-  priv->next_slot_us = 0;
   priv->src_caps_sent = FALSE;
   priv->src_stream_started = FALSE;
   reset_output (self);
@@ -2428,6 +2432,10 @@ set_property (GObject * object, guint prop_id, const GValue * value,
     case PROP_MAX_TPS:
       priv->max_tps = g_value_get_double (value);
       break;
+    case PROP_RATE_GROUP:
+      g_free (priv->rate_group);
+      priv->rate_group = g_value_dup_string (value);
+      break;
     case PROP_ON_ERROR:
       priv->on_error = g_value_get_enum (value);
       break;
@@ -2472,6 +2480,9 @@ get_property (GObject * object, guint prop_id, GValue * value,
     case PROP_MAX_TPS:
       g_value_set_double (value, priv->max_tps);
       break;
+    case PROP_RATE_GROUP:
+      g_value_set_string (value, priv->rate_group);
+      break;
     case PROP_ON_ERROR:
       g_value_set_enum (value, priv->on_error);
       break;
@@ -2510,7 +2521,8 @@ finalize (GObject * object)
   g_clear_object (&priv->cancellable);
   g_mutex_clear (&priv->lock);
   g_cond_clear (&priv->cond);
-  g_mutex_clear (&priv->rate_lock);
+  g_free (priv->rate_group);
+  mt_pacer_unref (priv->pacer);
   G_OBJECT_CLASS (mt_analysis_sink_parent_class)->finalize (object);
 }
 
@@ -2576,6 +2588,24 @@ mt_analysis_sink_class_init (MtAnalysisSinkClass * klass)
           "Requests per second at most (0: no limit)", 0, G_MAXDOUBLE,
           DEFAULT_MAX_TPS, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
           GST_PARAM_MUTABLE_PLAYING));
+  /**
+   * MtAnalysisSink:rate-group:
+   *
+   * A name shared by elements of one process whose requests go to the
+   * same service quota: together they stay under max-tps (each paces
+   * with its own max-tps value on the group's slots), and what one learns
+   * of throttling slows them all. Unset: the element paces alone.
+   * `mediatag analyze` and `mediatag batch` put each element type in
+   * one group, so that the jobs of a batch share --max-tps.
+   *
+   * Since: 0.2
+   */
+  g_object_class_install_property (gobject_class, PROP_RATE_GROUP,
+      g_param_spec_string ("rate-group", "Rate group",
+          "Elements of one process with the same rate group share max-tps "
+          "and the throttling they meet (unset: this element alone)",
+          NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+          GST_PARAM_MUTABLE_READY));
   /**
    * MtAnalysisSink:on-error:
    *
@@ -2669,7 +2699,7 @@ mt_analysis_sink_init (MtAnalysisSink * self)
   mt_aws_settings_init (&priv->ctx_aws);
   g_mutex_init (&priv->lock);
   g_cond_init (&priv->cond);
-  g_mutex_init (&priv->rate_lock);
+  priv->pacer = mt_pacer_new ();
   g_queue_init (&priv->items);
   priv->cancellable = g_cancellable_new ();
   gst_segment_init (&priv->segment, GST_FORMAT_UNDEFINED);

@@ -443,3 +443,95 @@ mt_rate_limiter_get_rate (MtRateLimiter * limiter)
   g_mutex_unlock (&limiter->lock);
   return rate;
 }
+
+/* --- the pacer and rate groups --- */
+
+struct _MtPacer
+{
+  gint refcount;
+  GMutex lock;
+  gint64 next_slot_us;          /* monotonic: the earliest free slot */
+};
+
+MtPacer *
+mt_pacer_new (void)
+{
+  MtPacer *p = g_new0 (MtPacer, 1);
+
+  p->refcount = 1;
+  g_mutex_init (&p->lock);
+  return p;
+}
+
+MtPacer *
+mt_pacer_ref (MtPacer * pacer)
+{
+  g_atomic_int_inc (&pacer->refcount);
+  return pacer;
+}
+
+void
+mt_pacer_unref (MtPacer * pacer)
+{
+  if (pacer && g_atomic_int_dec_and_test (&pacer->refcount)) {
+    g_mutex_clear (&pacer->lock);
+    g_free (pacer);
+  }
+}
+
+gboolean
+mt_pacer_wait (MtPacer * pacer, gdouble tps, GCancellable * cancellable,
+    GError ** error)
+{
+  gint64 now, slot, step;
+
+  if (tps <= 0)
+    return !g_cancellable_set_error_if_cancelled (cancellable, error);
+  step = (gint64) (G_USEC_PER_SEC / tps);
+  g_mutex_lock (&pacer->lock);
+  now = g_get_monotonic_time ();
+  slot = MAX (now, pacer->next_slot_us);
+  pacer->next_slot_us = slot + step;
+  g_mutex_unlock (&pacer->lock);
+  if (slot <= now)
+    return !g_cancellable_set_error_if_cancelled (cancellable, error);
+  if (mt_retry_wait ((guint64) (slot - now + 999) / 1000, cancellable, error))
+    return TRUE;
+  /* Cancelled: a slot nobody queued behind goes back. */
+  g_mutex_lock (&pacer->lock);
+  if (pacer->next_slot_us == slot + step)
+    pacer->next_slot_us = slot;
+  g_mutex_unlock (&pacer->lock);
+  return FALSE;
+}
+
+typedef struct
+{
+  MtPacer *pacer;
+  MtRateLimiter *limiter;
+} RateGroup;
+
+void
+mt_rate_group_get (const gchar * name, MtPacer ** pacer,
+    MtRateLimiter ** limiter)
+{
+  static GMutex lock;
+  static GHashTable *groups;    /* name -> RateGroup, for the process */
+  RateGroup *g;
+
+  g_mutex_lock (&lock);
+  if (groups == NULL)
+    groups = g_hash_table_new (g_str_hash, g_str_equal);
+  g = g_hash_table_lookup (groups, name);
+  if (g == NULL) {
+    g = g_new0 (RateGroup, 1);
+    g->pacer = mt_pacer_new ();
+    g->limiter = mt_rate_limiter_new ();
+    g_hash_table_insert (groups, g_strdup (name), g);
+  }
+  if (pacer)
+    *pacer = mt_pacer_ref (g->pacer);
+  if (limiter)
+    *limiter = mt_rate_limiter_ref (g->limiter);
+  g_mutex_unlock (&lock);
+}

@@ -132,4 +132,30 @@ gdouble mt_rate_limiter_get_rate (MtRateLimiter * limiter);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtRateLimiter, mt_rate_limiter_unref)
 
+/* Evenly spaced request slots for a requests-per-second ceiling (the
+ * analysis elements' max-tps): shared, thread-safe, reference-counted.
+ * Slots rather than a bucket with bursts: a service quota is per second,
+ * and a burst at each second's start is what throttles. */
+typedef struct _MtPacer MtPacer;
+
+MtPacer *mt_pacer_new (void);
+MtPacer *mt_pacer_ref (MtPacer * pacer);
+void mt_pacer_unref (MtPacer * pacer);
+/* Takes the next slot at `tps` requests per second (<= 0: none, returns at
+ * once) and sleeps until it. FALSE with G_IO_ERROR_CANCELLED when
+ * cancelled; the slot is then given back only if nobody took a later one. */
+gboolean mt_pacer_wait (MtPacer * pacer, gdouble tps,
+    GCancellable * cancellable, GError ** error);
+
+/* Rate groups: the elements of one process that name the same group share
+ * one pacer and one adaptive limiter, so that their requests together
+ * stay under a max-tps and what one learns of throttling slows all (the
+ * AWS quotas are per account and region, not per element). Returns new
+ * references to the group's pacer and limiter, made on first use; a
+ * group lives as long as the process. */
+void mt_rate_group_get (const gchar * name, MtPacer ** pacer,
+    MtRateLimiter ** limiter);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtPacer, mt_pacer_unref)
+
 G_END_DECLS

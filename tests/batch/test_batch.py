@@ -434,6 +434,34 @@ class Concurrency(BatchTest):
                          "9 done, 0 failed, 0 pending, 0 skipped")
 
 
+class Rate(BatchTest):
+    def test_jobs_share_max_tps(self):
+        # Eight images, four jobs, --max-tps 2: one DetectLabels each, all
+        # on the run's one set of slots (rekognitionsink's rate group), so
+        # 3.5 s from the first request to the last at the least (a request
+        # may reach the fake late, never early: the margin is the first
+        # one's delay). Each asset's own element alone would not wait.
+        fake_log = self.path("fake.log")
+        fake = mtfixtures.start_python_server(
+            os.path.join(mtfixtures.SOURCE_ROOT, "tests", "rekognition", "fake_rekognition.py"),
+            "--log", fake_log)
+        try:
+            src, out = self.path("src"), self.path("out")
+            make_tree(src, {"i%d.jpg" % i: i % 4 for i in range(8)})
+            cp = batch(src, "--out", out, "--jobs", "4", "--max-tps", "2", *BASE,
+                       env=aws_env(AWS_ENDPOINT_URL_REKOGNITION=fake.url))
+            self.assertEqual(cp.returncode, 0, cp.stderr)
+        finally:
+            fake.stop()
+        with open(fake_log) as f:
+            times = sorted(json.loads(line)["time"] for line in f)
+        self.assertEqual(len(times), 8)
+        self.assertGreaterEqual(times[-1] - times[0], 0.75 * 7 / 2)
+        bad = batch(src, "--out", out, "--max-tps", "-1", *BASE)
+        self.assertEqual(bad.returncode, 2)
+        self.assertIn("--max-tps -1: not allowed", bad.stderr)
+
+
 class S3Batch(BatchTest):
     KEYS = ["in/a.jpg", "in/sub dir/b+c \u00e9.jpg", "in/sub dir/\u65e5\u672c.jpg",
             "in/notes.txt", "in/z-last.jpg", "other/x.jpg"]

@@ -275,6 +275,38 @@ class FakeTest(SinkTest):
                          ("DetectLabels", 7, 50))
         self.assertEqual((moderation["op"], moderation["MinConfidence"]), ("DetectModerationLabels", 50))
 
+    def request_span(self, fake, n):
+        times = sorted(r["time"] for r in self.assert_all_valid(fake))
+        self.assertEqual(len(times), n)
+        return times[-1] - times[0]
+
+    def test_max_tps(self):
+        # 8 frames at max-tps=4: slots 0.25 s apart, 1.75 s from first to
+        # last (without the limit, the 8 go at once). A request can reach
+        # the fake late, never before its slot: only the first one's delay
+        # can shorten the span, hence the margin.
+        fake = self.fake()
+        docs, _ = self.run_sink("videotestsrc num-buffers=8 ! video/x-raw,width=64,height=48",
+                                "features=labels max-in-flight=8 max-tps=4", fake.url)
+        self.assertEqual(len({d["timestamp"] for d in docs}), 8)
+        self.assertGreaterEqual(self.request_span(fake, 8), 0.75 * 7 / 4)
+
+    def test_rate_group_shares_max_tps(self):
+        # Two elements of one pipeline in one rate group: 12 requests on
+        # one set of slots at 4 per second, 2.75 s; each alone would take
+        # 1.25 s.
+        fake = self.fake()
+        a, b = os.path.join(self.tmp, "a.jsonl"), os.path.join(self.tmp, "b.jsonl")
+        sink = ("queue ! rekognitionsink features=labels max-in-flight=6 max-tps=4 "
+                "rate-group=shared endpoint=%s location=%%s" % fake.url)
+        fx.gst_launch("videotestsrc num-buffers=6 ! video/x-raw,width=64,height=48 ! tee name=t "
+                      "t. ! %s t. ! %s" % (sink % a, sink % b),
+                      env=fx.gst_env(**CREDS), timeout=180)
+        for path in (a, b):
+            with open(path) as f:
+                self.assertEqual(len({json.loads(line)["timestamp"] for line in f}), 6)
+        self.assertGreaterEqual(self.request_span(fake, 12), 0.75 * 11 / 4)
+
     def test_text_roi(self):
         fake = self.fake()
         self.run_sink(self.image_src(DOG), "features=text text-roi=6,7,8", fake.url, out="a.jsonl")
