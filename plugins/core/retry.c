@@ -446,9 +446,9 @@ mt_rate_limiter_get_rate (MtRateLimiter * limiter)
 
 /* --- the pacer and rate groups --- */
 
+/* In a GAtomicRcBox. */
 struct _MtPacer
 {
-  gint refcount;
   GMutex lock;
   gint64 next_slot_us;          /* monotonic: the earliest free slot */
 };
@@ -456,9 +456,8 @@ struct _MtPacer
 MtPacer *
 mt_pacer_new (void)
 {
-  MtPacer *p = g_new0 (MtPacer, 1);
+  MtPacer *p = g_atomic_rc_box_new0 (MtPacer);
 
-  p->refcount = 1;
   g_mutex_init (&p->lock);
   return p;
 }
@@ -466,17 +465,20 @@ mt_pacer_new (void)
 MtPacer *
 mt_pacer_ref (MtPacer * pacer)
 {
-  g_atomic_int_inc (&pacer->refcount);
-  return pacer;
+  return g_atomic_rc_box_acquire (pacer);
+}
+
+static void
+pacer_clear (MtPacer * pacer)
+{
+  g_mutex_clear (&pacer->lock);
 }
 
 void
 mt_pacer_unref (MtPacer * pacer)
 {
-  if (pacer && g_atomic_int_dec_and_test (&pacer->refcount)) {
-    g_mutex_clear (&pacer->lock);
-    g_free (pacer);
-  }
+  if (pacer)
+    g_atomic_rc_box_release_full (pacer, (GDestroyNotify) pacer_clear);
 }
 
 gboolean
