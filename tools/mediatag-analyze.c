@@ -1797,7 +1797,7 @@ add_entries (GOptionContext * ctx, AnalyzeOptions * o)
           "them (default 80M; 0: no limit)", "N"},
     {"max-tps", 0, 0, G_OPTION_ARG_STRING, &o->max_tps_text,
           "AWS requests per second at most for each service (Rekognition, "
-          "Textract, Comprehend), across all the inputs and jobs of the run "
+          "Textract, Transcribe jobs, Comprehend), across all the inputs and jobs of the run "
           "(default: no limit; throttling is still met by backing off)", "N"},
     {"print-pipeline", 'p', 0, G_OPTION_ARG_NONE, &o->print_pipeline,
         "Print the gst-launch-1.0 line of each graph", NULL},

@@ -413,6 +413,7 @@ append_audio (GString * s, const MtBranchPlan * p, const MtBranchOptions * bo,
       " ! audioconvert ! audioresample ! audio/x-raw,rate=[8000,16000]"
       " ! transcribesink", s->len ? " " : "", source);
   g_string_append_printf (s, " backend=%s", backend);
+  mt_branch_append_rate (s, "transcribesink", bo->max_tps);
   append_prop (s, "language-code", bo->language_code);
   append_prop (s, "vocabulary-name", bo->vocabulary_name);
   append_prop (s, "language-model-name", bo->language_model_name);
