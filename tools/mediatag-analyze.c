@@ -559,21 +559,6 @@ probe_media (const gchar * uri, const AnalyzeOptions * o, Probe * p,
 /* ---- the graph -------------------------------------------------------- */
 
 static gchar *
-quote (const gchar * s)
-{
-  GString *q = g_string_new ("\"");
-  const gchar *p;
-
-  for (p = s; *p; p++) {
-    if (*p == '"' || *p == '\\')
-      g_string_append_c (q, '\\');
-    g_string_append_c (q, *p);
-  }
-  g_string_append_c (q, '"');
-  return g_string_free (q, FALSE);
-}
-
-static gchar *
 source_for_uri (const gchar * uri)
 {
   g_autofree gchar *path = NULL;
@@ -581,26 +566,15 @@ source_for_uri (const gchar * uri)
 
   if (g_str_has_prefix (uri, "file:")) {
     path = g_filename_from_uri (uri, NULL, NULL);
-    q = quote (path);
+    q = mt_launch_quote (path);
     return g_strdup_printf ("filesrc location=%s", q);
   }
   if (g_str_has_prefix (uri, "s3:")) {
-    q = quote (uri);
+    q = mt_launch_quote (uri);
     return g_strdup_printf ("s3src uri=%s", q);
   }
-  q = quote (uri);
+  q = mt_launch_quote (uri);
   return g_strdup_printf ("urisourcebin uri=%s", q);
-}
-
-static void
-append_quoted (GString * s, const gchar * prop, const gchar * value)
-{
-  g_autofree gchar *q = NULL;
-
-  if (!value)
-    return;
-  q = quote (value);
-  g_string_append_printf (s, " %s=%s", prop, q);
 }
 
 /* The vision branch: sampled frames (video) or the image, into
@@ -619,17 +593,15 @@ append_vision_branch (GString * s, gboolean video, const MtAnalyzeGraph * g)
       " min-confidence=%g backend=%s", g->features, g->min_confidence,
       g->backend);
   mt_branch_append_rate (s, VISION_ELEMENT, g->max_tps);
-  append_quoted (s, "location", g->location);
+  mt_launch_append_prop (s, "location", g->location);
   if (g->max_pixels)
     g_string_append_printf (s, " max-pixels=%" G_GUINT64_FORMAT,
         g->max_pixels);
-  append_quoted (s, "collection-id", g->collection_id);
-  append_quoted (s, "custom-label-models", g->custom_label_models);
-  append_quoted (s, "text-roi", g->text_roi);
-  if (g->opensearch) {
-    g_string_append (s, " ! opensearchsink");
-    append_quoted (s, "url", g->opensearch);
-  }
+  mt_launch_append_prop (s, "collection-id", g->collection_id);
+  mt_launch_append_prop (s, "custom-label-models", g->custom_label_models);
+  mt_launch_append_prop (s, "text-roi", g->text_roi);
+  if (g->opensearch)
+    mt_branch_append_index (s, g->opensearch, g->opensearch_sigv4);
 }
 
 gchar *
@@ -1345,6 +1317,7 @@ job_graph (Job * j, MtAnalyzeGraph * g)
   g->location = j->part;
   g->thumbs_dir = j->o->no_thumbnails ? NULL : j->thumbs;
   g->opensearch = j->o->opensearch;
+  g->opensearch_sigv4 = j->o->branches.opensearch_sigv4;
   g->collection_id = j->ai->collection_id;
   g->custom_label_models = j->ai->custom_label_models;
   g->text_roi = j->ai->text_roi;
@@ -1671,6 +1644,15 @@ check_sink_options (AnalyzeOptions * o, const MtAiOptions * ai,
       && !g_str_has_prefix (o->opensearch, "https://"))
     return mt_usage_error (error, "--opensearch %s: not allowed: it takes an "
         "http:// or https:// URL", o->opensearch);
+  if (o->branches.opensearch_sigv4
+      && g_strcmp0 (o->branches.opensearch_sigv4, "es") != 0
+      && g_strcmp0 (o->branches.opensearch_sigv4, "aoss") != 0)
+    return mt_usage_error (error, "--opensearch-sigv4 %s: not allowed: it "
+        "takes es (OpenSearch Service domains) or aoss (Serverless)",
+        o->branches.opensearch_sigv4);
+  if (o->branches.opensearch_sigv4 && !o->opensearch)
+    return mt_usage_error (error, "--opensearch-sigv4 signs the requests of "
+        "--opensearch: give the URL too");
   return TRUE;
 }
 
@@ -1784,6 +1766,11 @@ add_entries (GOptionContext * ctx, AnalyzeOptions * o)
         "Directory for <asset>.jsonl and WebVTT tracks (default .)", "DIR"},
     {"opensearch", 0, 0, G_OPTION_ARG_STRING, &o->opensearch,
         "Also index the results into this OpenSearch URL", "URL"},
+    {"opensearch-sigv4", 0, 0, G_OPTION_ARG_STRING,
+          &o->branches.opensearch_sigv4,
+          "Sign the --opensearch requests with AWS SigV4 (the AWS "
+          "credentials and region of the run) for es (OpenSearch Service) "
+          "or aoss (Serverless)", "SERVICE"},
     {"collection-id", 0, 0, G_OPTION_ARG_STRING, &o->collection_id,
         "Face collection for face-search", "ID"},
     {"custom-label-models", 0, 0, G_OPTION_ARG_STRING,

@@ -14,6 +14,7 @@ typedef struct {
   const gchar *backend;
   const gchar *location;            /* where rekognitionsink writes JSON lines */
   const gchar *opensearch;          /* NULL: no indexing */
+  const gchar *opensearch_sigv4;    /* NULL, es or aoss */
   const gchar *collection_id;
   const gchar *custom_label_models;
   const gchar *text_roi;

@@ -72,6 +72,7 @@ mt_branch_options_clear (MtBranchOptions * bo)
   g_free (bo->queries);
   g_free (bo->pages);
   g_free (bo->bucket);
+  g_free (bo->opensearch_sigv4);
 }
 
 GOptionGroup *
@@ -336,20 +337,38 @@ mt_branch_plan_make (MtBranchPlan * p, const MtBranchOptions * bo,
 
 /* ---- the launch line -------------------------------------------------- */
 
-static void
-append_prop (GString * s, const gchar * prop, const gchar * value)
+gchar *
+mt_launch_quote (const gchar * value)
 {
-  const gchar *c;
+  GString *q = g_string_new ("\"");
+
+  for (const gchar * c = value; *c; c++) {
+    if (*c == '"' || *c == '\\')
+      g_string_append_c (q, '\\');
+    g_string_append_c (q, *c);
+  }
+  g_string_append_c (q, '"');
+  return g_string_free (q, FALSE);
+}
+
+void
+mt_launch_append_prop (GString * s, const gchar * prop, const gchar * value)
+{
+  g_autofree gchar *q = NULL;
 
   if (!value)
     return;
-  g_string_append_printf (s, " %s=\"", prop);
-  for (c = value; *c; c++) {
-    if (*c == '"' || *c == '\\')
-      g_string_append_c (s, '\\');
-    g_string_append_c (s, *c);
-  }
-  g_string_append_c (s, '"');
+  q = mt_launch_quote (value);
+  g_string_append_printf (s, " %s=%s", prop, q);
+}
+
+void
+mt_branch_append_index (GString * s, const gchar * url, const gchar * sigv4)
+{
+  g_string_append (s, " ! opensearchsink");
+  mt_launch_append_prop (s, "url", url);
+  if (sigv4)
+    g_string_append_printf (s, " aws-sigv4=true aws-service=%s", sigv4);
 }
 
 void
@@ -389,13 +408,11 @@ append_tail (GString * s, const MtBranchPlan * p, const MtBranchOptions * bo,
         bo->comprehend_features ? bo->comprehend_features :
         DEFAULT_COMPREHEND_FEATURES, backend);
     mt_branch_append_rate (s, "comprehend", bo->max_tps);
-    append_prop (s, "language-code", lang);
-    append_prop (s, "location", p->comprehend_location);
+    mt_launch_append_prop (s, "language-code", lang);
+    mt_launch_append_prop (s, "location", p->comprehend_location);
   }
-  if (opensearch) {
-    g_string_append (s, " ! opensearchsink");
-    append_prop (s, "url", opensearch);
-  }
+  if (opensearch)
+    mt_branch_append_index (s, opensearch, bo->opensearch_sigv4);
 }
 
 /* The audio is read from its own source: framesampler seeks its frames'
@@ -414,15 +431,15 @@ append_audio (GString * s, const MtBranchPlan * p, const MtBranchOptions * bo,
       " ! transcribesink", s->len ? " " : "", source);
   g_string_append_printf (s, " backend=%s", backend);
   mt_branch_append_rate (s, "transcribesink", bo->max_tps);
-  append_prop (s, "language-code", bo->language_code);
-  append_prop (s, "vocabulary-name", bo->vocabulary_name);
-  append_prop (s, "language-model-name", bo->language_model_name);
-  append_prop (s, "vocabulary", bo->vocabulary);
+  mt_launch_append_prop (s, "language-code", bo->language_code);
+  mt_launch_append_prop (s, "vocabulary-name", bo->vocabulary_name);
+  mt_launch_append_prop (s, "language-model-name", bo->language_model_name);
+  mt_launch_append_prop (s, "vocabulary", bo->vocabulary);
   if (bo->bucket) {
     g_string_append (s, " mode=batch");
-    append_prop (s, "bucket", bo->bucket);
+    mt_launch_append_prop (s, "bucket", bo->bucket);
   }
-  append_prop (s, "location", location);
+  mt_launch_append_prop (s, "location", location);
 }
 
 static void
@@ -434,9 +451,9 @@ append_document (GString * s, const MtBranchPlan * p,
       "features=%s", s->len ? " " : "", source, backend,
       p->document_features);
   mt_branch_append_rate (s, "textractsink", bo->max_tps);
-  append_prop (s, "queries", bo->queries);
-  append_prop (s, "pages", bo->pages);
-  append_prop (s, "location", location);
+  mt_launch_append_prop (s, "queries", bo->queries);
+  mt_launch_append_prop (s, "pages", bo->pages);
+  mt_launch_append_prop (s, "location", location);
 }
 
 void

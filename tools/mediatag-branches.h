@@ -32,6 +32,7 @@ typedef struct {
   gchar *pages;
   gchar *bucket;                /* AWS batch transcription */
   gdouble max_tps;              /* --max-tps: 0, no limit */
+  gchar *opensearch_sigv4;      /* NULL, "es" or "aoss" */
 } MtBranchOptions;
 
 void mt_branch_options_init (MtBranchOptions * bo);
@@ -78,6 +79,18 @@ gboolean mt_branch_plan_make (MtBranchPlan * p, const MtBranchOptions * bo,
 void mt_branch_plan_append (const MtBranchPlan * p, GString * launch,
     const MtBranchOptions * bo, const gchar * source, const gchar * backend,
     gdouble min_confidence, const gchar * part, const gchar * opensearch);
+
+/* `value` in double quotes for a launch line, '"' and '\\' escaped. */
+gchar *mt_launch_quote (const gchar * value);
+/* " prop=\"value\"" (nothing when value is NULL). */
+void mt_launch_append_prop (GString * s, const gchar * prop,
+    const gchar * value);
+
+/* " ! opensearchsink url=URL", signing its requests with SigV4 for
+ * `sigv4` (es: OpenSearch Service domains, aoss: Serverless; NULL: no
+ * signing) with the credentials of the AWS credential chain. */
+void mt_branch_append_index (GString * s, const gchar * url,
+    const gchar * sigv4);
 
 /* " rate-group=ELEMENT" and, when max_tps > 0, " max-tps=N" for an analysis
  * element: the elements of a run (every job of a batch) share their

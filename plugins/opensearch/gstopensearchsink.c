@@ -519,7 +519,9 @@ fail_response (GstOpenSearchSink * self, const gchar * what,
         ("OpenSearch at %s refused the %s as unauthorized: %s.",
             self->state.base_url, what, self->state.signing_name ?
             "check the AWS credentials, the region and the domain's access "
-            "policy" : "check username and password"), ("%s", detail));
+            "policy" : "check username and password, or sign with AWS SigV4 "
+            "for an Amazon OpenSearch Service domain (aws-sigv4; mediatag: "
+            "--opensearch-sigv4)"), ("%s", detail));
   } else {
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
         ("OpenSearch at %s refused the %s: %s.", self->state.base_url, what,
