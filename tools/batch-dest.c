@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <stdio.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <unistd.h>
 
@@ -470,6 +471,21 @@ lock_local (MtBatchDest * d, const gchar * name, GError ** error)
   return TRUE;
 }
 
+/* A holder on this host whose process has ended (killed, the machine's
+ * container restarted): its lock need not wait to go stale. A holder with
+ * our own pid on our host is an earlier run of a restarted container
+ * (`exec mediatag batch` is pid 1 in each). */
+static gboolean
+holder_gone (const gchar * host, gint64 pid)
+{
+  if (host == NULL || pid <= 0 || pid > G_MAXINT
+      || g_strcmp0 (host, g_get_host_name ()) != 0)
+    return FALSE;
+  if (pid == getpid ())
+    return TRUE;
+  return kill ((pid_t) pid, 0) != 0 && errno == ESRCH;
+}
+
 static GBytes *
 lock_body (void)
 {
@@ -483,6 +499,10 @@ lock_body (void)
   json_builder_add_string_value (b, holder);
   json_builder_set_member_name (b, "heartbeat");
   json_builder_add_int_value (b, g_get_real_time () / G_USEC_PER_SEC);
+  json_builder_set_member_name (b, "host");
+  json_builder_add_string_value (b, g_get_host_name ());
+  json_builder_set_member_name (b, "pid");
+  json_builder_add_int_value (b, getpid ());
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   text = json_to_string (root, FALSE);
@@ -499,10 +519,11 @@ is_precondition (const GError * error)
       || det->http_status == 412 || det->http_status == 409);
 }
 
-/* The holder and age of the lock object, or FALSE when it is gone. */
+/* The holder, age and whether its process is known to be gone, of the
+ * lock object; FALSE when the object is gone. */
 static gboolean
-read_lock (MtBatchDest * d, gchar ** holder, gint64 * age, gchar ** etag,
-    GError ** error)
+read_lock (MtBatchDest * d, gchar ** holder, gint64 * age, gboolean * gone,
+    gchar ** etag, GError ** error)
 {
   g_autoptr (GBytes) b = mt_s3_client_get_object (d->s3, d->bucket,
       d->lock_key, 65536, etag, NULL, error);
@@ -511,6 +532,7 @@ read_lock (MtBatchDest * d, gchar ** holder, gint64 * age, gchar ** etag,
   gsize len;
   const gchar *data;
 
+  *gone = FALSE;
   if (!b)
     return FALSE;
   data = g_bytes_get_data (b, &len);
@@ -525,6 +547,8 @@ read_lock (MtBatchDest * d, gchar ** holder, gint64 * age, gchar ** etag,
           "holder", "holder unknown"));
   *age = g_get_real_time () / G_USEC_PER_SEC -
       json_object_get_int_member_with_default (o, "heartbeat", 0);
+  *gone = holder_gone (json_object_get_string_member_with_default (o, "host",
+          NULL), json_object_get_int_member_with_default (o, "pid", 0));
   return TRUE;
 }
 
@@ -554,6 +578,7 @@ lock_s3 (MtBatchDest * d, const gchar * name, GError ** error)
   g_autofree gchar *holder = NULL;
   g_autofree gchar *etag = NULL;
   gint64 age = 0;
+  gboolean gone = FALSE;
 
   d->lock_key = state_key (d, name);
   if (put_lock (d, "*", NULL, &err))
@@ -564,11 +589,15 @@ lock_s3 (MtBatchDest * d, const gchar * name, GError ** error)
     return FALSE;
   }
   g_clear_error (&err);
-  if (!read_lock (d, &holder, &age, &etag, &err))
+  if (!read_lock (d, &holder, &age, &gone, &etag, &err))
     return put_lock (d, "*", NULL, error);
-  if (age >= MT_BATCH_LOCK_STALE_S) {
-    g_printerr ("mediatag batch: %s: taking over the lock of %s, not "
-        "renewed for %" G_GINT64_FORMAT " s\n", d->name, holder, age);
+  if (gone || age >= MT_BATCH_LOCK_STALE_S) {
+    if (gone)
+      g_printerr ("mediatag batch: %s: taking over the lock of %s: that "
+          "process is gone\n", d->name, holder);
+    else
+      g_printerr ("mediatag batch: %s: taking over the lock of %s, not "
+          "renewed for %" G_GINT64_FORMAT " s\n", d->name, holder, age);
     if (put_lock (d, NULL, etag, &err))
       return TRUE;
   }

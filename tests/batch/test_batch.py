@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -558,6 +559,38 @@ class S3Batch(BatchTest):
         self.assertIn("taking over the lock of mediatag batch, pid 1 on gone-host", cp.stderr)
         self.assertNotIn("Contents", S3.list_objects_v2(Bucket=bucket,
                                                         Prefix="out/.mediatag/lock"))
+
+    def test_a_lock_of_a_killed_batch_on_this_host_is_taken_over_at_once(self):
+        bucket = self.new_bucket()
+        with open(IMAGES[0], "rb") as f:
+            S3.put_object(Bucket=bucket, Key="in/a.jpg", Body=f.read())
+        args = ("s3://%s/in/" % bucket, "--out", "s3://%s/out/" % bucket) + tuple(BASE)
+        lock = {"Bucket": bucket, "Key": "out/.mediatag/lock-0"}
+        # A batch SIGKILLed while it held the lock: a fresh heartbeat, its
+        # host is this one, its process is gone. (A watching batch holds
+        # the lock whatever the load.)
+        run = self.start_holder("s3://%s/out/" % bucket)
+        wait_for(lambda: "Contents" in S3.list_objects_v2(Bucket=bucket,
+                                                          Prefix="out/.mediatag/lock"),
+                 what="the lock object")
+        run.kill()
+        run.communicate(timeout=60)
+        body = json.loads(S3.get_object(**lock)["Body"].read())
+        self.assertEqual((body["host"], body["pid"]), (socket.gethostname(), run.pid))
+        self.assertLess(time.time() - body["heartbeat"], 60)
+        cp = batch(*args)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertIn("taking over the lock of mediatag batch, pid %d on %s" % (
+            run.pid, socket.gethostname()), cp.stderr)
+        self.assertIn("that process is gone", cp.stderr)
+        # A live holder on this host (this test's own process) is waited for.
+        S3.put_object(Body=json.dumps({"holder": "mediatag batch, pid %d" % os.getpid(),
+                                       "heartbeat": int(time.time()),
+                                       "host": socket.gethostname(),
+                                       "pid": os.getpid()}).encode(), **lock)
+        cp = batch(*args)
+        self.assertEqual(cp.returncode, 1, cp.stderr)
+        self.assertIn("in use by another batch (mediatag batch, pid %d" % os.getpid(), cp.stderr)
 
     def test_listing_pages_through_every_key(self):
         bucket = self.new_bucket()
