@@ -471,16 +471,27 @@ lock_local (MtBatchDest * d, const gchar * name, GError ** error)
   return TRUE;
 }
 
-/* A holder on this host whose process has ended (killed, the machine's
- * container restarted): its lock need not wait to go stale. A holder with
- * our own pid on our host is an earlier run of a restarted container
- * (`exec mediatag batch` is pid 1 in each). */
-static gboolean
-holder_gone (const gchar * host, gint64 pid)
+/* The process id namespace we run in ("pid:[4026531836]"): pids mean
+ * something only inside one (containers have their own). */
+static gchar *
+pid_namespace (void)
 {
-  if (host == NULL || pid <= 0 || pid > G_MAXINT
-      || g_strcmp0 (host, g_get_host_name ()) != 0)
+  return g_file_read_link ("/proc/self/ns/pid", NULL);
+}
+
+/* A holder on this host, in our pid namespace, whose process has ended
+ * (killed): its lock need not wait to go stale. Elsewhere (another host,
+ * another container) a pid says nothing, and the lock goes stale. */
+static gboolean
+holder_gone (const gchar * host, const gchar * pidns, gint64 pid)
+{
+  g_autofree gchar *ours = pid_namespace ();
+
+  if (host == NULL || pidns == NULL || ours == NULL || pid <= 0
+      || pid > G_MAXINT || g_strcmp0 (host, g_get_host_name ()) != 0
+      || g_strcmp0 (pidns, ours) != 0)
     return FALSE;
+  /* Our own pid: the holder was an earlier process that had it. */
   if (pid == getpid ())
     return TRUE;
   return kill ((pid_t) pid, 0) != 0 && errno == ESRCH;
@@ -490,6 +501,7 @@ static GBytes *
 lock_body (void)
 {
   g_autofree gchar *holder = holder_text ();
+  g_autofree gchar *pidns = pid_namespace ();
   g_autoptr (JsonBuilder) b = json_builder_new ();
   g_autoptr (JsonNode) root = NULL;
   gchar *text;
@@ -503,6 +515,8 @@ lock_body (void)
   json_builder_add_string_value (b, g_get_host_name ());
   json_builder_set_member_name (b, "pid");
   json_builder_add_int_value (b, getpid ());
+  json_builder_set_member_name (b, "pidns");
+  json_builder_add_string_value (b, pidns);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
   text = json_to_string (root, FALSE);
@@ -548,6 +562,7 @@ read_lock (MtBatchDest * d, gchar ** holder, gint64 * age, gboolean * gone,
   *age = g_get_real_time () / G_USEC_PER_SEC -
       json_object_get_int_member_with_default (o, "heartbeat", 0);
   *gone = holder_gone (json_object_get_string_member_with_default (o, "host",
+          NULL), json_object_get_string_member_with_default (o, "pidns",
           NULL), json_object_get_int_member_with_default (o, "pid", 0));
   return TRUE;
 }

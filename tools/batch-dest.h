@@ -62,8 +62,7 @@ GPtrArray *mt_batch_dest_list (MtBatchDest * dest, const gchar * prefix,
  * If-None-Match: * on S3, whose heartbeat mt_batch_dest_refresh_lock()
  * renews; an S3 lock not renewed for MT_BATCH_LOCK_STALE_S seconds is
  * taken over (its holder was killed), and at once when its holder ran on
- * this host and its process is gone (or had our pid: a restarted
- * container). Fails with G_IO_ERROR_BUSY naming the
+ * this host in our pid namespace and its process is gone. Fails with G_IO_ERROR_BUSY naming the
  * holder when another batch holds it. */
 #define MT_BATCH_LOCK_STALE_S 120
 gboolean mt_batch_dest_lock (MtBatchDest * dest, const gchar * name,

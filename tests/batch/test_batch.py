@@ -576,21 +576,25 @@ class S3Batch(BatchTest):
         run.kill()
         run.communicate(timeout=60)
         body = json.loads(S3.get_object(**lock)["Body"].read())
-        self.assertEqual((body["host"], body["pid"]), (socket.gethostname(), run.pid))
+        self.assertEqual((body["host"], body["pid"], body["pidns"]),
+                         (socket.gethostname(), run.pid, os.readlink("/proc/self/ns/pid")))
         self.assertLess(time.time() - body["heartbeat"], 60)
         cp = batch(*args)
         self.assertEqual(cp.returncode, 0, cp.stderr)
         self.assertIn("taking over the lock of mediatag batch, pid %d on %s" % (
             run.pid, socket.gethostname()), cp.stderr)
         self.assertIn("that process is gone", cp.stderr)
-        # A live holder on this host (this test's own process) is waited for.
-        S3.put_object(Body=json.dumps({"holder": "mediatag batch, pid %d" % os.getpid(),
-                                       "heartbeat": int(time.time()),
-                                       "host": socket.gethostname(),
-                                       "pid": os.getpid()}).encode(), **lock)
-        cp = batch(*args)
-        self.assertEqual(cp.returncode, 1, cp.stderr)
-        self.assertIn("in use by another batch (mediatag batch, pid %d" % os.getpid(), cp.stderr)
+        # A live holder on this host (this test's own process) is waited
+        # for; so is a gone pid of another pid namespace (a container).
+        for pid, pidns in ((os.getpid(), os.readlink("/proc/self/ns/pid")),
+                           (run.pid, "pid:[1]")):
+            S3.put_object(Body=json.dumps({"holder": "mediatag batch, pid %d" % pid,
+                                           "heartbeat": int(time.time()),
+                                           "host": socket.gethostname(), "pid": pid,
+                                           "pidns": pidns}).encode(), **lock)
+            cp = batch(*args)
+            self.assertEqual(cp.returncode, 1, cp.stderr)
+            self.assertIn("in use by another batch (mediatag batch, pid %d" % pid, cp.stderr)
 
     def test_listing_pages_through_every_key(self):
         bucket = self.new_bucket()
