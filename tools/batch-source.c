@@ -257,7 +257,10 @@ list_file (Walk * w, const gchar * source, GError ** error)
   g_autoptr (GFile) file = g_file_new_for_path (source);
   g_autoptr (GFileInputStream) in = g_file_read (file, w->cancellable, error);
   g_autoptr (GDataInputStream) data = NULL;
-  g_autofree gchar *base = g_path_get_dirname (source);
+  /* Relative entries are relative to the list's folder, itself made
+   * absolute (g_canonicalize_filename takes only an absolute base). */
+  g_autofree gchar *abs_source = g_canonicalize_filename (source, NULL);
+  g_autofree gchar *base = g_path_get_dirname (abs_source);
   gchar *line;
   GError *err = NULL;
 

@@ -281,6 +281,18 @@ class LocalFolder(BatchTest):
         self.assertEqual(ledger[rel_z]["state"], "failed")
         self.assertIn("no such file", ledger[rel_z]["error"].lower())
 
+        # The list named by a relative path: its entries, relative and
+        # absolute, still resolve.
+        with open(listing, "w") as f:
+            f.write("src/keep/x.jpg\n%s\n" % os.path.join(src, "keep", "y.jpg"))
+        cp = subprocess.run([TOOL, "batch", "list.txt", "--out", "out3"] + BASE, cwd=self.dir,
+                            capture_output=True, text=True, env=aws_env(), timeout=240)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertNotIn("CRITICAL", cp.stderr)
+        ledger = latest(local_ledger(self.path("out3")))
+        self.assertEqual(sorted((p.rsplit("/", 2)[-2:], r["state"]) for p, r in ledger.items()),
+                         [(["keep", "x.jpg"], "done"), (["keep", "y.jpg"], "done")])
+
     def test_failed_asset_is_retried_up_to_max_attempts(self):
         out, listing = self.path("out"), self.path("list.txt")
         with open(listing, "w") as f:
