@@ -594,7 +594,7 @@ append_vision_branch (GString * s, gboolean video, const MtAnalyzeGraph * g)
       g->backend);
   mt_branch_append_rate (s, VISION_ELEMENT, g->max_tps);
   mt_launch_append_prop (s, "location", g->location);
-  if (g->max_pixels)
+  if (g->sink_has_max_pixels)
     g_string_append_printf (s, " max-pixels=%" G_GUINT64_FORMAT,
         g->max_pixels);
   mt_launch_append_prop (s, "collection-id", g->collection_id);
@@ -1321,7 +1321,8 @@ job_graph (Job * j, MtAnalyzeGraph * g)
   g->collection_id = j->ai->collection_id;
   g->custom_label_models = j->ai->custom_label_models;
   g->text_roi = j->ai->text_roi;
-  g->max_pixels = j->o->sink_has_max_pixels ? j->o->max_pixels : 0;
+  g->sink_has_max_pixels = j->o->sink_has_max_pixels;
+  g->max_pixels = j->o->max_pixels;
   /* A file cut short is decoded as far as it goes rather than skipped
    * through: a seek past its end finds nothing to land on. */
   g->decode_all = j->probe.truncated != NULL;
@@ -1591,20 +1592,22 @@ parse_max_tps (const gchar * text, gdouble * value, GError ** error)
 static gboolean
 parse_max_pixels (AnalyzeOptions * o, GError ** error)
 {
+  const gchar *text = o->max_pixels_text;
   gchar *end = NULL;
-  guint64 v;
+  guint64 v = 0;
 
   o->max_pixels = DEFAULT_MAX_PIXELS;
-  if (!o->max_pixels_text)
+  if (!text)
     return TRUE;
-  v = g_ascii_strtoull (o->max_pixels_text, &end, 10);
-  if (end != o->max_pixels_text && (!g_ascii_strcasecmp (end, "M")
-          || !g_ascii_strcasecmp (end, "Mpx")) && v <= G_MAXUINT64 / 1000000)
+  /* Digits first: strtoull would take "-5" for 2^64 - 5. */
+  if (g_ascii_isdigit (*text))
+    v = g_ascii_strtoull (text, &end, 10);
+  if (end && (!g_ascii_strcasecmp (end, "M") || !g_ascii_strcasecmp (end,
+              "Mpx")) && v <= G_MAXUINT64 / 1000000)
     v *= 1000000;
-  else if (end == o->max_pixels_text || *end)
+  else if (!end || *end)
     return mt_usage_error (error, "--max-pixels %s: not allowed: it takes a "
-        "number of pixels (80000000, or 80M), 0 for no limit",
-        o->max_pixels_text);
+        "number of pixels (80000000, or 80M), 0 for no limit", text);
   o->max_pixels = v;
   return TRUE;
 }

@@ -18,7 +18,8 @@ typedef struct {
   const gchar *collection_id;
   const gchar *custom_label_models;
   const gchar *text_roi;
-  guint64 max_pixels;               /* 0: the element has no such property */
+  gboolean sink_has_max_pixels;     /* FALSE: max_pixels is not passed */
+  guint64 max_pixels;               /* 0: no limit */
   const gchar *thumbs_dir;          /* NULL: no thumbnails (mediatag-thumbs.h) */
   gboolean decode_all;              /* framesampler seek=none */
   gdouble max_tps;                  /* 0: no limit */

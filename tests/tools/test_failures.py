@@ -327,6 +327,14 @@ class Bomb(unittest.TestCase):
         cp = analyze(SAMPLE_IMAGE, "--max-pixels", "100000", "--out", out)
         self.assertEqual(cp.returncode, 1, cp.stderr)
         self.assertIn("above the limit of 0.1 Mpx", cp.stderr)
+        # 0 is no limit, for the element too (it has a default of its own);
+        # a negative number is refused, not read as 2^64 - 5.
+        cp = analyze(SAMPLE_IMAGE, "--max-pixels", "0", "--dry-run", "--out", out)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertIn(" max-pixels=0 ", cp.stdout)
+        cp = analyze(SAMPLE_IMAGE, "--max-pixels", "-5", "--out", out)
+        self.assertEqual(cp.returncode, 2, cp.stderr)
+        self.assertIn("--max-pixels -5: not allowed", cp.stderr)
 
     @unittest.skipIf(UNDER_ASAN, "address-space limits do not apply under ASan")
     @unittest.skipUnless(mtfixtures.HAVE_MODELS, "vision models missing")
