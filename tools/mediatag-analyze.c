@@ -705,30 +705,41 @@ from_analysis_element (GstMessage * msg)
 }
 
 /* The base class warns "The local engine cannot do ppe+celebrities: ...".
- * Its words are matched against the features' own names, so the wording
- * may change without breaking this. */
+ * Its words are matched against the names of the warning element's own
+ * features (rekognitionsink's, textractsink's, comprehend's), so the
+ * wording may change without breaking this. */
 static void
-note_unsupported (RunState * st, const GError * err)
+note_unsupported (RunState * st, GstObject * element, const GError * err)
 {
-  g_autoptr (GString) names = g_string_new (NULL);
+  GParamSpec *ps = g_object_class_find_property (G_OBJECT_GET_CLASS (element),
+      "features");
   g_auto (GStrv) words = g_regex_split_simple ("[^a-z-]+", err->message, 0, 0);
-  guint64 missing = 0;
+  GFlagsClass *fc;
+  guint requested = 0, missing = 0;
+  GString *names;
   guint i, j;
 
+  if (!ps || !G_IS_PARAM_SPEC_FLAGS (ps))
+    return;
+  fc = G_PARAM_SPEC_FLAGS (ps)->flags_class;
+  g_object_get (element, "features", &requested, NULL);
   for (i = 0; words[i]; i++)
-    for (j = 0; j < features_class->n_values; j++)
-      if (!strcmp (words[i], features_class->values[j].value_nick))
-        missing |= features_class->values[j].value & st->requested;
-  for (j = 0; j < features_class->n_values; j++)
-    if (missing & features_class->values[j].value)
-      g_string_append_printf (names, "%s%s", names->len ? ", " : "",
-          features_class->values[j].value_nick);
+    for (j = 0; j < fc->n_values; j++)
+      if (!strcmp (words[i], fc->values[j].value_nick))
+        missing |= fc->values[j].value & requested;
   if (!missing)
     return;
+  names = g_string_new (st->not_analysed);
+  for (j = 0; j < fc->n_values; j++)
+    if (missing & fc->values[j].value)
+      g_string_append_printf (names, "%s%s", names->len ? ", " : "",
+          fc->values[j].value_nick);
   g_free (st->not_analysed);
-  st->not_analysed = g_strdup (names->str);
-  if ((st->requested & ~missing) == 0) {
-    /* Nothing asked for can run: stop rather than analyse into nothing. */
+  st->not_analysed = g_string_free (names, FALSE);
+  if (features_class && G_TYPE_FROM_CLASS (fc) ==
+      G_TYPE_FROM_CLASS (features_class) && (st->requested & ~missing) == 0) {
+    /* Nothing asked of the frames can run: stop rather than analyse into
+     * nothing. */
     st->none_can_run = TRUE;
     g_main_loop_quit (st->loop);
   }
@@ -779,7 +790,7 @@ on_warning (RunState * st, GstMessage * msg)
   gst_message_parse_warning (msg, &err, NULL);
   if (from_analysis_element (msg)) {
     if (g_error_matches (err, GST_CORE_ERROR, GST_CORE_ERROR_NOT_IMPLEMENTED))
-      note_unsupported (st, err);
+      note_unsupported (st, GST_MESSAGE_SRC (msg), err);
   } else if (from_output_sink (msg)) {
     if (!st->output_problem)
       st->output_problem = g_strdup_printf ("%s: %s", src, err->message);

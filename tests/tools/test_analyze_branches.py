@@ -302,6 +302,20 @@ class Documents(unittest.TestCase):
         self.assertEqual(len(ids), len(set(ids)))
         self.assertIn("Document: 1 page with text, 1 table, 0 fields", cp.stdout)
 
+    def test_features_the_local_engine_cannot_do_are_named(self):
+        # The local engine reads text but finds no signatures or layout:
+        # the run is partial (exit 3) and says what was not analysed, as
+        # for frames.
+        out = tempfile.mkdtemp(dir=MEDIA)
+        cp = analyze(self.pdf, "--out", out, "--features", "text+signatures+layout",
+                     "--backend", "local")
+        self.assertEqual(cp.returncode, 3, cp.stderr)
+        self.assertIn("not analysed: signatures, layout (the local engine cannot do them",
+                      cp.stderr)
+        self.assertIn("Not analysed (the engine cannot do them): signatures, layout", cp.stdout)
+        self.assertTrue(any(d["analysis"] == "text"
+                            for d in read_jsonl(os.path.join(out, "fruit.jsonl"))))
+
     def test_photo_with_tables_feature(self):
         png = path("fruit")
         subprocess.run(["pdftoppm", "-r", "150", "-singlefile", "-png", self.pdf, png],
