@@ -1363,7 +1363,7 @@ report_beside (Job * j, AssetStatus status)
     mt_thumbs_discard (j->thumbs);
   if (!j->o->report || status == ASSET_FAILED || status == ASSET_CANNOT_RUN)
     return status;
-  if (mt_report_write_beside (j->base, &error))
+  if (mt_report_write_beside (j->base, j->st.totals.incomplete, &error))
     return status;
   job_say (j, "no report written: %s", error->message);
   return ASSET_PARTIAL;

@@ -37,6 +37,13 @@ mt_report_asset_free (MtReportAsset * a)
   g_free (a);
 }
 
+/* Results analyze kept of media it could not analyse whole. */
+static gboolean
+is_incomplete (const gchar * where)
+{
+  return where && g_str_has_suffix (where, ".incomplete.jsonl");
+}
+
 static MtReportAsset *
 asset_for (Reader * r, const gchar * uri, const gchar * where,
     const gchar * thumbs, gint64 mtime)
@@ -44,6 +51,7 @@ asset_for (Reader * r, const gchar * uri, const gchar * where,
   MtReportAsset *a = g_hash_table_lookup (r->by_asset, uri);
 
   if (a) {
+    a->incomplete |= is_incomplete (where);
     if (!a->thumbs_dir && thumbs)
       a->thumbs_dir = g_strdup (thumbs);
     a->analysed = MAX (a->analysed, mtime);
@@ -54,6 +62,7 @@ asset_for (Reader * r, const gchar * uri, const gchar * where,
   a->results = g_strdup (where);
   a->thumbs_dir = g_strdup (thumbs);
   a->analysed = mtime;
+  a->incomplete = is_incomplete (where);
   a->docs = g_ptr_array_new_with_free_func ((GDestroyNotify)
       json_object_unref);
   g_ptr_array_add (r->assets, a);
@@ -311,15 +320,23 @@ mt_report_write (const gchar * const *inputs, const gchar * out,
 }
 
 gboolean
-mt_report_write_beside (const gchar * base, GError ** error)
+mt_report_write_beside (const gchar * base, gboolean incomplete,
+    GError ** error)
 {
   g_autofree gchar *whole = g_strconcat (base, ".jsonl", NULL);
   g_autofree gchar *part = g_strconcat (base, ".incomplete.jsonl", NULL);
-  g_autofree gchar *out = g_strconcat (base, ".html", NULL);
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *other = NULL;
   const gchar *inputs[2] = { whole, NULL };
 
-  if (!g_file_test (whole, G_FILE_TEST_EXISTS))
+  /* The page of incomplete results is named as they are, and replaces the
+   * other kind's page as the results replaced theirs. */
+  if (incomplete)
     inputs[0] = part;
+  out = g_strconcat (base, incomplete ? ".incomplete.html" : ".html", NULL);
+  other = g_strconcat (base, incomplete ? ".html" : ".incomplete.html", NULL);
+  if (!incomplete)
+    g_unlink (other);
   return mt_report_write (inputs, out, error);
 }
 

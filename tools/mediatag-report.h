@@ -14,6 +14,7 @@ typedef struct {
   gchar *results;               /* where they were read (path or s3:// URI) */
   gchar *thumbs_dir;            /* local folder of <ms>.jpg thumbnails, or NULL */
   gint64 analysed;              /* unix time the results were written; 0 unknown */
+  gboolean incomplete;          /* read from an <asset>.incomplete.jsonl */
   GPtrArray *docs;              /* of JsonObject, in file order */
 } MtReportAsset;
 
@@ -29,9 +30,12 @@ gchar *mt_report_render (GPtrArray * assets);
 gboolean mt_report_write (const gchar * const *inputs, const gchar * out,
     GError ** error);
 
-/* For analyze --report: the page of <base>.jsonl (or, when the asset was
- * not analysed whole, <base>.incomplete.jsonl), written to <base>.html. */
-gboolean mt_report_write_beside (const gchar * base, GError ** error);
+/* For analyze --report: the page of <base>.jsonl written to <base>.html
+ * (removing an earlier <base>.incomplete.html), or, when the asset was not
+ * analysed whole, of <base>.incomplete.jsonl to <base>.incomplete.html,
+ * marked incomplete. */
+gboolean mt_report_write_beside (const gchar * base, gboolean incomplete,
+    GError ** error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtReportAsset, mt_report_asset_free)
 

@@ -76,7 +76,7 @@ static const gchar *CSS =
     ".box:hover rect,.box:focus rect{stroke-width:4;fill:rgba(255,255,255,.18)}.box:hover text,.box:focus text{opacity:1}\n"
     ".legend{display:flex;gap:12px;flex-wrap:wrap;font-size:12px;color:var(--mute)}.legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:4px;vertical-align:-1px}\n"
     ".transcript p{margin:4px 0}.transcript time{color:var(--mute);font-variant-numeric:tabular-nums;margin-right:8px}mark{background:#fef08a;border-radius:3px;padding:0 2px}mark.ent{background:#bbf7d0}\n"
-    ".errors li{color:#991b1b}.note{color:var(--mute);font-size:13px}input[type=search]{font:inherit;padding:6px 10px;border:1px solid #cbd5e1;border-radius:6px;width:320px;max-width:100%}\n"
+    ".errors li{color:#991b1b}.incomplete{background:#fef3c7;border-left:4px solid #d97706;padding:8px 12px}.note{color:var(--mute);font-size:13px}input[type=search]{font:inherit;padding:6px 10px;border:1px solid #cbd5e1;border-radius:6px;width:320px;max-width:100%}\n"
     ".scroll{overflow-x:auto}\n";
 
 /* ---- small helpers ---------------------------------------------------- */
@@ -626,6 +626,12 @@ render_header (GString * s, Facts * f)
   g_string_append (s, "<dt>Results</dt><dd>");
   esc (s, f->a->results);
   g_string_append (s, "</dd></dl>\n");
+  if (f->a->incomplete)
+    g_string_append (s, "<p class=\"incomplete\" role=\"note\"><strong>"
+        "Incomplete:</strong> the media could not be analysed whole (cut "
+        "short, a decoder error, or the run was stopped). What is shown is "
+        "what was found before that; the rest of the media is not in these "
+        "results.</p>\n");
 }
 
 static void

@@ -205,6 +205,30 @@ class Report(unittest.TestCase):
         page = read(stem + ".html")
         self.assertEqual(page.count("data:image/jpeg;base64,"), len(times))
 
+    def test_incomplete_results_get_an_incomplete_page(self):
+        # A photo cut short: its results are <asset>.incomplete.jsonl, and
+        # so is its page, which says it; the whole photo then gets
+        # <asset>.html and the incomplete page goes with the incomplete
+        # results.
+        with open("/usr/share/darknet/data/dog.jpg", "rb") as f:
+            data = f.read()
+        out = os.path.join(self.tmp, "cut")
+        photo = os.path.join(self.tmp, "dog.jpg")
+        with open(photo, "wb") as f:
+            f.write(data[:len(data) * 3 // 4])
+        cp = tool("analyze", photo, "--backend", "local", "--features", "labels", "--report",
+                  "--no-thumbnails", "--out", out)
+        self.assertEqual(cp.returncode, 3, cp.stderr)
+        self.assertEqual(sorted(os.listdir(out)), ["dog.incomplete.html", "dog.incomplete.jsonl"])
+        self.assertIn("<strong>Incomplete:</strong>", read(os.path.join(out, "dog.incomplete.html")))
+        with open(photo, "wb") as f:
+            f.write(data)
+        cp = tool("analyze", photo, "--backend", "local", "--features", "labels", "--report",
+                  "--no-thumbnails", "--out", out)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertEqual(sorted(os.listdir(out)), ["dog.html", "dog.jsonl"])
+        self.assertNotIn("Incomplete:", read(os.path.join(out, "dog.html")))
+
     def test_no_thumbnails_option(self):
         # The graph without the thumbnail branch (an analysis of its own
         # would double this test's time; boxes over placeholders are
