@@ -1556,10 +1556,11 @@ check_features (const gchar * features, const gchar * source,
   for (i = 0; names[i]; i++) {
     if (!(v = g_flags_get_value_by_nick (features_class, names[i]))) {
       g_autofree gchar *valid = feature_names ();
+      g_autofree gchar *others = mt_branch_feature_names ();
 
       return mt_usage_error (error, "%s %s: \"%s\" is not a feature; the "
-          "features are %s, joined by '+'", source, features, names[i],
-          valid);
+          "features are %s (frames and images); %s, joined by '+'", source,
+          features, names[i], valid, others);
     }
   }
   g_clear_pointer (&o->default_action, g_free);
@@ -1658,6 +1659,9 @@ check_sink_options (AnalyzeOptions * o, const MtAiOptions * ai,
       && !g_str_has_prefix (o->opensearch, "https://"))
     return mt_usage_error (error, "--opensearch %s: not allowed: it takes an "
         "http:// or https:// URL", o->opensearch);
+  if (!mt_pages_valid (o->branches.pages))
+    return mt_usage_error (error, "--pages %s: not allowed: write pages and "
+        "ranges from 1, separated by commas, e.g. 1-5,9", o->branches.pages);
   if (o->branches.opensearch_sigv4
       && g_strcmp0 (o->branches.opensearch_sigv4, "es") != 0
       && g_strcmp0 (o->branches.opensearch_sigv4, "aoss") != 0)

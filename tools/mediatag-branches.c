@@ -238,6 +238,15 @@ join (GString * s, const gchar * word)
   g_string_append_printf (s, "%s%s", s->len ? "+" : "", word);
 }
 
+gchar *
+mt_branch_feature_names (void)
+{
+  g_autofree gchar *docs = g_strjoinv (", ", (gchar **) document_names);
+
+  return g_strdup_printf ("%s (documents); keyphrases, entities, sentiment "
+      "(text)", docs);
+}
+
 gboolean
 mt_branch_options_take_features (MtBranchOptions * bo, gchar ** features,
     const gchar * vision_default, GError ** error)

@@ -80,6 +80,10 @@ void mt_branch_plan_append (const MtBranchPlan * p, GString * launch,
     const MtBranchOptions * bo, const gchar * source, const gchar * backend,
     gdouble min_confidence, const gchar * part, const gchar * opensearch);
 
+/* "tables, forms, ... (documents); keyphrases, entities, sentiment (text)":
+ * the --features names of these branches, for messages. */
+gchar *mt_branch_feature_names (void);
+
 /* `value` in double quotes for a launch line, '"' and '\\' escaped. */
 gchar *mt_launch_quote (const gchar * value);
 /* " prop=\"value\"" (nothing when value is NULL). */

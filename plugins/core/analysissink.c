@@ -273,6 +273,69 @@ document_clear (MtDocument * doc)
     doc->handle_free (doc->handle);
 }
 
+/* Page ranges: "1-5,9" */
+
+static gboolean
+parse_range_part (const gchar * part, guint64 * from, guint64 * to)
+{
+  g_auto (GStrv) ends = g_strsplit (part, "-", 3);
+  guint n = g_strv_length (ends);
+
+  if (n < 1 || n > 2)
+    return FALSE;
+  g_strstrip (ends[0]);
+  if (!g_ascii_string_to_unsigned (ends[0], 10, 1, G_MAXUINT, from, NULL))
+    return FALSE;
+  *to = *from;
+  if (n == 2) {
+    g_strstrip (ends[1]);
+    if (!g_ascii_string_to_unsigned (ends[1], 10, *from, G_MAXUINT, to, NULL))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+GArray *
+mt_pages_select (const gchar * spec, guint n_pages, gboolean * valid)
+{
+  g_autofree gboolean *want = g_new0 (gboolean, n_pages + 1);
+  g_auto (GStrv) parts = NULL;
+  GArray *pages = g_array_new (FALSE, FALSE, sizeof (guint));
+  guint i;
+  guint64 p, from, to;
+
+  *valid = TRUE;
+  if (!spec || !*spec) {
+    for (i = 1; i <= n_pages; i++)
+      g_array_append_val (pages, i);
+    return pages;
+  }
+  parts = g_strsplit (spec, ",", -1);
+  for (i = 0; parts[i]; i++) {
+    if (!parse_range_part (parts[i], &from, &to)) {
+      *valid = FALSE;
+      g_array_unref (pages);
+      return NULL;
+    }
+    for (p = from; p <= MIN (to, n_pages); p++)
+      want[p] = TRUE;
+  }
+  for (i = 1; i <= n_pages; i++) {
+    if (want[i])
+      g_array_append_val (pages, i);
+  }
+  return pages;
+}
+
+gboolean
+mt_pages_valid (const gchar * spec)
+{
+  gboolean valid;
+  g_autoptr (GArray) pages = mt_pages_select (spec, 0, &valid);
+
+  return valid;
+}
+
 MtDocument *
 mt_document_new (GBytes * bytes, GstCaps * caps, guint n_pages,
     gpointer handle, GDestroyNotify handle_free)

@@ -121,6 +121,13 @@ MtDocument *mt_document_ref (MtDocument * doc);
 void mt_document_unref (MtDocument * doc);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtDocument, mt_document_unref)
 
+/* Page ranges ("1-5,9", pages counted from 1): the pages of `spec` that
+ * are in 1..n_pages, ascending and once each; an empty or NULL spec is
+ * every page. NULL (with *valid FALSE) when `spec` is no range. */
+GArray *mt_pages_select (const gchar * spec, guint n_pages, gboolean * valid);
+/* Whether `spec` is a page range (NULL and "" are: every page). */
+gboolean mt_pages_valid (const gchar * spec);
+
 /* One unit of media. Which fields are set depends on `kind`. */
 typedef struct _MtUnit {
   MtUnitKind kind;

@@ -189,72 +189,6 @@ mt_textract_features_get_type (void)
   return type;
 }
 
-/* Page ranges: "1-5,9" */
-
-static gboolean
-parse_range_part (const gchar * part, guint64 * from, guint64 * to)
-{
-  g_auto (GStrv) ends = g_strsplit (part, "-", 3);
-  guint n = g_strv_length (ends);
-
-  if (n < 1 || n > 2)
-    return FALSE;
-  g_strstrip (ends[0]);
-  if (!g_ascii_string_to_unsigned (ends[0], 10, 1, G_MAXUINT, from, NULL))
-    return FALSE;
-  *to = *from;
-  if (n == 2) {
-    g_strstrip (ends[1]);
-    if (!g_ascii_string_to_unsigned (ends[1], 10, *from, G_MAXUINT, to, NULL))
-      return FALSE;
-  }
-  return TRUE;
-}
-
-/* The pages of `spec` that are in 1..n_pages, ascending and once each.
- * NULL (with *valid FALSE) when `spec` is no range. An empty or NULL spec
- * is every page. */
-static GArray *
-pages_select (const gchar * spec, guint n_pages, gboolean * valid)
-{
-  g_autofree gboolean *want = g_new0 (gboolean, n_pages + 1);
-  g_auto (GStrv) parts = NULL;
-  GArray *pages = g_array_new (FALSE, FALSE, sizeof (guint));
-  guint i;
-  guint64 p, from, to;
-
-  *valid = TRUE;
-  if (!spec || !*spec) {
-    for (i = 1; i <= n_pages; i++)
-      g_array_append_val (pages, i);
-    return pages;
-  }
-  parts = g_strsplit (spec, ",", -1);
-  for (i = 0; parts[i]; i++) {
-    if (!parse_range_part (parts[i], &from, &to)) {
-      *valid = FALSE;
-      g_array_unref (pages);
-      return NULL;
-    }
-    for (p = from; p <= MIN (to, n_pages); p++)
-      want[p] = TRUE;
-  }
-  for (i = 1; i <= n_pages; i++) {
-    if (want[i])
-      g_array_append_val (pages, i);
-  }
-  return pages;
-}
-
-static gboolean
-pages_valid (const gchar * spec)
-{
-  gboolean valid;
-  g_autoptr (GArray) pages = pages_select (spec, 0, &valid);
-
-  return valid;
-}
-
 /* Config */
 
 static void
@@ -684,7 +618,7 @@ begin_input (MtTextractSink * self)
   self->max_size_now = self->max_size;
   pages = g_strdup (self->pages);
   GST_OBJECT_UNLOCK (self);
-  if (pages_valid (pages))
+  if (mt_pages_valid (pages))
     return TRUE;
   GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
       ("pages=\"%s\" is not a page range: write pages and ranges from 1, "
@@ -782,7 +716,7 @@ check_selection (MtTextractSink * self, const gchar * spec, GArray * pages,
   /* Without `pages`, every page is asked for: nothing can go beyond. */
   if (!spec || !*spec)
     return TRUE;
-  all = pages_select (spec, G_MAXUINT16, &valid);
+  all = mt_pages_select (spec, G_MAXUINT16, &valid);
   if (pages->len == 0) {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("pages=\"%s\" names no page of this document, which has %u.", spec,
@@ -832,7 +766,7 @@ queue_document (MtTextractSink * self, MtDocument * doc)
     post_document_message (self, doc, doc->n_pages, TRUE);
     return queue_page (self, doc, 0, dpi);
   }
-  pages = pages_select (spec, doc->n_pages, &valid);
+  pages = mt_pages_select (spec, doc->n_pages, &valid);
   if (!pages || !check_selection (self, spec, pages, doc->n_pages))
     return GST_FLOW_ERROR;
   post_document_message (self, doc, pages->len, FALSE);
