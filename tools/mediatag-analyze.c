@@ -435,6 +435,7 @@ typedef struct {
   GstClockTime duration;
   gboolean has_audio;
   gchar *truncated;             /* what mediatag-probe.c found missing */
+  const gchar *decoder;         /* the image's decoder; NULL: decodebin */
 } Probe;
 
 static void
@@ -550,6 +551,10 @@ probe_media (const gchar * uri, const AnalyzeOptions * o, Probe * p,
 
     /* A TIFF is a scan: pages for textractsink, not a picture. */
     p->kind = strcmp (sniff.format, "TIFF") ? MEDIA_IMAGE : MEDIA_DOCUMENT;
+    /* decodebin picks libav for these, whose GIF demuxer never ends and
+     * whose BMP decoder finds no frame; gdk-pixbuf reads both whole. */
+    if (!strcmp (sniff.format, "GIF") || !strcmp (sniff.format, "BMP"))
+      p->decoder = "gdkpixbufdec";
     return check_pixels (sniff.width, sniff.height, what, o->max_pixels,
         error);
   }
@@ -611,7 +616,8 @@ mt_analyze_build_launch (const gchar * uri, gboolean video,
   GString *s = g_string_new (NULL);
   g_autofree gchar *src = source_for_uri (uri);
 
-  g_string_append_printf (s, "%s ! decodebin", src);
+  g_string_append_printf (s, "%s ! %s", src, g->decoder ? g->decoder :
+      "decodebin");
   append_vision_branch (s, video, g);
   if (g->thumbs_dir)
     mt_thumbs_append_branch (s);
@@ -1338,6 +1344,7 @@ job_graph (Job * j, MtAnalyzeGraph * g)
    * through: a seek past its end finds nothing to land on. */
   g->decode_all = j->probe.truncated != NULL;
   g->max_tps = j->o->branches.max_tps;
+  g->decoder = j->probe.decoder;
 }
 
 /* The vision branch (when planned) and the others, as one launch line. */

@@ -23,6 +23,7 @@ typedef struct {
   const gchar *thumbs_dir;          /* NULL: no thumbnails (mediatag-thumbs.h) */
   gboolean decode_all;              /* framesampler seek=none */
   gdouble max_tps;                  /* 0: no limit */
+  const gchar *decoder;             /* of images; NULL: decodebin */
 } MtAnalyzeGraph;
 
 /* The launch line analysing `uri` (video: sampled frames; else one image). */

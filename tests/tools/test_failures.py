@@ -206,6 +206,21 @@ class Media(unittest.TestCase):
                      "--frame-capture-mode", "1f-every-5s", "--out", out, *extra)
         return cp, out
 
+    def test_gif_bmp_and_cmyk_jpeg_images(self):
+        # Images decodebin hands to decoders that hang (libav's GIF demuxer
+        # never ends) or fail (libav BMP: no frame; jpegdec: CMYK): each is
+        # analysed whole, within the timeout, exit 0.
+        for fmt, args in (("gif", []), ("bmp", [])):
+            with self.subTest(format=fmt):
+                path = os.path.join(MEDIA, "photo-%s.%s" % (fmt, fmt))
+                subprocess.run([mtfixtures.CONVERT, SAMPLE_IMAGE] + args + [path], check=True)
+                cp, out = self.run_local(path)
+                self.assertEqual(cp.returncode, 0, cp.stderr)
+                name = os.path.basename(path)[:-4]
+                self.assertEqual(results_files(out), [name + ".jsonl"])
+                self.assertTrue(any(d["analysis"] == "label" for d in
+                                    read_jsonl(os.path.join(out, name + ".jsonl"))))
+
     def test_whole_clips(self):
         for path in (self.with_audio, self.no_audio):
             with self.subTest(path=os.path.basename(path)):
