@@ -404,6 +404,11 @@ test_accepts (void)
     {"{\"analysis\": \"transcript\", \"text\": \"hi\"}", TRUE},
     {"{\"analysis\": \"text\", \"text\": \"hi\"}", TRUE},
     {"{\"analysis\": \"document\", \"text\": \"hi\"}", TRUE},
+    /* A Textract line: its page's document carries the same words. */
+    {"{\"analysis\": \"text\", \"text\": \"hi\", \"detail\": "
+          "{\"Block\": {\"BlockType\": \"LINE\", \"Text\": \"hi\"}}}", FALSE},
+    {"{\"analysis\": \"text\", \"text\": \"hi\", \"detail\": "
+          "{\"Block\": {\"BlockType\": \"WORD\"}}}", TRUE},
     {"{\"text\": \"anything with text\"}", TRUE},
     {"{\"analysis\": \"label\", \"name\": \"Dog\", \"text\": \"Dog\"}", FALSE},
     {"{\"analysis\": \"face\", \"confidence\": 99}", FALSE},
