@@ -83,7 +83,8 @@ GST_ELEMENT_REGISTER_DECLARE (comprehend);
 
 /* Whether comprehend analyses a document: transcripts, text and document
  * results, and any document with a string `text`; never detections that
- * merely carry a name (labels, faces...). */
+ * merely carry a name (labels, faces...), nor Textract lines, whose words
+ * their page's `document` already carries (each text is analysed once). */
 gboolean mt_comprehend_accepts (JsonObject * document);
 
 /* The engines (engine-*.c). */

@@ -289,6 +289,35 @@ vote_language (gpointer key, gpointer value, gpointer user_data)
   }
 }
 
+static gboolean
+has_letter (const gchar * word)
+{
+  for (; *word; word = g_utf8_next_char (word)) {
+    if (g_unichar_isalpha (g_utf8_get_char (word)))
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* Words of plain ASCII letters that read as words (most of them have a
+ * vowel), as opposed to accented text or letter noise ("xq zzv"). */
+static gboolean
+plain_latin_words (GPtrArray * words)
+{
+  guint i, voweled = 0;
+
+  for (i = 0; i < words->len; i++) {
+    const gchar *w = g_ptr_array_index (words, i), *c;
+
+    for (c = w; *c; c++) {
+      if ((guchar) * c >= 0x80)
+        return FALSE;
+    }
+    voweled += strpbrk (w, "aeiouy") != NULL;
+  }
+  return words->len >= 2 && voweled * 4 >= words->len * 3;
+}
+
 const gchar *
 mt_nlp_guess_language (const MtNlpData * data, const gchar * text, gsize len)
 {
@@ -301,16 +330,28 @@ mt_nlp_guess_language (const MtNlpData * data, const gchar * text, gsize len)
   if (script)
     return script;
   tokens = mt_nlp_tokenize (text, MIN (len, 8192));
-  for (i = 0; i < tokens->len && i < 500; i++) {
+  for (i = 0; i < tokens->len && words->len < 500; i++) {
     MtToken *t = &g_array_index (tokens, MtToken, i);
+    gchar *w = g_utf8_strdown (text + t->begin, t->end - t->begin);
 
-    g_ptr_array_add (words, g_utf8_strdown (text + t->begin,
-            t->end - t->begin));
+    /* Numbers are no language's words, though some stopword lists have
+     * digits (es and ko list "1"...): an invoice's quantities voted
+     * Spanish. */
+    if (has_letter (w))
+      g_ptr_array_add (words, w);
+    else
+      g_free (w);
   }
   g_hash_table_foreach (data->stopwords, vote_language, &v);
   /* Function words make up a third or more of running text in the
    * languages these lists cover; under a tenth is no real match. */
-  if (!v.best || v.best_hits < 2 || v.best_hits * 10 < words->len)
-    return "und";
-  return v.best;
+  if (v.best && v.best_hits >= 2 && v.best_hits * 10 >= words->len)
+    return v.best;
+  /* Too few function words to tell: headings, names, a table's cells
+   * ("Quarterly Invoice Report", "Item Quantity Price"). Unaccented
+   * Latin words are taken for English, the element's default language;
+   * anything else stays undecided. */
+  if (plain_latin_words (words))
+    return "en";
+  return "und";
 }

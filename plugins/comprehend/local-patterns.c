@@ -12,7 +12,10 @@
 
 #include "local-patterns.h"
 
-/* Full names first; an abbreviation may take a dot, a full name may not
+/* Words of one entity are apart by horizontal space only (\h): a line
+ * break ends an entity, as in a table ("March\n2024" are two cells).
+ *
+ * Full names first; an abbreviation may take a dot, a full name may not
  * (that dot ends the sentence). */
 #define MONTH "(?:january|february|march|april|may|june|july|august|" \
   "september|october|november|december|" \
@@ -25,7 +28,7 @@
   "nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|" \
   "hundred|thousand|million|billion|a dozen|dozens of|several|a few)"
 #define NUMBER "(?:[0-9]+(?:[.,][0-9]+)*|" NUMWORD "(?:[ -]" NUMWORD ")*)"
-#define SCALE "(?:\\s?(?:thousand|million|billion|trillion|bn|m|k)\\b)?"
+#define SCALE "(?:\\h?(?:thousand|million|billion|trillion|bn|m|k)\\b)?"
 #define UNIT "(?:percent|per cent|%|kilomet(?:er|re)s?|km|miles?|mi|" \
   "met(?:er|re)s?|cm|mm|feet|foot|ft|inch(?:es)?|yards?|kilograms?|kg|" \
   "grams?|g|pounds?|lbs?|ounces?|oz|tonnes?|tons?|lit(?:er|re)s?|ml|" \
@@ -45,43 +48,43 @@ static const struct
   const gchar *pattern;
 } specs[] = {
   /* March 5, 2024 / March 5th / Tuesday, March 5 */
-  {"DATE", "date", 90, "\\b(?:" WEEKDAY ",?\\s)?" MONTH "\\s" DAY
-        "(?:,?\\s" YEAR ")?\\b"},
+  {"DATE", "date", 90, "\\b(?:" WEEKDAY ",?\\h)?" MONTH "\\h" DAY
+        "(?:,?\\h" YEAR ")?\\b"},
   /* 5 March 2024 / the 5th of March */
-  {"DATE", "date", 90, "\\b(?:the\\s)?" DAY "(?:\\sof)?\\s" MONTH
-        "(?:,?\\s" YEAR ")?\\b"},
+  {"DATE", "date", 90, "\\b(?:the\\h)?" DAY "(?:\\hof)?\\h" MONTH
+        "(?:,?\\h" YEAR ")?\\b"},
   /* March 2024 */
-  {"DATE", "date", 85, "\\b" MONTH "\\s" YEAR "\\b"},
+  {"DATE", "date", 85, "\\b" MONTH "\\h" YEAR "\\b"},
   /* 2024-03-05, 05/03/2024, 5.3.24 */
   {"DATE", "date", 90, "\\b(?:" YEAR "-[01]?[0-9]-[0-3]?[0-9]|"
         "[0-3]?[0-9][/.][01]?[0-9][/.](?:[0-9]{2}|" YEAR ")|"
         "[01]?[0-9]/[0-3]?[0-9]/(?:[0-9]{2}|" YEAR "))\\b"},
   /* weekdays, relative days and periods */
-  {"DATE", "date", 80, "\\b(?:(?:last|next|this|every)\\s)?" WEEKDAY
-        "(?:\\s(?:morning|afternoon|evening|night))?\\b"},
+  {"DATE", "date", 80, "\\b(?:(?:last|next|this|every)\\h)?" WEEKDAY
+        "(?:\\h(?:morning|afternoon|evening|night))?\\b"},
   {"DATE", "date", 80, "\\b(?:today|tomorrow|yesterday|tonight|"
-        "(?:last|next|this|past|coming)\\s(?:week|month|year|decade|"
+        "(?:last|next|this|past|coming)\\h(?:week|month|year|decade|"
         "century|spring|summer|autumn|fall|winter|weekend|quarter))\\b"},
   /* in 1999, since 2010; the 1990s, the '90s */
   {"DATE", "date", 80, "\\b(?:in|since|by|of|from|until|till|to|"
-        "before|after|during|around|circa)\\s(" YEAR ")\\b"},
+        "before|after|during|around|circa)\\h(" YEAR ")\\b"},
   {"DATE", "date", 80, "\\b(?:1[5-9][0-9]0|20[0-9]0)s\\b|"
-        "(?<=\\bthe\\s)'[0-9]0s\\b"},
+        "(?<=\\bthe\\h)'[0-9]0s\\b"},
   /* Q3 2024, the third quarter of 2023 */
-  {"DATE", "date", 80, "\\bq[1-4]\\s" YEAR "\\b|\\bthe\\s(?:first|second|"
-        "third|fourth)\\squarter(?:\\sof\\s" YEAR ")?\\b"},
+  {"DATE", "date", 80, "\\bq[1-4]\\h" YEAR "\\b|\\bthe\\h(?:first|second|"
+        "third|fourth)\\hquarter(?:\\hof\\h" YEAR ")?\\b"},
   /* in March, since January */
   {"DATE", "date", 70, "\\b(?:in|since|by|until|till|before|after|"
-        "during|early|late|mid|last|next|this)\\s(" MONTH ")(?!\\w)"},
+        "during|early|late|mid|last|next|this)\\h(" MONTH ")(?!\\w)"},
   /* 10:30, 5 pm, 10:30 a.m., noon, midnight */
   {"DATE", "time", 75, "\\b(?:[01]?[0-9]|2[0-3]):[0-5][0-9]"
-        "(?:\\s?(?:a\\.?m\\.?|p\\.?m\\.?))?(?!\\w)|\\b(?:1[0-2]|0?[1-9])"
-        "\\s?(?:a\\.m\\.|p\\.m\\.|am|pm)(?!\\w)|\\b(?:noon|midnight)\\b"},
+        "(?:\\h?(?:a\\.?m\\.?|p\\.?m\\.?))?(?!\\w)|\\b(?:1[0-2]|0?[1-9])"
+        "\\h?(?:a\\.m\\.|p\\.m\\.|am|pm)(?!\\w)|\\b(?:noon|midnight)\\b"},
   /* $5.2 million, €30, USD 300, 30 dollars */
-  {"QUANTITY", "money", 90, "(?:" CURRENCY "\\s?[0-9]+(?:[.,][0-9]+)*"
+  {"QUANTITY", "money", 90, "(?:" CURRENCY "\\h?[0-9]+(?:[.,][0-9]+)*"
         SCALE ")"},
   /* 45%, 3.5 km, two hours, 200 people, 5 million euros */
-  {"QUANTITY", "quantity", 85, "\\b" NUMBER SCALE "\\s?" UNIT "(?![\\w])"},
+  {"QUANTITY", "quantity", 85, "\\b" NUMBER SCALE "\\h?" UNIT "(?![\\w])"},
 };
 
 static GRegex *regexes[G_N_ELEMENTS (specs)];

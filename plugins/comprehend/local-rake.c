@@ -37,14 +37,16 @@ only_digits (const gchar * s)
 }
 
 /* Anything but spaces between two words (a comma, a full stop, a dash,
- * brackets) ends a candidate. */
+ * brackets) ends a candidate, and so does a line break: the lines of a
+ * page (a heading, a table's cells) are not one phrase. */
 static gboolean
 punctuation_between (const gchar * text, const MtToken * a, const MtToken * b)
 {
   gsize i;
 
   for (i = a->end; i < b->begin; i++) {
-    if (!g_ascii_isspace (text[i]))
+    if (!g_ascii_isspace (text[i]) || text[i] == '\n' || text[i] == '\r'
+        || text[i] == '\v' || text[i] == '\f')
       return TRUE;
   }
   return FALSE;

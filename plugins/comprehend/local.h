@@ -36,7 +36,8 @@ typedef struct {
 GArray *mt_nlp_tokenize (const gchar * text, gsize len);
 
 /* The language of a text: an ISO 639-1 code from its script (zh, ja, ko,
- * th...) or the stopword list it matches best, "und" when undecided. */
+ * th...) or the stopword list it matches best; with too few stopwords to
+ * tell, "en" for unaccented Latin words, else "und". */
 const gchar *mt_nlp_guess_language (const MtNlpData * data,
     const gchar * text, gsize len);
 

@@ -320,6 +320,21 @@ static const gchar *const not_text[] = {
   "field", "expense", "identity", NULL
 };
 
+/* A Textract line (analysis `text` with its LINE block in detail.Block):
+ * textractsink writes the page's `document` before its lines, and that
+ * page holds the same words with their own boxes. Analysing both would
+ * find everything twice, once with the word's box and once with the
+ * line's, so only the page is analysed. */
+static gboolean
+textract_line (JsonObject * document)
+{
+  JsonObject *block = object_member (object_member (document, "detail"),
+      "Block");
+
+  return !g_strcmp0 (string_member (document, "analysis"), MT_ANALYSIS_TEXT)
+      && !g_strcmp0 (string_member (block, "BlockType"), "LINE");
+}
+
 gboolean
 mt_comprehend_accepts (JsonObject * document)
 {
@@ -333,7 +348,7 @@ mt_comprehend_accepts (JsonObject * document)
       && json_node_get_value_type (analysis) == G_TYPE_STRING
       && g_strv_contains (not_text, json_node_get_string (analysis)))
     return FALSE;
-  return TRUE;
+  return !textract_line (document);
 }
 
 /* Merging */

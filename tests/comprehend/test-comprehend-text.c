@@ -246,6 +246,16 @@ test_language_guess (void)
     {"今天天气很好，我们去公园吧。", "zh"},
     {"오늘은 날씨가 아주 좋습니다.", "ko"},
     {"xq zzv plk", "und"},
+    /* An invoice page as textractsink joins it: few function words, and
+     * digits that Spanish's stopword list has ("1", "4", "7"). */
+    {"Quarterly Invoice Report\nInvoice Number: INV-2026-0042\n"
+          "Customer: Acme Widgets Limited\n<script>alert(1)</script>\n"
+          "Item\nQuantity\nPrice\nBlue widget\n4\n12.50\nRed gadget\n10\n"
+          "3.75\nGreen sprocket\n7\n8.00", "en"},
+    {"Approved by Jane Smith, Finance Director, London.", "en"},
+    {"Item Quantity Price", "en"},
+    {"4 7 1 12.50", "und"},
+    {"Größe Straße Übergröße", "und"},
   };
   guint i;
 
@@ -394,6 +404,11 @@ test_accepts (void)
     {"{\"analysis\": \"transcript\", \"text\": \"hi\"}", TRUE},
     {"{\"analysis\": \"text\", \"text\": \"hi\"}", TRUE},
     {"{\"analysis\": \"document\", \"text\": \"hi\"}", TRUE},
+    /* A Textract line: its page's document carries the same words. */
+    {"{\"analysis\": \"text\", \"text\": \"hi\", \"detail\": "
+          "{\"Block\": {\"BlockType\": \"LINE\", \"Text\": \"hi\"}}}", FALSE},
+    {"{\"analysis\": \"text\", \"text\": \"hi\", \"detail\": "
+          "{\"Block\": {\"BlockType\": \"WORD\"}}}", TRUE},
     {"{\"text\": \"anything with text\"}", TRUE},
     {"{\"analysis\": \"label\", \"name\": \"Dog\", \"text\": \"Dog\"}", FALSE},
     {"{\"analysis\": \"face\", \"confidence\": 99}", FALSE},

@@ -151,6 +151,97 @@ MIXED = [
 ]
 
 
+def invoice_pdf(path, pages=3):
+    """A born-digital invoice: page 1 a heading, the customer and a table,
+    page 2 terms, then signature pages naming Jane Smith in London (each
+    once). Each name occurs once per page it is on."""
+    def text(x, y, size, s):
+        s = s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+        return "BT /F1 %d Tf %d %d Td (%s) Tj ET" % (size, x, y, s)
+    p1 = [text(72, 740, 20, "Quarterly Invoice Report"),
+          text(72, 710, 12, "Invoice Number: INV-2026-0042"),
+          text(72, 692, 12, "Customer: Acme Widgets Limited")]
+    rows = [["Item", "Quantity", "Price"], ["Blue widget", "4", "12.50"],
+            ["Red gadget", "10", "3.75"], ["Green sprocket", "7", "8.00"]]
+    for r, row in enumerate(rows):
+        for c, cell in enumerate(row):
+            p1.append(text(78 + 160 * c, 626 - 30 * r, 14, cell))
+    p2 = [text(72, 740, 16, "Page two: Terms and conditions"),
+          text(72, 710, 12, "Payment is due within thirty days of the invoice date.")]
+    sig = [text(72, 740, 16, "Page three: Signature"),
+           text(72, 710, 12, "Approved by Jane Smith, Finance Director, London.")]
+    contents = [p1, p2] + [sig] * (pages - 2)
+    fx.write_pdf(path, ["\n".join(c).encode("latin-1") for c in contents])
+
+
+@unittest.skipUnless(HAVE_NLP, "no NLP data: run tools/fetch-models")
+class DocumentTest(Base):
+    """textractsink's pages and lines followed by comprehend, as `mediatag
+    analyze some.pdf` runs them (language-code=auto here)."""
+
+    def run_pdf(self, pages, props="backend=local language-code=auto"):
+        if not have_element("textractsink"):
+            self.skipTest("textractsink is not built")
+        pdf = os.path.join(self.tmp, "invoice.pdf")
+        invoice_pdf(pdf, pages)
+        out = os.path.join(self.tmp, "nlp.jsonl")
+        line = ("filesrc location=%s ! typefind ! textractsink backend=local "
+                "features=text+tables ! comprehend %s location=%s ! fakesink"
+                % (pdf, props, out))
+        cp = subprocess.run(["gst-launch-1.0", "-e"] + fx.pipeline_args(line),
+                            env=fx.gst_env(), capture_output=True, text=True, timeout=240)
+        self.assertEqual(cp.returncode, 0, cp.stdout + cp.stderr)
+        with open(out) as f:
+            docs = [json.loads(x) for x in f if x.strip()]
+        return docs, cp.stdout + cp.stderr
+
+    @staticmethod
+    def occurrences(docs, analysis):
+        n = {}
+        for d in docs:
+            if d["analysis"] == analysis:
+                key = (d["name"], d.get("type"))
+                n[key] = n.get(key, 0) + d.get("detail", {}).get("Occurrences", 1)
+        return n
+
+    def test_each_name_counted_as_often_as_it_occurs(self):
+        # language-code=en, as `mediatag analyze` sets it.
+        docs, messages = self.run_pdf(5, "backend=local language-code=en")
+        ents = self.occurrences(docs, "entity")
+        # Page 1 names Acme once; pages 3-5 name Jane Smith and London once each.
+        self.assertEqual(ents.get(("Acme Widgets Limited", "ORGANIZATION")), 1, ents)
+        self.assertEqual(ents.get(("Jane Smith", "PERSON")), 3, ents)
+        self.assertEqual(ents.get(("London", "LOCATION")), 3, ents)
+        self.assertEqual(ents.get(("thirty days", "QUANTITY")), 1, ents)
+        phrases = self.occurrences(docs, "keyphrase")
+        self.assertEqual(phrases.get(("Acme Widgets Limited", None)), 1, phrases)
+        self.assertEqual(phrases.get(("Finance Director", None)), 3, phrases)
+        # Each page's text once: one sentiment per page, each id once.
+        self.assertEqual(sorted(d["page"] for d in docs if d["analysis"] == "sentiment"),
+                         [1, 2, 3, 4, 5])
+        ids = [d["id"] for d in docs]
+        self.assertEqual(len(ids), len(set(ids)))
+
+    def test_no_phrase_across_a_line_break(self):
+        docs, messages = self.run_pdf(3)
+        found = [d["name"] for d in docs if d["analysis"] in ("keyphrase", "entity")]
+        self.assertTrue(found)
+        self.assertEqual([n for n in found if "\n" in n or "\r" in n], [])
+        phrases = {d["name"] for d in docs if d["analysis"] == "keyphrase"}
+        self.assertIn("Quarterly Invoice Report", phrases)
+        self.assertIn("Green sprocket", phrases)
+
+    def test_invoice_page_is_english(self):
+        docs, messages = self.run_pdf(3)
+        self.assertNotIn("in language", messages)
+        page1 = [d for d in docs if d.get("page") == 1]
+        self.assertEqual({d["detail"]["LanguageCode"] for d in page1
+                          if d["analysis"] == "keyphrase"}, {"en"})
+        # English: entities and sentiment too.
+        self.assertIn("Acme Widgets Limited", [d["name"] for d in page1 if d["analysis"] == "entity"])
+        self.assertEqual(len([d for d in page1 if d["analysis"] == "sentiment"]), 1)
+
+
 @unittest.skipUnless(HAVE_NLP, "no NLP data: run tools/fetch-models")
 class LocalTest(Base):
     def test_results_follow_their_source_and_inputs_pass_unchanged(self):
