@@ -244,6 +244,9 @@ class LocalFolder(BatchTest):
         state = latest(local_ledger(out))["v/clip.mp4"]
         self.assertEqual(state["state"], "failed")
         self.assertIn("incomplete", state["error"])
+        # the reason names the results where they were published
+        self.assertIn(os.path.join(out, "v", "clip.mp4.incomplete.jsonl"), state["error"])
+        self.assertNotIn(".mediatag", state["error"])
         kept = sorted(os.listdir(os.path.join(out, "v")))
         self.assertIn("clip.mp4.incomplete.jsonl", kept)
         self.assertNotIn("clip.mp4.jsonl", kept)
