@@ -137,8 +137,17 @@ walk (Walk * w, const gchar * abs, const gchar * rel, GError ** error)
         continue;
       if (!walk (w, p, r, error))
         return FALSE;
-    } else if ((S_ISREG (st.st_mode) || (S_ISLNK (st.st_mode)
-                && g_stat (p, &st) == 0 && S_ISREG (st.st_mode)))
+    } else if (S_ISLNK (st.st_mode) && g_stat (p, &st) != 0) {
+      /* A link to nothing is an asset that cannot be read: it fails
+       * (named, with the reason) rather than vanish from the run. Links
+       * to folders are not followed (no loops). */
+      MtBatchItem *item = g_new0 (MtBatchItem, 1);
+
+      item->path = g_strdup (r);
+      item->uri = gst_filename_to_uri (p, NULL);
+      if (!emit (w, item, error))
+        return FALSE;
+    } else if (S_ISREG (st.st_mode)
         && !emit (w, local_item (p, r, &st), error)) {
       return FALSE;
     }

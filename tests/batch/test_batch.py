@@ -258,6 +258,18 @@ class LocalFolder(BatchTest):
                          ["clip.mp4.jsonl", "clip.mp4.label.vtt"])
         self.assertEqual(latest(local_ledger(out))["v/clip.mp4"]["attempts"], 1)
 
+    def test_links_to_files_are_assets_links_to_nothing_fail(self):
+        src, out = self.path("src"), self.path("out")
+        make_tree(src, {"a.jpg": 0})
+        os.symlink("a.jpg", os.path.join(src, "link.jpg"))
+        os.symlink("/nonexistent/x.jpg", os.path.join(src, "dangling.jpg"))
+        cp = batch(src, "--out", out, *BASE)
+        self.assertEqual(cp.returncode, 3, cp.stderr)
+        state = latest(local_ledger(out))
+        self.assertEqual({p: r["state"] for p, r in state.items()},
+                         {"a.jpg": "done", "link.jpg": "done", "dangling.jpg": "failed"})
+        self.assertIn("no such file", state["dangling.jpg"]["error"].lower())
+
     def test_include_exclude_and_a_list_file(self):
         src, out = self.path("src"), self.path("out")
         make_tree(src, {"keep/x.jpg": 0, "keep/y.jpg": 1, "drop/z.jpg": 2})
