@@ -648,7 +648,10 @@ analysed_position (RunState * st)
 static void
 print_progress (RunState * st, gboolean final)
 {
-  GstClockTime pos = final ? st->duration : analysed_position (st);
+  /* The last line shows the whole length only when the whole was read:
+   * a stopped run ends where it stopped. */
+  GstClockTime pos = final && !stop.signo ? st->duration :
+      analysed_position (st);
   gboolean document = st->document || (st->pages_total > 0
       && !GST_CLOCK_TIME_IS_VALID (st->duration));
   gdouble frac = 0;
@@ -1278,7 +1281,7 @@ finish_job (Job * j)
     job_say (j, "%s", j->st.error_text);
     return ASSET_FAILED;
   }
-  if (!j->st.failed && !stopped)
+  if (!j->st.failed)
     why = incomplete_reason (&j->st, &j->probe,
         end_tolerance (j->ai->frame_capture_mode));
   incomplete = j->st.failed || stopped || why;
@@ -1311,7 +1314,10 @@ finish_job (Job * j)
   if (j->st.failed)
     job_say (j, "%s", j->st.error_text);
   report_failures (j, results);
-  if (stopped)
+  if (stopped && why)
+    job_say (j, "%s%s; results so far in %s (incomplete)",
+        g_str_has_prefix (why, "stopped") ? "" : "stopped; ", why, results);
+  else if (stopped)
     job_say (j, "stopped; results so far in %s (incomplete)", results);
   else if (incomplete)
     job_say (j, "incomplete: %s; results so far in %s", why ? why :

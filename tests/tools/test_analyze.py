@@ -276,6 +276,8 @@ class Interrupt(unittest.TestCase):
         _, err = p.communicate(timeout=120)
         self.assertEqual(p.returncode, 130, err)
         self.assertIn("incomplete", err)
+        # where it stopped, as the README says: "stopped at 0:03.6 of 0:12.0"
+        self.assertRegex(err, r"stopped at \d+:\d\d\.\d of \d+:\d\d\.\d; results so far in ")
         self.assertFalse(os.path.exists(os.path.join(out, "sample.jsonl")))
         partial = os.path.join(out, "sample.incomplete.jsonl")
         self.assertTrue(os.path.exists(partial), os.listdir(out))
