@@ -436,6 +436,7 @@ typedef struct {
   gboolean has_audio;
   gchar *truncated;             /* what mediatag-probe.c found missing */
   const gchar *decoder;         /* the image's decoder; NULL: decodebin */
+  const gchar *format;          /* mediatag-probe.c's name of it, or NULL */
 } Probe;
 
 static void
@@ -542,6 +543,7 @@ probe_media (const gchar * uri, const AnalyzeOptions * o, Probe * p,
   if (!mt_sniff_uri (uri, &sniff, error))
     return FALSE;
   p->truncated = g_steal_pointer (&sniff.truncated);
+  p->format = sniff.format;
   if (sniff.kind == MT_SNIFF_DOCUMENT) {
     p->kind = MEDIA_DOCUMENT;
     return TRUE;
@@ -558,7 +560,13 @@ probe_media (const gchar * uri, const AnalyzeOptions * o, Probe * p,
     return check_pixels (sniff.width, sniff.height, what, o->max_pixels,
         error);
   }
-  return discover (uri, o, p, error);
+  if (discover (uri, o, p, error))
+    return TRUE;
+  /* A file cut before its index (an MP4's moov at the end) cannot be
+   * played at all: say first that it is cut short. */
+  if (p->truncated)
+    g_prefix_error (error, "%s; ", p->truncated);
+  return FALSE;
 }
 
 /* ---- the graph -------------------------------------------------------- */
@@ -1451,6 +1459,8 @@ analyze_job (Job * j)
     job_say (j, "%s", error->message);
     return ASSET_FAILED;
   }
+  if (j->probe.format && !strcmp (j->probe.format, "PDF"))
+    j->br.document_caps = "application/pdf";
   job_graph (j, &g);
   launch = mt_analyze_build_launch (a->uri, j->probe.kind == MEDIA_VIDEO, &g);
   launch = branches_launch (j, launch);

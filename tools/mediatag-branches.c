@@ -456,9 +456,10 @@ append_document (GString * s, const MtBranchPlan * p,
     const MtBranchOptions * bo, const gchar * source, const gchar * backend,
     const gchar * location)
 {
-  g_string_append_printf (s, "%s%s ! typefind ! textractsink backend=%s "
-      "features=%s", s->len ? " " : "", source, backend,
-      p->document_features);
+  g_string_append_printf (s, "%s%s ! typefind", s->len ? " " : "", source);
+  mt_launch_append_prop (s, "force-caps", p->document_caps);
+  g_string_append_printf (s, " ! textractsink backend=%s features=%s",
+      backend, p->document_features);
   mt_branch_append_rate (s, "textractsink", bo->max_tps);
   mt_launch_append_prop (s, "queries", bo->queries);
   mt_launch_append_prop (s, "pages", bo->pages);

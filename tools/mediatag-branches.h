@@ -63,6 +63,9 @@ typedef struct {
   gchar *document_features;
   gchar *audio_location;        /* NULL: the branch writes the asset's part */
   gchar *document_location;
+  /* The document's caps when the probe knew its format (a PDF whose text
+   * typefind would take for text/plain); NULL: typefind decides. */
+  const gchar *document_caps;
   gchar *comprehend_location;
 } MtBranchPlan;
 

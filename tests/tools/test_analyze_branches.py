@@ -340,6 +340,10 @@ class Documents(unittest.TestCase):
         self.assertEqual(cp.returncode, 0, cp.stderr)
         self.assertIn("typefind ! textractsink", cp.stdout)
         self.assertNotIn("decodebin", cp.stdout)
+        # A PDF is known by its header: typefind is told, as a large
+        # uncompressed PDF full of text scores higher as text/plain.
+        cp = analyze(self.pdf, "--dry-run")
+        self.assertIn('typefind force-caps="application/pdf" ! textractsink', cp.stdout)
 
 
 if __name__ == "__main__":

@@ -250,6 +250,19 @@ class Media(unittest.TestCase):
                     # (a sparse mode's last sample may be one interval early).
                     self.assertRegex(cp.stderr, r"stopped at 0:0\d\.\d of 0:12\.0")
 
+    def test_clip_cut_before_its_index_says_so(self):
+        # moov at the end, cut off: nothing can be played, and the error
+        # says first that the file is cut short.
+        path = os.path.join(MEDIA, "moov-last.mp4")
+        mtfixtures.gst_launch("videotestsrc num-buffers=50 ! video/x-raw,width=160,height=120,"
+                              "framerate=25/1 ! x264enc speed-preset=ultrafast ! h264parse ! "
+                              "mp4mux ! filesink location=%s" % path)
+        cp, out = self.run_local(cut(path, 0.5, "moov-last-cut.mp4"))
+        self.assertEqual(cp.returncode, 1, cp.stderr)
+        self.assertRegex(cp.stderr, r"moov-last-cut\.mp4: the file is truncated: it has \d+ of "
+                                    r"the \d+ bytes its MP4 header declares; cannot read")
+        self.assertEqual(results_files(out), [])
+
     def test_truncated_video_tracks_are_not_final(self):
         cp, out = self.run_local(cut(SAMPLE_VIDEO, 0.5, "halfsample.mp4"),
                                  "--frame-capture-mode", "1fps")
