@@ -65,6 +65,8 @@ typedef struct {
   gchar *ai_options;
   gchar *out_dir;
   gchar *opensearch;
+  gchar *pdf_password_file;
+  gchar *pdf_password;          /* read from it; never in a launch line */
   gchar *collection_id;
   gchar *custom_label_models;
   gchar *text_roi;
@@ -127,6 +129,7 @@ typedef struct {
   gboolean progress;
   gint64 started;
   MtRunTotals totals;
+  const gchar *pdf_password;     /* for textractsink, set after parsing */
 } RunState;
 
 /* Signals stop the whole run: the first drains what is in flight, the
@@ -152,6 +155,10 @@ analyze_options_clear (AnalyzeOptions * o)
   g_free (o->ai_options);
   g_free (o->out_dir);
   g_free (o->opensearch);
+  g_free (o->pdf_password_file);
+  if (o->pdf_password)
+    memset (o->pdf_password, 0, strlen (o->pdf_password));
+  g_free (o->pdf_password);
   g_free (o->collection_id);
   g_free (o->custom_label_models);
   g_free (o->text_roi);
@@ -1041,6 +1048,25 @@ pop_start_error (GstBus * bus, RunState * st)
   }
 }
 
+/* The password goes to each textractsink as a property, not through the
+ * launch line, which --print-pipeline shows and logs may keep. */
+static void
+set_pdf_password (GstBin * bin, const gchar * password)
+{
+  g_autoptr (GstIterator) it = gst_bin_iterate_recurse (bin);
+  GValue v = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&v);
+    GstElementFactory *f = gst_element_get_factory (e);
+
+    if (f && !g_strcmp0 (GST_OBJECT_NAME (f), "textractsink"))
+      g_object_set (e, "password", password, NULL);
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+}
+
 static gboolean
 run_pipeline (const gchar * launch, gboolean progress, RunState * st,
     GError ** error)
@@ -1052,6 +1078,8 @@ run_pipeline (const gchar * launch, gboolean progress, RunState * st,
       GST_PARSE_FLAG_FATAL_ERRORS, error);
   if (!st->pipeline)
     return FALSE;
+  if (st->pdf_password)
+    set_pdf_password (GST_BIN (st->pipeline), st->pdf_password);
   if (st->thumbs_dir
       && !mt_thumbs_attach (st->pipeline, st->thumbs_dir, error)) {
     gst_clear_object (&st->pipeline);
@@ -1453,6 +1481,7 @@ analyze_job (Job * j)
   j->incomplete = g_strconcat (j->base, ".incomplete.jsonl", NULL);
   j->thumbs = g_strconcat (j->base, ".thumbs", NULL);
   j->st.thumbs_dir = o->no_thumbnails ? NULL : j->thumbs;
+  j->st.pdf_password = o->pdf_password;
   if (!mt_branch_plan_make (&j->br, &o->branches,
           media_kind_names[j->probe.kind], j->probe.has_audio, j->part,
           &error)) {
@@ -1682,6 +1711,21 @@ check_sink_options (AnalyzeOptions * o, const MtAiOptions * ai,
       && !g_str_has_prefix (o->opensearch, "https://"))
     return mt_usage_error (error, "--opensearch %s: not allowed: it takes an "
         "http:// or https:// URL", o->opensearch);
+  if (o->pdf_password_file) {
+    gsize len;
+
+    g_clear_pointer (&o->pdf_password, g_free);
+    if (!g_file_get_contents (o->pdf_password_file, &o->pdf_password, &len,
+            NULL))
+      return mt_usage_error (error, "--pdf-password-file %s: cannot be "
+          "read", o->pdf_password_file);
+    /* A file written by echo ends with a newline that is not the
+     * password's. */
+    if (len && o->pdf_password[len - 1] == '\n')
+      o->pdf_password[--len] = '\0';
+    if (len && o->pdf_password[len - 1] == '\r')
+      o->pdf_password[--len] = '\0';
+  }
   if (!mt_pages_valid (o->branches.pages))
     return mt_usage_error (error, "--pages %s: not allowed: write pages and "
         "ranges from 1, separated by commas, e.g. 1-5,9", o->branches.pages);
@@ -1812,6 +1856,9 @@ add_entries (GOptionContext * ctx, AnalyzeOptions * o)
           "Sign the --opensearch requests with AWS SigV4 (the AWS "
           "credentials and region of the run) for es (OpenSearch Service) "
           "or aoss (Serverless)", "SERVICE"},
+    {"pdf-password-file", 0, 0, G_OPTION_ARG_FILENAME, &o->pdf_password_file,
+          "File holding the password of encrypted PDFs (a final newline is "
+          "not part of it; never shown)", "FILE"},
     {"collection-id", 0, 0, G_OPTION_ARG_STRING, &o->collection_id,
         "Face collection for face-search", "ID"},
     {"custom-label-models", 0, 0, G_OPTION_ARG_STRING,

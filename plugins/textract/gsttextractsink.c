@@ -262,7 +262,8 @@ open_pdf (MtTextractSink * self, GBytes * bytes, const gchar * password,
     else
       GST_ELEMENT_ERROR (self, RESOURCE, NOT_AUTHORIZED,
           ("The PDF is encrypted: give its password in the `password` "
-              "property."), ("Poppler: %s", err->message));
+              "property (mediatag: --pdf-password-file)."), ("Poppler: %s",
+              err->message));
     return FALSE;
   }
   if (!pdf) {

@@ -316,6 +316,27 @@ class Documents(unittest.TestCase):
         self.assertTrue(any(d["analysis"] == "text"
                             for d in read_jsonl(os.path.join(out, "fruit.jsonl"))))
 
+    def test_encrypted_pdf_with_a_password_file(self):
+        locked = path("locked.pdf")
+        subprocess.run(["qpdf", "--encrypt", "s3cret-pw", "s3cret-pw", "256", "--",
+                        self.pdf, locked], check=True)
+        out = tempfile.mkdtemp(dir=MEDIA)
+        cp = analyze(locked, "--out", out)
+        self.assertEqual(cp.returncode, 1, cp.stderr)
+        self.assertIn("The PDF is encrypted", cp.stderr)
+        self.assertIn("--pdf-password-file", cp.stderr)
+        pw = path("pw.txt")
+        with open(pw, "w") as f:
+            f.write("s3cret-pw\n")
+        cp = analyze(locked, "--out", out, "--pdf-password-file", pw, "-p")
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertNotIn("s3cret-pw", cp.stdout + cp.stderr)
+        with open(os.path.join(out, "locked.p1.t1.csv"), "rb") as f:
+            self.assertEqual(f.read(), CSV)
+        cp = analyze(locked, "--out", out, "--pdf-password-file", path("none.txt"))
+        self.assertEqual(cp.returncode, 2, cp.stderr)
+        self.assertIn("--pdf-password-file", cp.stderr)
+
     def test_photo_with_tables_feature(self):
         png = path("fruit")
         subprocess.run(["pdftoppm", "-r", "150", "-singlefile", "-png", self.pdf, png],
