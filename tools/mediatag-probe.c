@@ -407,7 +407,7 @@ read_s3_tail (const gchar * uri, guint64 * total, GError ** error)
               total, NULL, &err)))
     return tail;
 failed:
-  text = mt_s3_error_describe (err, bucket, key, &code);
+  text = mt_s3_error_describe (err, bucket ? bucket : "", key, &code);
   g_set_error (error, GST_RESOURCE_ERROR, code, "could not read the end of "
       "the object to check that it is whole: %s", text);
   return NULL;

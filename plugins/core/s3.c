@@ -1026,8 +1026,9 @@ tail_send (MtS3Client * c, MtHttpRequest * req, Tail * t,
   return mt_aws_client_send (c->aws, req, &opts, resp, cancellable, error);
 }
 
-/* An empty object has no suffix to give: S3 answers 416 InvalidRange
- * (saying the size in Content-Range "bytes * /0" or in ActualObjectSize). */
+/* An empty object has no suffix to give: S3 answers 416 InvalidRange,
+ * with the size, 0, in Content-Range ("bytes *" "/0") or in the error's
+ * ActualObjectSize. */
 static gboolean
 tail_of_empty (const GError * error, const MtHttpResponse * resp)
 {
