@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "mediatag-probe.h"
+#include "s3.h"
 
 /* Enough for a JPEG's SOF behind its EXIF and ICC segments, a TIFF's first
  * IFD, a PDF's leading junk. */
@@ -383,10 +384,43 @@ read_remote_head (const gchar * uri, GError ** error)
   return bytes;
 }
 
+/* The end and the size of an S3 object, from one small ranged GET (the
+ * client that s3src would use: settings from the environment). */
+static GBytes *
+read_s3_tail (const gchar * uri, guint64 * total, GError ** error)
+{
+  g_autofree gchar *bucket = NULL;
+  g_autofree gchar *key = NULL;
+  g_autofree gchar *text = NULL;
+  g_autoptr (MtS3Client) s3 = NULL;
+  g_autoptr (GError) err = NULL;
+  MtAwsSettings settings;
+  GBytes *tail;
+  gint code;
+
+  if (!mt_s3_uri_parse (uri, FALSE, &bucket, &key, &err))
+    goto failed;
+  mt_aws_settings_init (&settings);
+  s3 = mt_s3_client_new (&settings, FALSE, FALSE, &err);
+  mt_aws_settings_clear (&settings);
+  if (s3 && (tail = mt_s3_client_get_tail (s3, bucket, key, TAIL_BYTES,
+              total, NULL, &err)))
+    return tail;
+failed:
+  text = mt_s3_error_describe (err, bucket ? bucket : "", key, &code);
+  g_set_error (error, GST_RESOURCE_ERROR, code, "could not read the end of "
+      "the object to check that it is whole: %s", text);
+  return NULL;
+}
+
 gboolean
 mt_sniff_uri (const gchar * uri, MtSniff * s, GError ** error)
 {
   g_autoptr (GByteArray) head = NULL;
+  g_autoptr (GBytes) tail = NULL;
+  const guint8 *tail_data;
+  gsize tail_len;
+  guint64 total;
 
   mt_sniff_clear (s);
   if (g_str_has_prefix (uri, "file:")) {
@@ -396,8 +430,19 @@ mt_sniff_uri (const gchar * uri, MtSniff * s, GError ** error)
   }
   if (!(head = read_remote_head (uri, error)))
     return FALSE;
-  /* The end of a remote object is not read: its truncation shows in the
-   * decoders and in the stated duration (mediatag-analyze.c). */
   mt_sniff_data (head->data, head->len, NULL, 0, G_MAXUINT64, s);
+  /* An S3 object's end markers and declared sizes are checked as a local
+   * file's (the MP4 box walk, which reads through the whole file, is not).
+   * Other remote URIs: their truncation shows in the decoders and in the
+   * stated duration (mediatag-analyze.c). */
+  if (!s->format || !g_str_has_prefix (uri, "s3://"))
+    return TRUE;
+  if (!(tail = read_s3_tail (uri, &total, error)))
+    return FALSE;
+  tail_data = g_bytes_get_data (tail, &tail_len);
+  /* An object emptied since its head was read has lost its end too. */
+  if (!tail_data)
+    tail_data = (const guint8 *) "";
+  check_end (head->data, head->len, tail_data, tail_len, total, s);
   return TRUE;
 }

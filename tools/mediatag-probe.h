@@ -1,8 +1,8 @@
 /* What mediatag analyze learns from an input's own bytes before anything
  * decodes it: the format by its content (never by its name), an image's
  * size from its header (so a decompression bomb is refused before it costs
- * memory), and whether a local file is shorter than its container says
- * (a truncated download or copy). */
+ * memory), and whether a local file or an S3 object is shorter than its
+ * container says (a truncated download, copy or upload). */
 #pragma once
 
 #include <glib.h>
@@ -20,15 +20,17 @@ typedef struct {
   MtSniffKind kind;
   const gchar *format;          /* "PNG", "JPEG", "PDF", "MP4", ... or NULL */
   guint64 width, height;        /* images: from the header; 0 when unknown */
-  /* Local files only: set when the file ends before its end marker or
-   * before the size its container declares; says what is missing. */
+  /* Local files and S3 objects: set when the file ends before its end
+   * marker or before the size its container declares (MP4's boxes: local
+   * files only); says what is missing. */
   gchar *truncated;
 } MtSniff;
 
 void mt_sniff_clear (MtSniff * s);
 
 /* Reads the first bytes of `uri` (a local file directly, other URIs through
- * their GStreamer source element) and, for local files, checks the end. */
+ * their GStreamer source element) and, for local files and s3:// objects
+ * (their last bytes and size from one ranged GET), checks the end. */
 gboolean mt_sniff_uri (const gchar * uri, MtSniff * s, GError ** error);
 
 /* The same on bytes in memory (`head`: the first bytes of something

@@ -962,6 +962,159 @@ mt_s3_client_get_object (MtS3Client * client, const gchar * bucket,
 }
 
 gboolean
+mt_s3_response_size (const MtHttpResponse * resp, guint64 * size)
+{
+  const gchar *cr = mt_http_response_get_header (resp, "Content-Range");
+  const gchar *len = mt_http_response_get_header (resp, "Content-Length");
+  const gchar *total = cr ? strchr (cr, '/') : NULL;
+  const gchar *digits = resp->status == 206 ? (total ? total + 1 : NULL) : len;
+  gchar *end = NULL;
+
+  if (digits == NULL || !g_ascii_isdigit (*digits))
+    return FALSE;
+  *size = g_ascii_strtoull (digits, &end, 10);
+  return end != digits && *end == '\0';
+}
+
+/* What one suffix-range GET brings: its last bytes, however the server
+ * sends them. */
+typedef struct
+{
+  GByteArray *tail;
+  gsize tail_size;
+  guint64 received;
+} Tail;
+
+static gboolean
+tail_on_data (const MtHttpResponse * resp, const guint8 * data, gsize len,
+    gpointer user_data)
+{
+  Tail *t = user_data;
+  gsize keep = MIN (len, t->tail_size);
+
+  /* A server that ignores Range sends everything: keep only the end. */
+  t->received += len;
+  g_byte_array_append (t->tail, data + len - keep, keep);
+  if (t->tail->len > t->tail_size)
+    g_byte_array_remove_range (t->tail, 0, t->tail->len - t->tail_size);
+  return TRUE;
+}
+
+static void
+tail_on_retry (guint attempt, const GError * error, gpointer user_data)
+{
+  Tail *t = user_data;
+
+  g_byte_array_set_size (t->tail, 0);
+  t->received = 0;
+}
+
+static gboolean
+tail_send (MtS3Client * c, MtHttpRequest * req, Tail * t,
+    MtHttpResponse ** resp, GCancellable * cancellable, GError ** error)
+{
+  MtAwsSendOptions opts = { 0, };
+
+  opts.payload = MT_SIGV4_PAYLOAD_SIGNED;
+  opts.s3 = TRUE;
+  opts.action = "GetObject";
+  opts.on_data = tail_on_data;
+  opts.on_retry = tail_on_retry;
+  opts.user_data = t;
+  tail_on_retry (0, NULL, t);
+  g_clear_pointer (resp, mt_http_response_free);
+  return mt_aws_client_send (c->aws, req, &opts, resp, cancellable, error);
+}
+
+/* An empty object has no suffix to give: S3 answers 416 InvalidRange,
+ * with the size, 0, in Content-Range ("bytes *" "/0") or in the error's
+ * ActualObjectSize. */
+static gboolean
+tail_of_empty (const GError * error, const MtHttpResponse * resp)
+{
+  const MtAwsErrorDetails *d = mt_aws_error_get_details (error);
+  const gchar *cr;
+  g_autofree gchar *actual = NULL;
+
+  if (resp == NULL || d == NULL || d->http_status != 416)
+    return FALSE;
+  cr = mt_http_response_get_header (resp, "Content-Range");
+  if (cr)
+    return strcmp (cr, "bytes */0") == 0;
+  actual = resp->body ? mt_s3_xml_find (resp->body, "ActualObjectSize") : NULL;
+  return g_strcmp0 (actual, "0") == 0;
+}
+
+/* The object's size from a suffix-range answer that brought `received`
+ * bytes: a 206's Content-Range "bytes first-last/total" must end the
+ * object; a 200 (Range ignored) sent it all. */
+static gboolean
+tail_size_of (const MtHttpResponse * resp, guint64 received, guint64 * total)
+{
+  const gchar *cr = mt_http_response_get_header (resp, "Content-Range");
+
+  if (resp->status == 200) {
+    *total = received;
+    return TRUE;
+  }
+  if (resp->status != 206 || cr == NULL || !g_str_has_prefix (cr, "bytes ")
+      || !g_ascii_isdigit (cr[6]) || !mt_s3_response_size (resp, total))
+    return FALSE;
+  return received <= *total
+      && g_ascii_strtoull (cr + 6, NULL, 10) == *total - received;
+}
+
+GBytes *
+mt_s3_client_get_tail (MtS3Client * client, const gchar * bucket,
+    const gchar * key, gsize tail_size, guint64 * size,
+    GCancellable * cancellable, GError ** error)
+{
+  g_autofree gchar *url = mt_s3_client_url (client, bucket, key, NULL);
+  g_autoptr (MtHttpRequest) req = mt_http_request_new ("GET", url);
+  g_autoptr (MtHttpResponse) resp = NULL;
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  g_autoptr (GError) err = NULL;
+  g_autofree gchar *range = NULL;
+  g_autofree gchar *hint = NULL;
+  Tail t = { bytes, tail_size, 0 };
+  guint64 total;
+  gboolean ok;
+
+  g_return_val_if_fail (tail_size > 0, NULL);
+  range = g_strdup_printf ("bytes=-%" G_GSIZE_FORMAT, tail_size);
+  mt_http_request_set_header (req, "Range", range);
+  ok = tail_send (client, req, &t, &resp, cancellable, &err);
+  if (!ok && (hint = region_hint (client, err, resp))
+      && follow_region (client, bucket, hint, &err)) {
+    g_free (url);
+    url = mt_s3_client_url (client, bucket, key, NULL);
+    g_clear_pointer (&req, mt_http_request_free);
+    req = mt_http_request_new ("GET", url);
+    mt_http_request_set_header (req, "Range", range);
+    ok = tail_send (client, req, &t, &resp, cancellable, &err);
+  }
+  if (!ok && tail_of_empty (err, resp)) {
+    *size = 0;
+    return g_bytes_new (NULL, 0);
+  }
+  if (!ok) {
+    g_propagate_error (error, g_steal_pointer (&err));
+    return NULL;
+  }
+  if (!tail_size_of (resp, t.received, &total)) {
+    const gchar *cr = mt_http_response_get_header (resp, "Content-Range");
+
+    g_set_error (error, MT_AWS_ERROR, MT_AWS_ERROR_FAILED,
+        "S3 answered the last %" G_GSIZE_FORMAT " bytes of s3://%s/%s with "
+        "HTTP %u, %" G_GUINT64_FORMAT " bytes and '%s'", tail_size, bucket,
+        key, resp->status, t.received, cr ? cr : "no Content-Range");
+    return NULL;
+  }
+  *size = total;
+  return g_byte_array_free_to_bytes (g_steal_pointer (&bytes));
+}
+
+gboolean
 mt_s3_client_put_object (MtS3Client * client, const gchar * bucket,
     const gchar * key, GBytes * body, const MtS3PutOptions * options,
     gchar ** etag, GCancellable * cancellable, GError ** error)

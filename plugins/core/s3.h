@@ -130,6 +130,23 @@ GBytes *mt_s3_client_get_object (MtS3Client * client, const gchar * bucket,
     const gchar * key, gsize max_size, gchar ** etag,
     GCancellable * cancellable, GError ** error);
 
+/* The whole size of the object an answer to GET describes: the total of
+ * a 206's Content-Range ("bytes 0-1023/4096"), or the Content-Length of a
+ * 200 that sent it all. FALSE when the answer does not say. */
+gboolean mt_s3_response_size (const MtHttpResponse * resp, guint64 * size);
+
+/* The last tail_size bytes of an object (all of it when it is shorter) and
+ * *size, its whole size, from one GetObject of the suffix range
+ * "bytes=-tail_size" (its Content-Range names the size): what a reader
+ * checking that a file ends as its format says needs, without reading the
+ * rest. A server that ignores Range sends everything: only the end is kept.
+ * An empty object gives an empty GBytes and a size of 0. A bucket in
+ * another region is followed as by HeadObject; errors are named as
+ * GetObject's (NoSuchKey, ...). */
+GBytes *mt_s3_client_get_tail (MtS3Client * client, const gchar * bucket,
+    const gchar * key, gsize tail_size, guint64 * size,
+    GCancellable * cancellable, GError ** error);
+
 /* PutObject conditions and headers; every field may be NULL. */
 typedef struct {
   const gchar *content_type;

@@ -1,6 +1,7 @@
 /* Unit tests of the core's S3 helpers (plugins/core/s3.c): URIs as the AWS
  * CLI writes them, request URLs, %d key templates, S3's XML answers, and
- * (when a moto endpoint is given, by test_s3list.py) paginated listing. */
+ * (when a moto endpoint is given, by test_s3list.py) paginated listing,
+ * and (by test_s3tail.py) an object's last bytes and size. */
 #include <gst/gst.h>
 #include <string.h>
 
@@ -261,6 +262,72 @@ test_list_no_bucket (void)
   g_assert_nonnull (strstr (err->message, "NoSuchBucket"));
 }
 
+/* The last bytes and the size of objects test_s3tail.py made: "tail-<n>"
+ * holds n bytes, byte i being i % 251, for each n of MT_TEST_S3_TAIL_SIZES
+ * (against moto, or a server that ignores Range and sends all). */
+static void
+test_tail (void)
+{
+  const gchar *bucket = g_getenv ("MT_TEST_S3_BUCKET");
+  const gchar *sizes = g_getenv ("MT_TEST_S3_TAIL_SIZES");
+  g_autoptr (MtS3Client) client = NULL;
+  g_autoptr (GError) err = NULL;
+  g_auto (GStrv) each = NULL;
+  MtAwsSettings settings;
+
+  if (bucket == NULL || sizes == NULL) {
+    g_test_skip ("needs a server: run through test_s3tail.py");
+    return;
+  }
+  mt_aws_settings_init (&settings);
+  client = mt_s3_client_new (&settings, FALSE, FALSE, &err);
+  mt_aws_settings_clear (&settings);
+  g_assert_no_error (err);
+
+  each = g_strsplit (sizes, ",", -1);
+  for (guint n = 0; each[n]; n++) {
+    guint64 want = g_ascii_strtoull (each[n], NULL, 10);
+    g_autofree gchar *key = g_strdup_printf ("tail-%s", each[n]);
+    guint64 size = G_MAXUINT64;
+    g_autoptr (GBytes) tail = mt_s3_client_get_tail (client, bucket, key, 64,
+        &size, NULL, &err);
+    const guint8 *d;
+    gsize len;
+
+    g_assert_no_error (err);
+    g_assert_cmpuint (size, ==, want);
+    d = g_bytes_get_data (tail, &len);
+    g_assert_cmpuint (len, ==, MIN (want, 64));
+    for (gsize i = 0; i < len; i++)
+      g_assert_cmpuint (d[i], ==, (want - len + i) % 251);
+  }
+}
+
+static void
+test_tail_no_key (void)
+{
+  const gchar *bucket = g_getenv ("MT_TEST_S3_BUCKET");
+  g_autoptr (MtS3Client) client = NULL;
+  g_autoptr (GBytes) tail = NULL;
+  g_autoptr (GError) err = NULL;
+  MtAwsSettings settings;
+  guint64 size = 7;
+
+  if (bucket == NULL) {
+    g_test_skip ("needs moto: run through test_s3tail.py");
+    return;
+  }
+  mt_aws_settings_init (&settings);
+  client = mt_s3_client_new (&settings, FALSE, FALSE, &err);
+  mt_aws_settings_clear (&settings);
+  tail = mt_s3_client_get_tail (client, bucket, "no-such-key", 64, &size,
+      NULL, &err);
+  g_assert_null (tail);
+  g_assert_cmpuint (size, ==, 7);
+  g_assert_error (err, MT_AWS_ERROR, MT_AWS_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (err->message, "NoSuchKey"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -277,5 +344,7 @@ main (int argc, char **argv)
   g_test_add_func ("/s3/error-describe", test_error_describe);
   g_test_add_func ("/s3/list/pages", test_list);
   g_test_add_func ("/s3/list/no-bucket", test_list_no_bucket);
+  g_test_add_func ("/s3/tail/sizes", test_tail);
+  g_test_add_func ("/s3/tail/no-key", test_tail_no_key);
   return g_test_run ();
 }
