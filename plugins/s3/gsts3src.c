@@ -330,24 +330,6 @@ transfer_check_range (Transfer * t, const MtHttpResponse * resp)
   return FALSE;
 }
 
-/* The object's size from the first GET: the total of its Content-Range
- * ("bytes 0-1023/4096"), or the Content-Length of a 200 that sent it all.
- * FALSE when the answer does not say. */
-static gboolean
-first_get_size (const MtHttpResponse * resp, guint64 * size)
-{
-  const gchar *cr = mt_http_response_get_header (resp, "Content-Range");
-  const gchar *len = mt_http_response_get_header (resp, "Content-Length");
-  const gchar *total = cr ? strchr (cr, '/') : NULL;
-  const gchar *digits = resp->status == 206 ? (total ? total + 1 : NULL) : len;
-  gchar *end = NULL;
-
-  if (digits == NULL || !g_ascii_isdigit (*digits))
-    return FALSE;
-  *size = g_ascii_strtoull (digits, &end, 10);
-  return end != digits && *end == '\0';
-}
-
 /* The first bytes of the first GET: its headers say what HEAD would have
  * said (size, ETag, type, version), and the reader waiting in start() is
  * told. */
@@ -358,7 +340,7 @@ transfer_learn_object (Transfer * t, const MtHttpResponse * resp)
   MtS3Object *obj;
   guint64 size;
 
-  if (!first_get_size (resp, &size)) {
+  if (!mt_s3_response_size (resp, &size)) {
     g_set_error (&t->protocol_error, G_IO_ERROR, G_IO_ERROR_FAILED,
         "S3 answered GET without the object's size (HTTP %u)", resp->status);
     return FALSE;
