@@ -564,6 +564,9 @@ probe_media (const gchar * uri, const AnalyzeOptions * o, Probe * p,
      * whose BMP decoder finds no frame; gdk-pixbuf reads both whole. */
     if (!strcmp (sniff.format, "GIF") || !strcmp (sniff.format, "BMP"))
       p->decoder = "gdkpixbufdec";
+    /* jpegdec refuses CMYK (Photoshop, print work): gdk-pixbuf reads it. */
+    if (!strcmp (sniff.format, "JPEG") && sniff.components == 4)
+      p->decoder = "gdkpixbufdec";
     return check_pixels (sniff.width, sniff.height, what, o->max_pixels,
         error);
   }

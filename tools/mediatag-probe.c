@@ -89,6 +89,8 @@ sniff_jpeg (const guint8 * d, gsize len, MtSniff * s)
     if (is_sof (m) && i + 9 <= len) {
       s->height = be16 (d + i + 5);
       s->width = be16 (d + i + 7);
+      if (i + 10 <= len)
+        s->components = d[i + 9];
       return;
     }
     if (m == 0xDA)              /* scan data: no frame header before it */

@@ -20,6 +20,7 @@ typedef struct {
   MtSniffKind kind;
   const gchar *format;          /* "PNG", "JPEG", "PDF", "MP4", ... or NULL */
   guint64 width, height;        /* images: from the header; 0 when unknown */
+  guint components;             /* JPEG: colour components (4: CMYK); 0 unknown */
   /* Local files and S3 objects: set when the file ends before its end
    * marker or before the size its container declares (MP4's boxes: local
    * files only); says what is missing. */

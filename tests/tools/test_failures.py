@@ -210,7 +210,7 @@ class Media(unittest.TestCase):
         # Images decodebin hands to decoders that hang (libav's GIF demuxer
         # never ends) or fail (libav BMP: no frame; jpegdec: CMYK): each is
         # analysed whole, within the timeout, exit 0.
-        for fmt, args in (("gif", []), ("bmp", [])):
+        for fmt, args in (("gif", []), ("bmp", []), ("jpg", ["-colorspace", "CMYK"])):
             with self.subTest(format=fmt):
                 path = os.path.join(MEDIA, "photo-%s.%s" % (fmt, fmt))
                 subprocess.run([mtfixtures.CONVERT, SAMPLE_IMAGE] + args + [path], check=True)
