@@ -183,6 +183,21 @@ test_error_describe (void)
   g_assert_nonnull (strstr (text, "'x' is not an S3 URI"));
 }
 
+/* A client set up from the environment, as a user's would be. */
+static MtS3Client *
+env_client (void)
+{
+  g_autoptr (GError) err = NULL;
+  MtAwsSettings settings;
+  MtS3Client *client;
+
+  mt_aws_settings_init (&settings);
+  client = mt_s3_client_new (&settings, FALSE, FALSE, &err);
+  mt_aws_settings_clear (&settings);
+  g_assert_no_error (err);
+  return client;
+}
+
 /* Listing against moto: test_s3list.py creates the keys and passes the
  * bucket here; credentials, region and endpoint come from the environment,
  * as a user's would. */
@@ -197,16 +212,12 @@ test_list (void)
   g_autoptr (GPtrArray) none = NULL;
   g_autoptr (GError) err = NULL;
   g_auto (GStrv) expected = NULL;
-  MtAwsSettings settings;
 
   if (bucket == NULL) {
     g_test_skip ("needs moto: run through test_s3list.py");
     return;
   }
-  mt_aws_settings_init (&settings);
-  client = mt_s3_client_new (&settings, FALSE, FALSE, &err);
-  mt_aws_settings_clear (&settings);
-  g_assert_no_error (err);
+  client = env_client ();
 
   /* Seven keys a page forces many continuation tokens. */
   all = mt_s3_client_list_objects (client, bucket, NULL, 7, NULL, &err);
@@ -242,15 +253,12 @@ test_list_no_bucket (void)
   g_autoptr (MtS3Client) client = NULL;
   g_autoptr (GPtrArray) list = NULL;
   g_autoptr (GError) err = NULL;
-  MtAwsSettings settings;
 
   if (bucket == NULL) {
     g_test_skip ("needs moto: run through test_s3list.py");
     return;
   }
-  mt_aws_settings_init (&settings);
-  client = mt_s3_client_new (&settings, FALSE, FALSE, &err);
-  mt_aws_settings_clear (&settings);
+  client = env_client ();
   list = mt_s3_client_list_objects (client, "no-such-bucket-here", NULL, 0,
       NULL, &err);
   g_assert_null (list);
@@ -273,16 +281,12 @@ test_tail (void)
   g_autoptr (MtS3Client) client = NULL;
   g_autoptr (GError) err = NULL;
   g_auto (GStrv) each = NULL;
-  MtAwsSettings settings;
 
   if (bucket == NULL || sizes == NULL) {
     g_test_skip ("needs a server: run through test_s3tail.py");
     return;
   }
-  mt_aws_settings_init (&settings);
-  client = mt_s3_client_new (&settings, FALSE, FALSE, &err);
-  mt_aws_settings_clear (&settings);
-  g_assert_no_error (err);
+  client = env_client ();
 
   each = g_strsplit (sizes, ",", -1);
   for (guint n = 0; each[n]; n++) {
@@ -310,16 +314,13 @@ test_tail_no_key (void)
   g_autoptr (MtS3Client) client = NULL;
   g_autoptr (GBytes) tail = NULL;
   g_autoptr (GError) err = NULL;
-  MtAwsSettings settings;
   guint64 size = 7;
 
   if (bucket == NULL) {
     g_test_skip ("needs moto: run through test_s3tail.py");
     return;
   }
-  mt_aws_settings_init (&settings);
-  client = mt_s3_client_new (&settings, FALSE, FALSE, &err);
-  mt_aws_settings_clear (&settings);
+  client = env_client ();
   tail = mt_s3_client_get_tail (client, bucket, "no-such-key", 64, &size,
       NULL, &err);
   g_assert_null (tail);
