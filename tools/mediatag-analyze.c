@@ -1221,6 +1221,7 @@ typedef struct {
   const AnalyzeOptions *o;
   const MtAiOptions *ai;
   const gchar *out_dir;
+  const gchar *shown_dir;        /* where messages say out_dir's files are */
   gchar *why;                   /* the first reason it is not all done */
   Probe probe;
   gchar *base;
@@ -1273,6 +1274,21 @@ job_say (Job * j, const gchar * format, ...)
     j->why = g_steal_pointer (&text);
 }
 
+/* `path` (a file in out_dir) as messages name it: where batch publishes
+ * it, when it is written in a scratch folder. */
+static gchar *
+shown_path (const Job * j, const gchar * path)
+{
+  g_autofree gchar *name = NULL;
+
+  if (!j->shown_dir)
+    return g_strdup (path);
+  name = g_path_get_basename (path);
+  return g_str_has_suffix (j->shown_dir, "/") ?
+      g_strconcat (j->shown_dir, name, NULL) :
+      g_strconcat (j->shown_dir, "/", name, NULL);
+}
+
 static void
 report_failures (Job * j, const gchar * results)
 {
@@ -1299,6 +1315,7 @@ finish_job (Job * j)
   const AnalyzeOptions *o = j->o;
   g_autofree gchar *written = written_file (j->part);
   g_autofree gchar *why = NULL;
+  g_autofree gchar *shown = NULL;
   g_autoptr (GError) error = NULL;
   gboolean stopped = stop.signo != 0;
   gboolean incomplete;
@@ -1352,19 +1369,20 @@ finish_job (Job * j)
   }
   if (j->st.failed)
     job_say (j, "%s", j->st.error_text);
-  report_failures (j, results);
+  shown = shown_path (j, results);
+  report_failures (j, shown);
   if (stopped && why)
     job_say (j, "%s%s; results so far in %s (incomplete)",
-        g_str_has_prefix (why, "stopped") ? "" : "stopped; ", why, results);
+        g_str_has_prefix (why, "stopped") ? "" : "stopped; ", why, shown);
   else if (stopped)
-    job_say (j, "stopped; results so far in %s (incomplete)", results);
+    job_say (j, "stopped; results so far in %s (incomplete)", shown);
   else if (incomplete)
     job_say (j, "incomplete: %s; results so far in %s", why ? why :
         j->probe.truncated ? j->probe.truncated : "the analysis failed",
-        results);
+        shown);
   else if (!o->quiet)
     fprintf (stderr, "mediatag: %s: results in %s\n", j->asset->input,
-        results);
+        shown);
   return incomplete || j->st.totals.failed || j->st.not_analysed
       || j->st.output_problem ? ASSET_PARTIAL : ASSET_DONE;
 }
@@ -1436,8 +1454,8 @@ static AssetStatus analyze_job (Job * j);
  * all done and *engine the engines used (either may be NULL). */
 static AssetStatus
 analyze_one_into (const Asset * a, const AnalyzeOptions * o,
-    const MtAiOptions * ai, const gchar * out_dir, gchar ** why,
-    gchar ** engine)
+    const MtAiOptions * ai, const gchar * out_dir, const gchar * shown_dir,
+    gchar ** why, gchar ** engine)
 {
   g_auto (Job) j = { 0 };
   AssetStatus status;
@@ -1446,6 +1464,7 @@ analyze_one_into (const Asset * a, const AnalyzeOptions * o,
   j.o = o;
   j.ai = ai;
   j.out_dir = out_dir;
+  j.shown_dir = shown_dir;
   g_mutex_init (&j.st.lock);
   j.st.analysed = j.st.decoded = j.st.heard = GST_CLOCK_TIME_NONE;
   status = analyze_job (&j);
@@ -1460,7 +1479,7 @@ static AssetStatus
 analyze_one (const Asset * a, const AnalyzeOptions * o,
     const MtAiOptions * ai)
 {
-  return analyze_one_into (a, o, ai, o->out_dir, NULL, NULL);
+  return analyze_one_into (a, o, ai, o->out_dir, NULL, NULL, NULL);
 }
 
 static AssetStatus
@@ -2046,8 +2065,8 @@ mt_analyze_options_get_opensearch (const MtAnalyzeOptions * opts)
 
 MtAssetStatus
 mt_analyze_asset (const MtAnalyzeOptions * opts, const gchar * uri,
-    const gchar * out_dir, const gchar * name, gchar ** engine,
-    GError ** error)
+    const gchar * out_dir, const gchar * shown_dir, const gchar * name,
+    gchar ** engine, GError ** error)
 {
   static const MtAssetStatus map[] = {
     [ASSET_DONE] = MT_ASSET_DONE,
@@ -2060,7 +2079,8 @@ mt_analyze_asset (const MtAnalyzeOptions * opts, const gchar * uri,
   g_autofree gchar *why = NULL;
   AssetStatus s;
 
-  s = analyze_one_into (&a, &opts->o, &opts->ai, out_dir, &why, engine);
+  s = analyze_one_into (&a, &opts->o, &opts->ai, out_dir, shown_dir, &why,
+      engine);
   if (s != ASSET_DONE)
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, why ? why :
         s == ASSET_CANNOT_RUN ? "the engine can do none of the features "

@@ -96,12 +96,13 @@ const gchar *mt_analyze_options_get_opensearch (const MtAnalyzeOptions *
     opts);
 
 /* Analyses `uri` into out_dir (which must exist) as <name>.jsonl, its
- * tracks and thumbnails. Anything but MT_ASSET_DONE sets `error` to the
- * first reason, a sentence. *engine (may be NULL) gets the engines the
- * elements picked ("local:opencv-dnn"). */
+ * tracks and thumbnails; messages name those files in shown_dir (where
+ * they will be published; NULL: out_dir). Anything but MT_ASSET_DONE sets
+ * `error` to the first reason, a sentence. *engine (may be NULL) gets the
+ * engines the elements picked ("local:opencv-dnn"). */
 MtAssetStatus mt_analyze_asset (const MtAnalyzeOptions * opts,
-    const gchar * uri, const gchar * out_dir, const gchar * name,
-    gchar ** engine, GError ** error);
+    const gchar * uri, const gchar * out_dir, const gchar * shown_dir,
+    const gchar * name, gchar ** engine, GError ** error);
 
 /* What a signal does to analyze: the first drains the graphs running, the
  * second stops them at once. mt_analyze_stopped() is the first signal's

@@ -147,26 +147,6 @@ drop_incomplete (Batch * b, const gchar * dir, const gchar * name)
 /* Publishes what the asset left in scratch (a partial asset's results
  * too, under their .incomplete names) and says its final state; a failed
  * publication replaces *why. */
-/* analyze's reason names the files in the scratch folder ("results so far
- * in <scratch>/a.jpg.incomplete.jsonl"), which is gone once they are
- * published: name them where they now are. */
-static void
-name_published (Batch * b, const gchar * scratch, const gchar * dir,
-    GError * why)
-{
-  g_autofree gchar *where = *dir ? g_build_path ("/",
-      mt_batch_dest_name (b->dest), dir, NULL) :
-      g_strdup (mt_batch_dest_name (b->dest));
-  g_autofree gchar *from = g_strconcat (scratch, "/", NULL);
-  g_autofree gchar *to = g_str_has_suffix (where, "/") ? g_strdup (where) :
-      g_strconcat (where, "/", NULL);
-  GString *text = g_string_new (why->message);
-
-  g_string_replace (text, from, to, 0);
-  g_free (why->message);
-  why->message = g_string_free (text, FALSE);
-}
-
 static MtLedgerState
 conclude (Batch * b, const Task * t, MtAssetStatus status,
     const gchar * scratch, GError ** why)
@@ -187,8 +167,6 @@ conclude (Batch * b, const Task * t, MtAssetStatus status,
   }
   if (status == MT_ASSET_DONE)
     drop_incomplete (b, dir, name);
-  else if (*why)
-    name_published (b, scratch, dir, *why);
   return status == MT_ASSET_DONE ? MT_LEDGER_DONE : MT_LEDGER_FAILED;
 }
 
@@ -202,6 +180,7 @@ run_task (Batch * b, Task * t)
   g_autofree gchar *dir = NULL;
   g_autofree gchar *name = NULL;
   g_autofree gchar *engine = NULL;
+  g_autofree gchar *shown = NULL;
   g_autoptr (GError) why = NULL;
   MtAssetStatus status;
   MtLedgerState state;
@@ -216,8 +195,11 @@ run_task (Batch * b, Task * t)
     return;
   }
   split_path (t->item->path, &dir, &name);
-  status = mt_analyze_asset (b->opts->analyze, t->item->uri, scratch, name,
-      &engine, &why);
+  /* Messages name the results where they will be published. */
+  shown = *dir ? g_build_path ("/", mt_batch_dest_name (b->dest), dir,
+      NULL) : g_strdup (mt_batch_dest_name (b->dest));
+  status = mt_analyze_asset (b->opts->analyze, t->item->uri, scratch, shown,
+      name, &engine, &why);
   if (mt_analyze_stopped () && status != MT_ASSET_DONE) {
     /* Stopped by a signal: not a failure of the asset; it stays pending
      * and the next run does it again. */

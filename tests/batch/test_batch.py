@@ -241,6 +241,7 @@ class LocalFolder(BatchTest):
             f.write(data[:len(data) // 2])
         cp = batch(src, "--out", out, *BASE)
         self.assertEqual(cp.returncode, 1, cp.stderr)     # nothing done
+        self.assertNotIn(".mediatag", cp.stderr)          # no scratch path named
         state = latest(local_ledger(out))["v/clip.mp4"]
         self.assertEqual(state["state"], "failed")
         self.assertIn("incomplete", state["error"])
