@@ -3,9 +3,9 @@
 a real one.
 
 Photos no one here made (Debian's darknet data, the face-api and Human
-demo pictures fetched by tools/fetch-models) have dark areas, edges and
-texture that once made a "ruled table" of dozens of cells with one OCR
-word copied across them. A printed ruled table, photographed as a JPEG
+demo pictures fetched by tools/fetch-models, an OpenCV sample) have dark
+areas, edges and texture that once made a "ruled table" of dozens of
+cells with one OCR word copied across them, or a checkbox labelled "|". A printed ruled table, photographed as a JPEG
 (ImageMagick draws it) and pasted into one of those photos, must still be
 read cell for cell.
 
@@ -33,6 +33,8 @@ PHOTOS = [
     "/usr/share/darknet/data/scream.jpg",
     os.path.join(NPM, "face-api-1.7.15", "package", "demo", "sample6.jpg"),
     os.path.join(NPM, "human-3.3.6", "package", "assets", "samples.jpg"),
+    # A chessboard: its black squares are no checkboxes labelled "|".
+    "/usr/share/doc/opencv-doc/examples/data/left12.jpg",
 ]
 
 ROWS = [["Fruit", "Count", "Price"],
