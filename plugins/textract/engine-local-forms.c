@@ -339,6 +339,26 @@ row_of_mark (const LocalRows * rows, const LocalBox * m, guint * index)
   return NULL;
 }
 
+/* TRUE when one of @words has two letters or more: a checkbox's label is
+ * words, a "|" or a "2" beside a square is a grid or a photo's texture. */
+static gboolean
+has_label_word (const LocalPage * page, GArray * words)
+{
+  guint i;
+
+  for (i = 0; i < words->len; i++) {
+    const gchar *p = g_array_index (page->words, LocalWord,
+        g_array_index (words, guint, i)).text;
+    guint letters = 0;
+
+    for (; *p; p++)
+      letters += g_ascii_isalpha (*p) || (guchar) * p >= 0xC0;
+    if (letters >= 2)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 /* A checkbox's label: the words right after it on its row (up to the
  * next wide gap), else "Label:" just before it. Words drawn over the box
  * (OCR reading the box itself) are no label. */
@@ -376,7 +396,7 @@ mark_field (const LocalPage * page, const LocalRows * rows, guint m,
     }
     g_hash_table_add (used, (gpointer) seg);
   }
-  if (!key || !key->len) {
+  if (!key || !has_label_word (page, key)) {
     g_clear_pointer (&key, g_array_unref);
     return NULL;
   }

@@ -1,10 +1,13 @@
 /* Tables for the offline Textract engine.
  *
- * Ruled tables: the page image is opened with long horizontal and
+ * Ruled tables: the thin ink of the page image (solid areas, such as the
+ * dark parts of a photo, taken out) is opened with long horizontal and
  * vertical structuring elements (Leptonica morphology), which keeps the
  * ruling lines and drops the text; the lines' connected regions are the
  * tables, their lines the grid, and a missing stretch of line between two
- * cells makes them one merged cell.
+ * cells makes them one merged cell. A grid is a table only when words
+ * fill enough of its cells: lines alone are a drawing, a fence or a
+ * window.
  *
  * Borderless tables: three or more consecutive rows of words whose gaps
  * split them into two or more segments that fall in the same columns. */
@@ -19,6 +22,13 @@
 /* ... and as a cell border when it covers this share of the cell side. */
 #define BORDER_COVER 0.5
 #define MIN_TABLE_ROWS 3
+/* Ink thicker than this (in inches, about 3 points) is a solid area, not
+ * a rule. */
+#define MAX_RULE_INCH 0.04
+/* A ruled table has words in at least this many of its cells (a merged
+ * cell counting once) and in at least this share of them. */
+#define MIN_FILLED_CELLS 2
+#define MIN_FILLED_SHARE 0.5
 #define MAX_WORDS_PER_CELL 4.0
 
 void
@@ -273,6 +283,52 @@ fill_cells (const LocalPage * page, LocalTable * t, gboolean * taken)
   }
 }
 
+/* TRUE when words fill enough of @t's cells, a merged cell counting as
+ * one: a grid of mostly empty cells is texture or a drawing. */
+static gboolean
+filled_enough (const LocalTable * t)
+{
+  guint n = t->cells->len;
+  g_autofree guint *owner = g_new (guint, n);
+  g_autofree gboolean *filled = g_new0 (gboolean, n);
+  guint i, r, c, cells = 0, with_words = 0;
+
+  for (i = 0; i < n; i++)
+    owner[i] = i;
+  for (i = 0; i < t->merges->len; i++) {
+    const LocalMerge *m = &g_array_index (t->merges, LocalMerge, i);
+
+    for (r = m->row; r < m->row + m->row_span; r++)
+      for (c = m->col; c < m->col + m->col_span; c++)
+        owner[r * t->n_cols + c] = m->row * t->n_cols + m->col;
+  }
+  for (i = 0; i < n; i++)
+    if (g_array_index (t->cells, LocalCell, i).words->len)
+      filled[owner[i]] = TRUE;
+  for (i = 0; i < n; i++) {
+    if (owner[i] != i)
+      continue;
+    cells++;
+    with_words += filled[i];
+  }
+  return with_words >= MIN_FILLED_CELLS
+      && with_words >= cells * MIN_FILLED_SHARE;
+}
+
+/* Gives back the words of a grid that is no table. */
+static void
+release_cells (const LocalTable * t, gboolean * taken)
+{
+  guint i, k;
+
+  for (i = 0; i < t->cells->len; i++) {
+    GArray *words = g_array_index (t->cells, LocalCell, i).words;
+
+    for (k = 0; k < words->len; k++)
+      taken[g_array_index (words, guint, k)] = FALSE;
+  }
+}
+
 static LocalTable *
 grid_table (const Rules * rl, GArray * ys, GArray * xs)
 {
@@ -306,11 +362,19 @@ static gboolean
 rules_init (Rules * rl, PIX * gray, guint dpi)
 {
   PIX *bin = pixConvertTo1 (gray, INK_THRESHOLD);
+  gint solid = MAX ((gint) (dpi * MAX_RULE_INCH), 3);
+  PIX *areas;
 
   if (!bin)
     return FALSE;
   rl->width = pixGetWidth (gray);
   rl->height = pixGetHeight (gray);
+  /* Without the areas of ink wider and taller than a rule is thick, which
+   * long openings would keep whole, as slabs of "rules". */
+  areas = pixOpenBrick (NULL, bin, solid, solid);
+  if (areas)
+    pixSubtract (bin, bin, areas);
+  pixDestroy (&areas);
   /* Longer than the strokes of letters up to 30 points, shorter than the
    * side of a table of two rows. */
   rl->hor = pixOpenBrick (NULL, bin, MAX (dpi / 2, 20), 1);
@@ -371,6 +435,11 @@ ruled_tables (const LocalPage * page, GPtrArray * out, gboolean * taken)
     if (!t)
       continue;
     fill_cells (page, t, taken);
+    if (!filled_enough (t)) {
+      release_cells (t, taken);
+      local_table_free (t);
+      continue;
+    }
     g_ptr_array_add (out, t);
   }
   boxaDestroy (&regions);
