@@ -49,7 +49,7 @@ class Redirect(http.server.BaseHTTPRequestHandler):
         self.answer(("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>PermanentRedirect"
                      "</Code><Message>The bucket you are attempting to access must be addressed "
                      "using the specified endpoint.</Message><Region>%s</Region>"
-                     "<RequestId>STUB</RequestId></Error>" % self.region).encode())
+                     "<RequestId>4442587FB7D0A2F9</RequestId></Error>" % self.region).encode())
 
     def log_message(self, *args):
         pass

@@ -25,7 +25,7 @@ class H(http.server.BaseHTTPRequestHandler):
         body = (b'<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidRange</Code>'
                 b'<Message>The requested range is not satisfiable</Message>'
                 b'<RangeRequested>' + self.headers["Range"].encode() + b'</RangeRequested>'
-                b'<ActualObjectSize>0</ActualObjectSize><RequestId>STUB</RequestId></Error>')
+                b'<ActualObjectSize>0</ActualObjectSize><RequestId>4442587FB7D0A2F9</RequestId></Error>')
         self.send_response(416)
         self.send_header("Content-Type", "application/xml")
         if sys.argv[2] == "1":
